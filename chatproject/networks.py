@@ -1,0 +1,112 @@
+"""The network table: the single source of truth for networks (see ARCHITECTURE.md).
+
+Every part reads it from ``settings.NETWORKS``; nothing holds a "current network".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    import environ
+
+
+@dataclass(frozen=True)
+class Network:
+    name: str
+    chain_id: int
+    mcp_port: int
+    rpc_env: str
+    dev: bool
+    rpc_url: str = field(default="", repr=False)  # may carry an API key: never print it
+    mcp_urls: tuple[str, ...] = ()
+    currency: str = "ETH"
+
+    @property
+    def available(self) -> bool:
+        return bool(self.rpc_url)
+
+    @property
+    def unavailable_reason(self) -> str:
+        return "" if self.available else f"{self.rpc_env} is not set"
+
+    @property
+    def rpc_host(self) -> str:
+        """The RPC's host alone, safe to show (no path, no query, no credentials)."""
+        return urlsplit(self.rpc_url).hostname or "" if self.rpc_url else ""
+
+    def public_dict(self) -> dict[str, object]:
+        """What pages and APIs may show: never the RPC URL itself."""
+        return {
+            "name": self.name,
+            "chain_id": self.chain_id,
+            "dev": self.dev,
+            "currency": self.currency,
+            "available": self.available,
+            "unavailable_reason": self.unavailable_reason,
+        }
+
+
+@dataclass(frozen=True)
+class _Row:
+    name: str
+    chain_id: int
+    mcp_port: int
+    rpc_env: str
+    dev: bool
+    default_rpc: str = ""
+    currency: str = "ETH"
+
+
+TABLE: tuple[_Row, ...] = (
+    _Row("testnet", 31337, 5000, "TESTNET_RPC_URL", True, "http://127.0.0.1:8545"),
+    _Row("mainnet", 1, 5001, "ETH_RPC_URL", False),
+    _Row("polygon", 137, 5002, "POLYGON_RPC_URL", False, currency="POL"),
+    _Row("base", 8453, 5003, "BASE_RPC_URL", False),
+    _Row("arbitrum", 42161, 5004, "ARBITRUM_RPC_URL", False),
+)
+
+
+def build_network_table(env: environ.Env) -> dict[str, Network]:
+    """Build the table, applying RPC, MCP URL and chain id overrides from the environment."""
+    networks = {}
+    for row in TABLE:
+        upper = row.name.upper()
+        default_mcp = f"http://127.0.0.1:{row.mcp_port}/mcp"
+        mcp_urls = env.list(f"MCP_{upper}_URL", default=[default_mcp])
+        networks[row.name] = Network(
+            name=row.name,
+            chain_id=env.int(f"{upper}_CHAIN_ID", default=row.chain_id),
+            mcp_port=env.int(f"MCP_{upper}_PORT", default=row.mcp_port),
+            rpc_env=row.rpc_env,
+            dev=row.dev,
+            rpc_url=env.str(row.rpc_env, default=row.default_rpc),
+            mcp_urls=tuple(url.strip() for url in mcp_urls if url.strip()),
+            currency=row.currency,
+        )
+    return networks
+
+
+def get_network(name: str) -> Network:
+    """The network called ``name``; raises UnknownNetwork listing the valid names."""
+    from django.conf import settings
+
+    try:
+        return settings.NETWORKS[name]
+    except (KeyError, TypeError):
+        raise UnknownNetwork(name, list(settings.NETWORKS)) from None
+
+
+def network_names() -> list[str]:
+    from django.conf import settings
+
+    return list(settings.NETWORKS)
+
+
+class UnknownNetwork(LookupError):
+    def __init__(self, name: object, valid: list[str]) -> None:
+        self.name = name
+        self.valid = valid
+        super().__init__(f"Unknown network {name!r}. Valid networks: {', '.join(valid)}.")

@@ -1,0 +1,86 @@
+"""The chat-session HTTP API: thin views over the session manager."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.http import HttpRequest, JsonResponse
+from django.middleware.csrf import get_token
+from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_GET, require_POST
+
+from chatproject.errors import json_error
+from chatproject.networks import UnknownNetwork, get_network
+from sessions_app import manager
+from sessions_app.models import ChatSession
+from sessions_app.owner import owner_from_request
+from sessions_app.serializers import chat_session_dict, message_dict
+
+
+def read_json(request: HttpRequest) -> dict[str, Any]:
+    """The request's JSON object body; raises ValueError with a sentence for the client."""
+    try:
+        body = json.loads(request.body or b"{}")
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ValueError("The body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise ValueError("The body must be a JSON object.")
+    return body
+
+
+@require_GET
+@ensure_csrf_cookie
+def csrf(request: HttpRequest) -> JsonResponse:
+    """Hands non-browser clients the CSRF token that every POST must carry."""
+    return JsonResponse({"csrf_token": get_token(request)})
+
+
+def sessions(request: HttpRequest) -> JsonResponse:
+    if request.method == "POST":
+        return create_session(request)
+    if request.method == "GET":
+        return list_sessions(request)
+    return json_error("method_not_allowed", "Use GET or POST.", 405)
+
+
+def create_session(request: HttpRequest) -> JsonResponse:
+    try:
+        body = read_json(request)
+        network = get_network(body.get("network", "testnet")).name
+    except ValueError as exc:
+        return json_error("bad_request", str(exc), 400)
+    except UnknownNetwork as exc:
+        return json_error("unknown_network", str(exc), 400, networks=exc.valid)
+    try:
+        chat_session = manager.create_chat_session(owner_from_request(request), network)
+    except manager.ChatSessionError as exc:
+        return exc.response()
+    return JsonResponse({"session": chat_session_dict(chat_session)}, status=201)
+
+
+def list_sessions(request: HttpRequest) -> JsonResponse:
+    owned = ChatSession.objects.for_owner(owner_from_request(request)).order_by(
+        "-last_activity_at"
+    )[:100]
+    return JsonResponse({"sessions": [chat_session_dict(s) for s in owned]})
+
+
+@require_GET
+def session_detail(request: HttpRequest, public_id: str) -> JsonResponse:
+    try:
+        chat_session = manager.get_for_owner(public_id, owner_from_request(request))
+    except manager.ChatSessionError as exc:
+        return exc.response()
+    messages = [message_dict(m) for m in chat_session.messages.order_by("seq")]
+    return JsonResponse({"session": chat_session_dict(chat_session), "messages": messages})
+
+
+@require_POST
+def session_close(request: HttpRequest, public_id: str) -> JsonResponse:
+    try:
+        chat_session = manager.get_for_owner(public_id, owner_from_request(request))
+    except manager.ChatSessionError as exc:
+        return exc.response()
+    manager.close(chat_session)
+    return JsonResponse({"session": chat_session_dict(chat_session)})

@@ -1,0 +1,130 @@
+"""The session manager (the seed's SessionManager): create, look up, touch, expire, close.
+
+Every lookup of a chat session by its public id goes through ``get_for_owner``: a foreign id
+and an unknown id raise the same ChatSessionNotFound, which every endpoint and the websocket
+turn into the same answer.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.http import JsonResponse
+from django.utils import timezone
+
+from chatproject.errors import json_error
+from sessions_app.models import ChatSession
+from sessions_app.owner import Owner
+
+# Any constant works: it only names the lock that serializes creation on PostgreSQL.
+_CREATE_LOCK_ID = 0x63686174
+_local_create_lock = threading.Lock()
+
+
+class ChatSessionError(Exception):
+    code = "session_error"
+    status = 400
+    message = "Chat session error."
+
+    def response(self) -> JsonResponse:
+        return json_error(self.code, self.message, self.status)
+
+
+class ChatSessionNotFound(ChatSessionError):
+    code = "session_not_found"
+    status = 404
+    message = "No such chat session."
+
+
+class SessionLimitReached(ChatSessionError):
+    code = "server_full"
+    status = 503
+
+    def __init__(self, limit: int) -> None:
+        self.message = (
+            f"The server is full: {limit} chat sessions are active. "
+            "Try again when one ends or expires."
+        )
+        super().__init__(self.message)
+
+
+class ChatSessionInactive(ChatSessionError):
+    code = "session_expired"
+    status = 410
+
+    def __init__(self, status: str) -> None:
+        self.message = f"This chat session is {status} and accepts no new messages."
+        super().__init__(self.message)
+
+
+def create_chat_session(owner: Owner, network: str = "testnet") -> ChatSession:
+    """A new chat session for ``owner``, unless MAX_SESSIONS sessions are already active."""
+    with _creation_lock(), transaction.atomic():
+        _lock_creation_in_database()
+        ChatSession.objects.expire_stale()
+        limit = settings.MAX_SESSIONS
+        if ChatSession.objects.active().count() >= limit:
+            raise SessionLimitReached(limit)
+        return ChatSession.objects.create(
+            owner_key=owner.session_key, user_id=owner.user_id, network=network
+        )
+
+
+def _creation_lock() -> threading.Lock:
+    # SQLite has no advisory locks; the embedded setup is one process, so a thread lock does.
+    return _local_create_lock
+
+
+def _lock_creation_in_database() -> None:
+    """Serialize creates across backend processes (PostgreSQL), held until commit."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CREATE_LOCK_ID])
+
+
+def get_for_owner(public_id: object, owner: Owner | None) -> ChatSession:
+    """The owner's chat session; an unknown, malformed or foreign id raises the same error."""
+    if owner is None or not isinstance(public_id, str) or not 0 < len(public_id) <= 64:
+        raise ChatSessionNotFound()
+    try:
+        chat_session = ChatSession.objects.for_owner(owner).get(public_id=public_id)
+    except ChatSession.DoesNotExist:
+        raise ChatSessionNotFound() from None
+    if chat_session.is_stale():
+        expire(chat_session)
+    return chat_session
+
+
+def get_active_for_owner(public_id: object, owner: Owner | None) -> ChatSession:
+    """Like get_for_owner, but also refuses sessions that no longer accept messages."""
+    chat_session = get_for_owner(public_id, owner)
+    if not chat_session.is_active:
+        raise ChatSessionInactive(chat_session.status)
+    return chat_session
+
+
+def touch(chat_session: ChatSession) -> None:
+    now = timezone.now()
+    ChatSession.objects.filter(pk=chat_session.pk).update(last_activity_at=now)
+    chat_session.last_activity_at = now
+
+
+def expire(chat_session: ChatSession) -> None:
+    _end(chat_session, ChatSession.Status.EXPIRED)
+
+
+def close(chat_session: ChatSession) -> None:
+    _end(chat_session, ChatSession.Status.CLOSED)
+
+
+def _end(chat_session: ChatSession, status: str) -> None:
+    ChatSession.objects.filter(pk=chat_session.pk, status=ChatSession.Status.ACTIVE).update(
+        status=status, processing=False, pending_wallet_request=None
+    )
+    chat_session.refresh_from_db(fields=["status", "processing", "pending_wallet_request"])
+
+
+def expire_stale() -> int:
+    return ChatSession.objects.expire_stale()

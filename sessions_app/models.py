@@ -1,0 +1,182 @@
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from sessions_app.owner import Owner
+
+PUBLIC_ID_BYTES = 24  # 192 bits from secrets; 32 URL-safe characters
+
+
+def new_public_id() -> str:
+    return secrets.token_urlsafe(PUBLIC_ID_BYTES)
+
+
+class ChatSessionQuerySet(models.QuerySet["ChatSession"]):
+    def for_owner(self, owner: Owner) -> ChatSessionQuerySet:
+        """The one ownership rule: a user's sessions, or this browser's anonymous ones."""
+        if not owner.session_key and owner.user_id is None:
+            return self.none()
+        rule = Q(pk__in=[])
+        if owner.session_key:
+            rule |= Q(user__isnull=True, owner_key=owner.session_key)
+        if owner.user_id is not None:
+            rule |= Q(user_id=owner.user_id)
+        return self.filter(rule)
+
+    def active(self) -> ChatSessionQuerySet:
+        return self.filter(status=ChatSession.Status.ACTIVE)
+
+    def stale(self, now: datetime | None = None) -> ChatSessionQuerySet:
+        cutoff = (now or timezone.now()) - timedelta(seconds=settings.SESSION_TIMEOUT)
+        return self.active().filter(last_activity_at__lt=cutoff)
+
+    def expire_stale(self, now: datetime | None = None) -> int:
+        """Expire sessions idle past SESSION_TIMEOUT; their history stays for the admin."""
+        return self.stale(now).update(
+            status=ChatSession.Status.EXPIRED,
+            processing=False,
+            pending_wallet_request=None,
+        )
+
+
+class ChatSession(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active"
+        EXPIRED = "expired"
+        CLOSED = "closed"
+
+    public_id = models.CharField(max_length=64, unique=True, default=new_public_id, editable=False)
+    owner_key = models.CharField(
+        max_length=64, help_text="The browser's Django session key at creation."
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="chat_sessions",
+    )
+    network = models.CharField(max_length=32, default="testnet", help_text="Network last used.")
+    title = models.CharField(max_length=120, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    processing = models.BooleanField(default=False)
+    processing_since = models.DateTimeField(null=True, blank=True)
+    pending_wallet_request = models.JSONField(null=True, blank=True)
+    message_seq = models.PositiveIntegerField(
+        default=0, help_text="Sequence number of the last message; makes numbering gap-free."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    last_activity_at = models.DateTimeField(default=timezone.now)
+
+    objects = ChatSessionQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "last_activity_at"], name="chat_status_activity"),
+            models.Index(fields=["owner_key", "-last_activity_at"], name="chat_owner_activity"),
+            models.Index(fields=["user", "-last_activity_at"], name="chat_user_activity"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.short_id
+
+    @property
+    def short_id(self) -> str:
+        return self.public_id[:8]
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+    def is_stale(self, now: datetime | None = None) -> bool:
+        cutoff = (now or timezone.now()) - timedelta(seconds=settings.SESSION_TIMEOUT)
+        return self.is_active and self.last_activity_at < cutoff
+
+    def add_message(
+        self,
+        role: str,
+        content: str,
+        metadata: dict[str, Any] | None = None,
+        client_msg_id: str = "",
+    ) -> Message:
+        """Append a message with the next gap-free sequence number (row lock on the session)."""
+        with transaction.atomic():
+            locked = ChatSession.objects.select_for_update().only("message_seq").get(pk=self.pk)
+            seq = locked.message_seq + 1
+            ChatSession.objects.filter(pk=self.pk).update(
+                message_seq=seq, last_activity_at=timezone.now()
+            )
+            message = Message.objects.create(
+                chat_session=self,
+                seq=seq,
+                role=role,
+                content=content,
+                metadata=metadata or {},
+                client_msg_id=client_msg_id,
+            )
+        self.message_seq = seq
+        return message
+
+
+class Message(models.Model):
+    class Role(models.TextChoices):
+        USER = "user"
+        ASSISTANT = "assistant"
+        SYSTEM = "system"
+        TOOL = "tool"
+
+    chat_session = models.ForeignKey(ChatSession, on_delete=models.CASCADE, related_name="messages")
+    seq = models.PositiveIntegerField()
+    role = models.CharField(max_length=16, choices=Role.choices)
+    content = models.TextField(blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    client_msg_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["chat_session", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["chat_session", "seq"], name="message_seq_unique"),
+            models.UniqueConstraint(
+                fields=["chat_session", "client_msg_id"],
+                condition=~Q(client_msg_id=""),
+                name="message_client_id_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.role}"
+
+
+class ToolCall(models.Model):
+    chat_session = models.ForeignKey(
+        ChatSession, on_delete=models.CASCADE, related_name="tool_calls"
+    )
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="tool_calls"
+    )
+    call_id = models.CharField(max_length=64, blank=True)
+    network = models.CharField(max_length=32)
+    tool = models.CharField(max_length=64)
+    arguments = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(null=True, blank=True)
+    is_error = models.BooleanField(default=False)
+    duration_ms = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["chat_session", "created_at", "pk"]
+        indexes = [
+            models.Index(fields=["chat_session", "created_at"], name="toolcall_session_created"),
+            models.Index(fields=["network", "tool"], name="toolcall_network_tool"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tool}@{self.network}"

@@ -1,0 +1,38 @@
+"""Who owns a chat session: the browser's Django session, or a logged-in user.
+
+Built the same way from an HTTP request and from a Channels scope, so that every
+endpoint and the websocket apply the one ownership rule in ChatSessionQuerySet.for_owner.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+
+
+@dataclass(frozen=True)
+class Owner:
+    session_key: str
+    user_id: int | None = None
+
+
+def owner_from_request(request: HttpRequest) -> Owner:
+    """The request's owner; creates the browser session when it has none yet."""
+    if not request.session.session_key:
+        request.session.create()
+    user = getattr(request, "user", None)
+    user_id = user.pk if user is not None and user.is_authenticated else None
+    return Owner(session_key=request.session.session_key or "", user_id=user_id)
+
+
+def owner_from_scope(scope: dict[str, Any]) -> Owner | None:
+    """The websocket's owner, or None when the browser has no session yet (owns nothing)."""
+    session = scope.get("session")
+    session_key = getattr(session, "session_key", None) or ""
+    user = scope.get("user")
+    user_id = user.pk if user is not None and user.is_authenticated else None
+    if not session_key and user_id is None:
+        return None
+    return Owner(session_key=session_key, user_id=user_id)

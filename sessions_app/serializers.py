@@ -1,0 +1,45 @@
+"""Plain dicts of models for the JSON API and the websocket events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sessions_app.models import ChatSession, Message, ToolCall
+
+
+def chat_session_dict(chat_session: ChatSession) -> dict[str, Any]:
+    return {
+        "id": chat_session.public_id,
+        "title": chat_session.title,
+        "network": chat_session.network,
+        "status": chat_session.status,
+        "processing": chat_session.processing,
+        "pending_wallet_request": chat_session.pending_wallet_request,
+        "created_at": chat_session.created_at.isoformat(),
+        "last_activity_at": chat_session.last_activity_at.isoformat(),
+    }
+
+
+def message_dict(message: Message) -> dict[str, Any]:
+    return {
+        "id": message.pk,
+        "seq": message.seq,
+        "role": message.role,
+        "content": message.content,
+        "metadata": message.metadata,
+        "client_msg_id": message.client_msg_id,
+        "created_at": message.created_at.isoformat(),
+    }
+
+
+def tool_call_dict(tool_call: ToolCall) -> dict[str, Any]:
+    return {
+        "call_id": tool_call.call_id,
+        "network": tool_call.network,
+        "tool": tool_call.tool,
+        "arguments": tool_call.arguments,
+        "result": tool_call.result,
+        "is_error": tool_call.is_error,
+        "duration_ms": tool_call.duration_ms,
+        "created_at": tool_call.created_at.isoformat(),
+    }

@@ -1,0 +1,157 @@
+"""Real processes for tests and benchmarks: Anvil chains and `manage.py runmcp` servers.
+
+Everything binds to 127.0.0.1 on a free port, so several runs can share the machine.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+# Which environment variable carries each network's RPC URL (mirrors the network table).
+RPC_ENV = {
+    "testnet": "TESTNET_RPC_URL",
+    "mainnet": "ETH_RPC_URL",
+    "polygon": "POLYGON_RPC_URL",
+    "base": "BASE_RPC_URL",
+    "arbitrum": "ARBITRUM_RPC_URL",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def anvil_binary() -> str:
+    """Anvil from the npm package (node_modules), or ANVIL_BIN, or the PATH."""
+    if os.environ.get("ANVIL_BIN"):
+        return os.environ["ANVIL_BIN"]
+    for candidate in sorted((BASE_DIR / "node_modules" / "@foundry-rs").glob("anvil-*/bin/anvil")):
+        return str(candidate)
+    return "anvil"
+
+
+def wait_until(check: object, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if check():  # type: ignore[operator]
+                return
+        except (httpx.HTTPError, OSError):
+            pass
+        time.sleep(0.05)
+    raise TimeoutError(f"{what} did not come up within {timeout} s")
+
+
+@dataclass
+class Process:
+    args: list[str]
+    env: dict[str, str]
+    port: int
+    popen: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    log_path: Path | None = None
+
+    def start(self) -> None:
+        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
+        self.popen = subprocess.Popen(
+            self.args, env=self.env, cwd=BASE_DIR, stdout=log, stderr=subprocess.STDOUT
+        )
+
+    @property
+    def running(self) -> bool:
+        return self.popen is not None and self.popen.poll() is None
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 10) -> int | None:
+        if self.popen is None:
+            return None
+        if self.popen.poll() is None:
+            self.popen.send_signal(sig)
+            try:
+                self.popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait()
+        return self.popen.returncode
+
+    def kill(self) -> None:
+        self.stop(signal.SIGKILL)
+
+
+@dataclass
+class Anvil(Process):
+    chain_id: int = 31337
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def ready(self) -> bool:
+        body = {"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}
+        return httpx.post(self.url, json=body, timeout=1).status_code == 200
+
+
+def start_anvil(
+    chain_id: int = 31337, port: int | None = None, extra: list[str] | None = None
+) -> Anvil:
+    port = port or free_port()
+    args = [anvil_binary(), "--host", "127.0.0.1", "--port", str(port), "--chain-id", str(chain_id)]
+    args += ["--silent", *(extra or [])]
+    anvil = Anvil(args=args, env=dict(os.environ), port=port, chain_id=chain_id)
+    anvil.start()
+    wait_until(anvil.ready, 20, f"anvil on port {port}")
+    return anvil
+
+
+@dataclass
+class McpServer(Process):
+    network: str = "testnet"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/mcp"
+
+    @property
+    def health_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/health"
+
+    def ready(self) -> bool:
+        return httpx.get(self.health_url, timeout=1).status_code < 500
+
+
+def runmcp_env(network: str, rpc_url: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = dict(os.environ)
+    env[RPC_ENV[network]] = rpc_url
+    env.update(extra or {})
+    return env
+
+
+def start_runmcp(
+    network: str,
+    rpc_url: str,
+    port: int | None = None,
+    env: dict[str, str] | None = None,
+    args: list[str] | None = None,
+    wait: bool = True,
+) -> McpServer:
+    """Start `python manage.py runmcp <network>` against ``rpc_url`` on a free port."""
+    port = port or free_port()
+    command = [sys.executable, "manage.py", "runmcp", network, "--port", str(port), *(args or [])]
+    server = McpServer(
+        args=command, env=runmcp_env(network, rpc_url, env), port=port, network=network
+    )
+    server.start()
+    if wait:
+        wait_until(server.ready, 30, f"runmcp {network} on port {port}")
+    return server
