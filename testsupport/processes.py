@@ -155,3 +155,25 @@ def start_runmcp(
     if wait:
         wait_until(server.ready, 30, f"runmcp {network} on port {port}")
     return server
+
+
+@dataclass
+class Daphne(Process):
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def ready(self) -> bool:
+        return httpx.get(f"{self.base_url}/api/csrf", timeout=1).status_code == 200
+
+
+def start_daphne(env: dict[str, str], port: int | None = None, wait: bool = True) -> Daphne:
+    """Start the backend under daphne; ``env`` must carry DATABASE_URL, MCP_*_URL, etc."""
+    port = port or free_port()
+    command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
+    command.append("chatproject.asgi:application")
+    daphne = Daphne(args=command, env={**os.environ, **env}, port=port)
+    daphne.start()
+    if wait:
+        wait_until(daphne.ready, 30, f"daphne on port {port}")
+    return daphne
