@@ -103,6 +103,7 @@ WHITENOISE_AUTOREFRESH = DEBUG
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "chatproject.errors.csrf_failure"  # JSON, like every API error
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_REQUEST_BYTES", default=64 * 1024)
 
 # Chat sessions
@@ -117,14 +118,25 @@ MCP_ALLOWED_HOSTS = env.list("MCP_ALLOWED_HOSTS", default=[])
 MCP_CALL_TIMEOUT = env.float("MCP_CALL_TIMEOUT", default=15.0)
 RPC_TIMEOUT = env.float("RPC_TIMEOUT", default=10.0)
 ETHERSCAN_API_KEY = env.str("ETHERSCAN_API_KEY", default="")
+ETHERSCAN_API_URL = env.str("ETHERSCAN_API_URL", default="https://api.etherscan.io/v2/api")
+MCP_MAX_BODY_BYTES = env.int("MCP_MAX_BODY_BYTES", default=256 * 1024)
 MAINNET_FORK_URL = env.str("MAINNET_FORK_URL", default="")
 PROXY_RATE_LIMIT = env.float("PROXY_RATE_LIMIT", default=10.0)
 PROXY_RATE_BURST = env.int("PROXY_RATE_BURST", default=20)
+# mcp_proxy: consecutive failures that open a server's circuit, how often /health is probed
+# while it is open, the timeout of one health check, how long a network's tool list is cached.
+MCP_BREAKER_THRESHOLD = env.int("MCP_BREAKER_THRESHOLD", default=3)
+MCP_PROBE_INTERVAL = env.float("MCP_PROBE_INTERVAL", default=1.0)
+MCP_HEALTH_TIMEOUT = env.float("MCP_HEALTH_TIMEOUT", default=2.0)
+MCP_TOOLS_TTL = env.float("MCP_TOOLS_TTL", default=300.0)
 
 # Agent
 AGENT_PROVIDER = env.str("AGENT_PROVIDER", default="builtin")
 AGENT_MAX_TOOL_ROUNDS = env.int("AGENT_MAX_TOOL_ROUNDS", default=8)
 AGENT_HISTORY_CHARS = env.int("AGENT_HISTORY_CHARS", default=24000)
+AGENT_TURN_LEASE = env.int(
+    "AGENT_TURN_LEASE", default=60
+)  # seconds a turn claim lives without heartbeat
 ANTHROPIC_API_KEY = env.str("ANTHROPIC_API_KEY", default="")
 ANTHROPIC_MODEL = env.str("ANTHROPIC_MODEL", default="claude-sonnet-4-5")
 ANTHROPIC_BASE_URL = env.str("ANTHROPIC_BASE_URL", default="")

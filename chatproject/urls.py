@@ -3,8 +3,11 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
+from chatproject.metrics_view import metrics
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("metrics", metrics, name="metrics"),
     path("", include("sessions_app.urls")),
     path("", include("mcp_proxy.urls")),
 ]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
 from django.middleware.csrf import get_token
 from django.views.decorators.csrf import ensure_csrf_cookie
-from django.views.decorators.http import require_GET, require_POST
 
 from chatproject.errors import json_error
 from chatproject.networks import UnknownNetwork, get_network
@@ -17,19 +19,41 @@ from sessions_app.models import ChatSession
 from sessions_app.owner import owner_from_request
 from sessions_app.serializers import chat_session_dict, message_dict
 
+View = Callable[..., JsonResponse]
+
+
+def allow(method: str) -> Callable[[View], View]:
+    """Like require_GET/require_POST, but the refusal is the API's JSON error, not an empty 405."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+            if request.method != method:
+                response = json_error("method_not_allowed", f"Use {method}.", 405)
+                response["Allow"] = method
+                return response
+            return view(request, *args, **kwargs)
+
+        return guarded
+
+    return decorate
+
 
 def read_json(request: HttpRequest) -> dict[str, Any]:
     """The request's JSON object body; raises ValueError with a sentence for the client."""
     try:
         body = json.loads(request.body or b"{}")
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except RequestDataTooBig:
+        raise ValueError("The body is too large.") from None
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        # RecursionError: nesting deeper than the parser handles (found by tests/abuse fuzzing).
         raise ValueError("The body is not valid JSON.") from None
     if not isinstance(body, dict):
         raise ValueError("The body must be a JSON object.")
     return body
 
 
-@require_GET
+@allow("GET")
 @ensure_csrf_cookie
 def csrf(request: HttpRequest) -> JsonResponse:
     """Hands non-browser clients the CSRF token that every POST must carry."""
@@ -41,7 +65,9 @@ def sessions(request: HttpRequest) -> JsonResponse:
         return create_session(request)
     if request.method == "GET":
         return list_sessions(request)
-    return json_error("method_not_allowed", "Use GET or POST.", 405)
+    response = json_error("method_not_allowed", "Use GET or POST.", 405)
+    response["Allow"] = "GET, POST"
+    return response
 
 
 def create_session(request: HttpRequest) -> JsonResponse:
@@ -66,7 +92,7 @@ def list_sessions(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"sessions": [chat_session_dict(s) for s in owned]})
 
 
-@require_GET
+@allow("GET")
 def session_detail(request: HttpRequest, public_id: str) -> JsonResponse:
     try:
         chat_session = manager.get_for_owner(public_id, owner_from_request(request))
@@ -76,7 +102,7 @@ def session_detail(request: HttpRequest, public_id: str) -> JsonResponse:
     return JsonResponse({"session": chat_session_dict(chat_session), "messages": messages})
 
 
-@require_POST
+@allow("POST")
 def session_close(request: HttpRequest, public_id: str) -> JsonResponse:
     try:
         chat_session = manager.get_for_owner(public_id, owner_from_request(request))

@@ -7,7 +7,7 @@ turn into the same answer.
 
 from __future__ import annotations
 
-import threading
+from datetime import datetime
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -20,7 +20,6 @@ from sessions_app.owner import Owner
 
 # Any constant works: it only names the lock that serializes creation on PostgreSQL.
 _CREATE_LOCK_ID = 0x63686174
-_local_create_lock = threading.Lock()
 
 
 class ChatSessionError(Exception):
@@ -61,8 +60,8 @@ class ChatSessionInactive(ChatSessionError):
 
 def create_chat_session(owner: Owner, network: str = "testnet") -> ChatSession:
     """A new chat session for ``owner``, unless MAX_SESSIONS sessions are already active."""
-    with _creation_lock(), transaction.atomic():
-        _lock_creation_in_database()
+    with transaction.atomic():
+        _serialize_creation()
         ChatSession.objects.expire_stale()
         limit = settings.MAX_SESSIONS
         if ChatSession.objects.active().count() >= limit:
@@ -72,34 +71,46 @@ def create_chat_session(owner: Owner, network: str = "testnet") -> ChatSession:
         )
 
 
-def _creation_lock() -> threading.Lock:
-    # SQLite has no advisory locks; the embedded setup is one process, so a thread lock does.
-    return _local_create_lock
+def _serialize_creation() -> None:
+    """Make count-then-insert atomic across threads and processes, until the commit.
 
-
-def _lock_creation_in_database() -> None:
-    """Serialize creates across backend processes (PostgreSQL), held until commit."""
+    PostgreSQL: a transaction-scoped advisory lock (READ COMMITTED then lets the count see
+    every session committed by the previous holder). SQLite: settings open every transaction
+    with BEGIN IMMEDIATE, which already takes the database's single write lock. A thread lock
+    is deliberately not used: released at the end of a nested atomic block while the outer
+    transaction still holds the database lock, it could deadlock two threads.
+    """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CREATE_LOCK_ID])
 
 
-def get_for_owner(public_id: object, owner: Owner | None) -> ChatSession:
-    """The owner's chat session; an unknown, malformed or foreign id raises the same error."""
+def get_for_owner(
+    public_id: object, owner: Owner | None, now: datetime | None = None
+) -> ChatSession:
+    """The owner's chat session; an unknown, malformed or foreign id raises the same error.
+
+    A session found idle past SESSION_TIMEOUT is expired on the spot, so the answer never
+    depends on whether the cleanup loop has run yet.
+    """
     if owner is None or not isinstance(public_id, str) or not 0 < len(public_id) <= 64:
+        raise ChatSessionNotFound()
+    if "\x00" in public_id:  # PostgreSQL refuses NUL in text: a 500 (tests/abuse fuzzing)
         raise ChatSessionNotFound()
     try:
         chat_session = ChatSession.objects.for_owner(owner).get(public_id=public_id)
     except ChatSession.DoesNotExist:
         raise ChatSessionNotFound() from None
-    if chat_session.is_stale():
-        expire(chat_session)
+    if chat_session.is_stale(now):
+        _expire_if_still_stale(chat_session, now)
     return chat_session
 
 
-def get_active_for_owner(public_id: object, owner: Owner | None) -> ChatSession:
+def get_active_for_owner(
+    public_id: object, owner: Owner | None, now: datetime | None = None
+) -> ChatSession:
     """Like get_for_owner, but also refuses sessions that no longer accept messages."""
-    chat_session = get_for_owner(public_id, owner)
+    chat_session = get_for_owner(public_id, owner, now)
     if not chat_session.is_active:
         raise ChatSessionInactive(chat_session.status)
     return chat_session
@@ -119,12 +130,26 @@ def close(chat_session: ChatSession) -> None:
     _end(chat_session, ChatSession.Status.CLOSED)
 
 
+def _expire_if_still_stale(chat_session: ChatSession, now: datetime | None) -> None:
+    # The staleness test is repeated in the UPDATE: a message that touched the session after
+    # it was read must win over the expiry.
+    ChatSession.objects.filter(pk=chat_session.pk).expire_stale(now)
+    _refresh_state(chat_session)
+
+
 def _end(chat_session: ChatSession, status: str) -> None:
     ChatSession.objects.filter(pk=chat_session.pk, status=ChatSession.Status.ACTIVE).update(
         status=status, processing=False, pending_wallet_request=None
     )
-    chat_session.refresh_from_db(fields=["status", "processing", "pending_wallet_request"])
+    _refresh_state(chat_session)
 
 
-def expire_stale() -> int:
-    return ChatSession.objects.expire_stale()
+def _refresh_state(chat_session: ChatSession) -> None:
+    chat_session.refresh_from_db(
+        fields=["status", "processing", "pending_wallet_request", "last_activity_at"]
+    )
+
+
+def expire_stale(now: datetime | None = None) -> int:
+    """Expire every session idle past SESSION_TIMEOUT; returns how many."""
+    return ChatSession.objects.expire_stale(now)

@@ -5,11 +5,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
 from django.db import models, transaction
 from django.db.models import Q
+from django.dispatch import receiver
+from django.http import HttpRequest
 from django.utils import timezone
 
-from sessions_app.owner import Owner
+from sessions_app.owner import BROWSER_KEY, Owner
 
 PUBLIC_ID_BYTES = 24  # 192 bits from secrets; 32 URL-safe characters
 
@@ -68,6 +71,9 @@ class ChatSession(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     processing = models.BooleanField(default=False)
     processing_since = models.DateTimeField(null=True, blank=True)
+    processing_by = models.CharField(
+        max_length=128, blank=True, help_text="host:pid:start of the process running the turn."
+    )
     pending_wallet_request = models.JSONField(null=True, blank=True)
     message_seq = models.PositiveIntegerField(
         default=0, help_text="Sequence number of the last message; makes numbering gap-free."
@@ -180,3 +186,21 @@ class ToolCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tool}@{self.network}"
+
+
+@receiver(user_logged_in)
+def adopt_browser_chat_sessions(
+    sender: object, request: HttpRequest | None, user: Any, **_: Any
+) -> None:
+    """At login, the browser's anonymous chat sessions become the user's.
+
+    Login cycles the Django session key, so without this they would belong to a key no
+    browser carries any more; adopted, they also follow the user to other browsers.
+    """
+    session = getattr(request, "session", None)
+    previous_key = session.pop(BROWSER_KEY, None) if session is not None else None
+    if session is None or not previous_key:
+        return
+    ChatSession.objects.filter(user__isnull=True, owner_key=previous_key).update(
+        user=user, owner_key=session.session_key or ""
+    )

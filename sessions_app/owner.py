@@ -11,6 +11,10 @@ from typing import Any
 
 from django.http import HttpRequest
 
+# Session data key holding the key the browser's anonymous chat sessions were made under:
+# login cycles the session key, and this is how those sessions find their user (models.py).
+BROWSER_KEY = "chat_browser_key"
+
 
 @dataclass(frozen=True)
 class Owner:
@@ -24,7 +28,10 @@ def owner_from_request(request: HttpRequest) -> Owner:
         request.session.create()
     user = getattr(request, "user", None)
     user_id = user.pk if user is not None and user.is_authenticated else None
-    return Owner(session_key=request.session.session_key or "", user_id=user_id)
+    session_key = request.session.session_key or ""
+    if user_id is None and request.session.get(BROWSER_KEY) != session_key:
+        request.session[BROWSER_KEY] = session_key
+    return Owner(session_key=session_key, user_id=user_id)
 
 
 def owner_from_scope(scope: dict[str, Any]) -> Owner | None:

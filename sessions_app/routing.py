@@ -2,4 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
-websocket_urlpatterns: list[Any] = []  # the chat consumer's route lands here (issue 5)
+from django.urls import path
+
+from sessions_app.consumers import ChatConsumer
+
+websocket_urlpatterns: list[Any] = [
+    path("ws/sessions/<str:session_id>/", ChatConsumer.as_asgi()),
+]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sessions_app.models import ChatSession, Message, ToolCall
+from sessions_app.rendering import render_markdown
 
 
 def chat_session_dict(chat_session: ChatSession) -> dict[str, Any]:
@@ -21,15 +22,25 @@ def chat_session_dict(chat_session: ChatSession) -> dict[str, Any]:
 
 
 def message_dict(message: Message) -> dict[str, Any]:
-    return {
+    """A message; assistant messages add ``html`` (rendered markdown) and their ``tool_calls``.
+
+    ``status``: "" (done), "queued" (waits for the running turn), "streaming" (being written),
+    "interrupted" or "error".
+    """
+    data: dict[str, Any] = {
         "id": message.pk,
         "seq": message.seq,
         "role": message.role,
         "content": message.content,
+        "status": message.metadata.get("status", ""),
         "metadata": message.metadata,
         "client_msg_id": message.client_msg_id,
         "created_at": message.created_at.isoformat(),
     }
+    if message.role == Message.Role.ASSISTANT:
+        data["html"] = render_markdown(message.content)
+        data["tool_calls"] = [tool_call_dict(call) for call in message.tool_calls.all()]
+    return data
 
 
 def tool_call_dict(tool_call: ToolCall) -> dict[str, Any]:

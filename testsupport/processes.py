@@ -16,6 +16,8 @@ from pathlib import Path
 
 import httpx
 
+from mcp_servers.anvil import anvil_args, anvil_binary  # noqa: F401  (re-exported)
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 # Which environment variable carries each network's RPC URL (mirrors the network table).
@@ -32,15 +34,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def anvil_binary() -> str:
-    """Anvil from the npm package (node_modules), or ANVIL_BIN, or the PATH."""
-    if os.environ.get("ANVIL_BIN"):
-        return os.environ["ANVIL_BIN"]
-    for candidate in sorted((BASE_DIR / "node_modules" / "@foundry-rs").glob("anvil-*/bin/anvil")):
-        return str(candidate)
-    return "anvil"
 
 
 def wait_until(check: object, timeout: float, what: str) -> None:
@@ -106,8 +99,7 @@ def start_anvil(
     chain_id: int = 31337, port: int | None = None, extra: list[str] | None = None
 ) -> Anvil:
     port = port or free_port()
-    args = [anvil_binary(), "--host", "127.0.0.1", "--port", str(port), "--chain-id", str(chain_id)]
-    args += ["--silent", *(extra or [])]
+    args = anvil_args(port=port, chain_id=chain_id, extra=["--silent", *(extra or [])])
     anvil = Anvil(args=args, env=dict(os.environ), port=port, chain_id=chain_id)
     anvil.start()
     wait_until(anvil.ready, 20, f"anvil on port {port}")

@@ -1,0 +1,117 @@
+"""The whole local stack as a list of processes: what `make run` (`manage.py runstack`) starts.
+
+Anvil (when the testnet RPC is local), one `runmcp` per network that has an RPC URL, the
+backend under daphne and the session cleanup loop. Kept apart from the command so the plan can
+be read and tested without starting anything.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+from chatproject.networks import Network
+
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+@dataclass(frozen=True)
+class StackOptions:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    cleanup_interval: int = 60
+    start_anvil: bool = True
+
+
+@dataclass(frozen=True)
+class StackProcess:
+    name: str
+    argv: list[str]
+    env: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def shell_command(self) -> str:
+        """Honcho runs each process through a shell; quoting keeps arguments intact."""
+        return "exec " + shlex.join(self.argv)
+
+
+def plan(options: StackOptions, with_cleanup: bool = True) -> list[StackProcess]:
+    """Every process of the local stack, each with the environment it needs."""
+    env = _child_env()
+    processes = []
+    anvil = _anvil(env) if options.start_anvil else None
+    if anvil:
+        processes.append(anvil)
+    processes += [_runmcp(network, env) for network in _served_networks()]
+    processes.append(_backend(options, env))
+    if with_cleanup:
+        interval = str(options.cleanup_interval)
+        argv = [*_manage(), "cleanup_sessions", "--loop", "--interval", interval]
+        processes.append(StackProcess("cleanup", argv, env))
+    return processes
+
+
+def backend_url(options: StackOptions) -> str:
+    host = "127.0.0.1" if options.host in ("0.0.0.0", "::") else options.host
+    return f"http://{host}:{options.port}/"
+
+
+def _served_networks() -> list[Network]:
+    return [network for network in settings.NETWORKS.values() if network.available]
+
+
+def _child_env() -> dict[str, str]:
+    """The children's environment: ours, plus each served network's MCP URL on its port.
+
+    The table's default MCP URL uses the table's port; when MCP_<NAME>_PORT moves a server,
+    the backend must look for it there too (unless MCP_<NAME>_URL says otherwise).
+    """
+    env = dict(os.environ)
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    for network in _served_networks():
+        key = f"MCP_{network.name.upper()}_URL"
+        env.setdefault(key, f"http://127.0.0.1:{network.mcp_port}/mcp")
+    return env
+
+
+def _anvil(env: dict[str, str]) -> StackProcess | None:
+    """Anvil on the testnet RPC's port, when that RPC is on this machine; None otherwise."""
+    from mcp_servers.anvil import anvil_args
+
+    testnet = settings.NETWORKS["testnet"]
+    parts = urlsplit(testnet.rpc_url)
+    if parts.hostname not in LOOPBACK_HOSTS:
+        return None
+    fork_url = settings.MAINNET_FORK_URL or None
+    port = parts.port or 8545
+    # --silent: the banner lists the dev accounts' private keys, which never go to a log.
+    argv = anvil_args(port=port, chain_id=testnet.chain_id, fork_url=fork_url, extra=["--silent"])
+    return StackProcess("anvil", argv, env)
+
+
+def _runmcp(network: Network, env: dict[str, str]) -> StackProcess:
+    argv = [*_manage(), "runmcp", network.name, "--port", str(network.mcp_port)]
+    return StackProcess(f"mcp-{network.name}", argv, env)
+
+
+def _backend(options: StackOptions, env: dict[str, str]) -> StackProcess:
+    return StackProcess("backend", backend_argv(options.host, options.port), env)
+
+
+def backend_argv(host: str, port: int) -> list[str]:
+    """Daphne with every line through LOGGING (session and network on each).
+
+    Verbosity 0 turns off daphne's access log, which writes past LOGGING in its own format;
+    requests are logged by the load balancer, and Django logs failed ones.
+    """
+    argv = [sys.executable, "-m", "daphne", "--verbosity", "0", "-b", host, "-p", str(port)]
+    return [*argv, "chatproject.asgi:application"]
+
+
+def _manage() -> list[str]:
+    return [sys.executable, str(settings.BASE_DIR / "manage.py")]

@@ -1,0 +1,160 @@
+"""The agent's (and the endpoints') interface to the MCP servers: list_tools and call_tool.
+
+Usable from any event loop without blocking it: the work runs on the proxy loop
+(mcp_proxy.loop), where one initialized connection per server URL serves the whole process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+
+from chatproject.metrics import TOOL_CALL_SECONDS, TOOL_CALLS
+from chatproject.networks import Network, UnknownNetwork, get_network
+from mcp_proxy import tools
+from mcp_proxy.errors import ProxyError
+from mcp_proxy.loop import run_on_proxy_loop
+from mcp_proxy.pool import Pool, Server
+from mcp_proxy.tools import ToolSpec
+
+__all__ = ["ProxyError", "ToolResult", "ToolSpec", "call_tool", "list_tools", "network_health"]
+
+MAX_TOOL_NAME = 64
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    structured: dict[str, Any] | None
+    text: str
+    duration_ms: int
+
+    def payload(self) -> Any:
+        """What the endpoint answers and the ToolCall row keeps: structured data, else text."""
+        return self.structured if self.structured is not None else self.text
+
+
+_pool = Pool()  # touched only on the proxy loop
+_catalog = tools.Catalog(_pool)
+
+
+async def list_tools(network: str) -> list[ToolSpec]:
+    """The network's tools, cached per network and refreshed after MCP_TOOLS_TTL."""
+    return await run_on_proxy_loop(_list_tools(network))
+
+
+async def call_tool(network: str, tool: str, params: dict[str, Any]) -> ToolResult:
+    """Call ``tool`` on the network's server; raises ProxyError with a fitting code."""
+    return await run_on_proxy_loop(_measured_call(network, tool, params))
+
+
+async def network_health() -> dict[str, dict[str, Any]]:
+    """Each network's state (up, down, unavailable), latency and last error."""
+    return await run_on_proxy_loop(_network_health())
+
+
+def initialize_counts() -> dict[str, int]:
+    """MCP handshakes sent per server URL since start: proves connections are reused."""
+    return {server.connection.url: server.connection.initialize_count for server in _pool.servers()}
+
+
+def resolve(name: object) -> Network:
+    """The network, if it exists and has an RPC URL; else ProxyError."""
+    try:
+        network = get_network(name)  # type: ignore[arg-type]
+    except UnknownNetwork as exc:
+        raise ProxyError("unknown_network", str(exc), networks=exc.valid) from None
+    if not network.available:
+        message = f"The {network.name} network is unavailable: {network.unavailable_reason}."
+        raise ProxyError("unavailable", message)
+    if not network.mcp_urls:
+        raise ProxyError("unavailable", f"No MCP server is configured for {network.name}.")
+    return network
+
+
+async def _list_tools(name: str) -> list[ToolSpec]:
+    network = resolve(name)
+    deadline = time.monotonic() + settings.MCP_CALL_TIMEOUT
+    return list((await _catalog.tools(network, deadline)).values())
+
+
+async def _measured_call(name: str, tool: object, params: object) -> ToolResult:
+    started = time.perf_counter()
+    outcome = "ok"
+    try:
+        return await _call_tool(name, tool, params)
+    except ProxyError as exc:
+        outcome = exc.code
+        raise
+    finally:
+        # Only names from the table and the servers' lists become labels (bounded cardinality).
+        network = name if name in settings.NETWORKS else "unknown"
+        label = tool if _catalog.knows(network, tool) else "unknown"
+        TOOL_CALLS.labels(network, label, outcome).inc()
+        TOOL_CALL_SECONDS.labels(network, label).observe(time.perf_counter() - started)
+
+
+async def _call_tool(name: str, tool: object, params: object) -> ToolResult:
+    started = time.perf_counter()
+    if not isinstance(tool, str) or not 0 < len(tool) <= MAX_TOOL_NAME:
+        raise ProxyError("bad_request", "The tool must be a name of at most 64 characters.")
+    if not isinstance(params, dict):
+        raise ProxyError("bad_request", "The params must be a JSON object.")
+    network = resolve(name)
+    deadline = time.monotonic() + settings.MCP_CALL_TIMEOUT
+    spec = await _catalog.spec(network, tool, deadline)
+    _catalog.validate(network, spec, params)
+    arguments = {"name": tool, "arguments": params}
+    result = await _pool.request(network, "tools/call", arguments, deadline, spec.read_only)
+    return _tool_result(network, result, started)
+
+
+def _tool_result(network: Network, result: dict[str, Any], started: float) -> ToolResult:
+    text = tools.scrub(network, _joined_text(result.get("content")))
+    if result.get("isError"):
+        raise ProxyError("tool_error", text or f"The tool failed on {network.name}.")
+    structured = result.get("structuredContent")
+    duration_ms = int((time.perf_counter() - started) * 1000)
+    return ToolResult(structured if isinstance(structured, dict) else None, text, duration_ms)
+
+
+def _joined_text(content: object) -> str:
+    if not isinstance(content, list):
+        return ""
+    parts = [c.get("text", "") for c in content if isinstance(c, dict) and c.get("type") == "text"]
+    return "\n".join(str(part) for part in parts)
+
+
+async def _network_health() -> dict[str, dict[str, Any]]:
+    networks = list(settings.NETWORKS.values())
+    states = await asyncio.gather(*(_one_network_health(network) for network in networks))
+    return {network.name: state for network, state in zip(networks, states, strict=True)}
+
+
+async def _one_network_health(network: Network) -> dict[str, Any]:
+    if not network.available or not network.mcp_urls:
+        reason = network.unavailable_reason or "no MCP server is configured"
+        return {"state": "unavailable", "latency_ms": None, "last_error": reason, "replicas": []}
+    servers = [_pool.server(network.name, url) for url in network.mcp_urls]
+    replicas = await asyncio.gather(*(_replica_health(server) for server in servers))
+    up = [r for r in replicas if r["state"] == "up"]
+    return {
+        "state": "up" if up else "down",
+        "latency_ms": min(r["latency_ms"] for r in up) if up else None,
+        "last_error": next((r["last_error"] for r in replicas if r["last_error"]), ""),
+        "replicas": list(replicas),
+    }
+
+
+async def _replica_health(server: Server) -> dict[str, Any]:
+    probe = await _pool.probe(server, settings.MCP_HEALTH_TIMEOUT)
+    breaker = server.breaker
+    return {
+        "state": "up" if probe.up else "down",
+        "circuit": breaker.state(),
+        "latency_ms": probe.latency_ms,
+        "last_error": probe.error or breaker.last_error,
+    }

@@ -1,0 +1,185 @@
+"""The process-wide pool of MCP connections, one per server URL, living on the proxy loop.
+
+Replicas of a network are used in turn, skipping those whose circuit is open. A call that
+failed on one replica is tried once more on the next only when that cannot do anything
+twice: the tool is read-only, or the first server never received the request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from django.conf import settings
+
+from chatproject.networks import Network
+from mcp_proxy.breaker import CircuitBreaker
+from mcp_proxy.errors import ProxyError
+from mcp_proxy.rpc import AuthRefused, McpConnection, TransportFailure
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Server:
+    network: str
+    connection: McpConnection
+    breaker: CircuitBreaker
+    probe: asyncio.Task[None] | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One look at a server's /health."""
+
+    up: bool
+    latency_ms: int | None
+    error: str
+
+
+class Pool:
+    def __init__(self) -> None:
+        self._servers: dict[tuple[str, str], Server] = {}
+        self._turn: dict[str, int] = {}
+        self._http: httpx.AsyncClient | None = None
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        if self._http is None:
+            limits = httpx.Limits(max_connections=200, max_keepalive_connections=100)
+            self._http = httpx.AsyncClient(limits=limits, trust_env=False)
+        return self._http
+
+    def server(self, network: str, url: str) -> Server:
+        key = (network, url)
+        if key not in self._servers:
+            connection = McpConnection(url, self.http, _auth_token)
+            breaker = CircuitBreaker(threshold=settings.MCP_BREAKER_THRESHOLD)
+            self._servers[key] = Server(network, connection, breaker)
+        return self._servers[key]
+
+    def servers(self) -> list[Server]:
+        return list(self._servers.values())
+
+    def in_turn(self, network: Network) -> list[Server]:
+        """The network's replicas with a closed circuit, starting with the next in turn."""
+        turn = self._turn.get(network.name, 0)
+        self._turn[network.name] = turn + 1
+        urls = network.mcp_urls[turn % len(network.mcp_urls) :] + network.mcp_urls
+        ordered = [self.server(network.name, url) for url in dict.fromkeys(urls)]
+        return [server for server in ordered if not server.breaker.is_open]
+
+    async def request(
+        self, network: Network, method: str, params: dict[str, Any], deadline: float, retry: bool
+    ) -> dict[str, Any]:
+        """``method`` on a healthy replica, trying a second one when that is safe."""
+        candidates = self.in_turn(network)
+        if not candidates:
+            raise server_down(network.name)
+        failure: TransportFailure | None = None
+        for server in candidates[:2]:
+            try:
+                return await self._attempt(server, method, params, deadline)
+            except TransportFailure as exc:
+                failure = exc
+                if exc.request_sent and not retry:
+                    break
+        assert failure is not None
+        raise transport_error(network.name, failure)
+
+    async def _attempt(
+        self, server: Server, method: str, params: dict[str, Any], deadline: float
+    ) -> dict[str, Any]:
+        remaining = deadline - time.monotonic()
+        started = time.perf_counter()
+        try:
+            if remaining <= 0:
+                raise TransportFailure("timeout", "did not answer in time", False)
+            async with asyncio.timeout(remaining):
+                result = await server.connection.request(method, params, remaining)
+        except TimeoutError:
+            self._failed(server, TransportFailure("timeout", "did not answer in time", True))
+            raise TransportFailure("timeout", "did not answer in time", True) from None
+        except TransportFailure as failure:
+            self._failed(server, failure)
+            raise
+        except AuthRefused:
+            raise ProxyError("unreachable", _auth_message(server.network)) from None
+        server.breaker.record_success(int((time.perf_counter() - started) * 1000))
+        return result
+
+    def _failed(self, server: Server, failure: TransportFailure) -> None:
+        # A new process may answer next time: greet it again rather than reuse a dead handshake.
+        server.connection.forget_handshake()
+        if server.breaker.record_failure(failure.message):
+            logger.warning(
+                "circuit opened for a %s server after %d failures: it %s",
+                server.network,
+                server.breaker.consecutive_failures,
+                failure.message,
+            )
+            server.probe = asyncio.get_running_loop().create_task(self._probe_until_up(server))
+
+    async def _probe_until_up(self, server: Server) -> None:
+        """Watch /health until the server answers, then close its circuit."""
+        while server.breaker.is_open and _still_configured(server):
+            await asyncio.sleep(settings.MCP_PROBE_INTERVAL)
+            if (await self.probe(server, settings.MCP_HEALTH_TIMEOUT)).up:
+                server.breaker.close()
+                logger.info("circuit closed: a %s server is answering again", server.network)
+
+    async def probe(self, server: Server, timeout: float) -> Probe:
+        started = time.perf_counter()
+        try:
+            # The servers guard /health with the bearer token too.
+            response = await self.http.get(
+                server.connection.health_url, headers=_auth_headers(), timeout=timeout
+            )
+        except httpx.TimeoutException:
+            return Probe(False, None, "its health check timed out")
+        except httpx.HTTPError:
+            return Probe(False, None, "its health check could not connect")
+        latency_ms = int((time.perf_counter() - started) * 1000)
+        if response.status_code != 200:
+            return Probe(
+                False, latency_ms, f"its health check answered HTTP {response.status_code}"
+            )
+        return Probe(True, latency_ms, "")
+
+
+def _auth_token() -> str:
+    return str(settings.MCP_AUTH_TOKEN)
+
+
+def _auth_headers() -> dict[str, str]:
+    token = _auth_token()
+    return {"authorization": f"Bearer {token}"} if token else {}
+
+
+def _still_configured(server: Server) -> bool:
+    network = settings.NETWORKS.get(server.network)
+    return network is not None and server.connection.url in network.mcp_urls
+
+
+def _auth_message(network: str) -> str:
+    return f"The {network} server refused the proxy's credentials; check MCP_AUTH_TOKEN."
+
+
+def server_down(network: str) -> ProxyError:
+    return ProxyError(
+        "server_down",
+        f"The {network} server is down: calls fail fast until its health check answers again.",
+    )
+
+
+def transport_error(network: str, failure: TransportFailure) -> ProxyError:
+    if failure.kind == "timeout":
+        limit = settings.MCP_CALL_TIMEOUT
+        return ProxyError("timeout", f"The {network} server did not answer within {limit:g} s.")
+    return ProxyError(
+        "unreachable", f"The {network} server could not be reached: it {failure.message}."
+    )

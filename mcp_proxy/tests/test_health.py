@@ -1,0 +1,54 @@
+"""/api/mcp/health reports every network; /health sums up database, channel layer, networks."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+
+@pytest.mark.django_db
+def test_mcp_health_shows_each_network_state_latency_and_no_url(networks):
+    response = Client().get("/api/mcp/health")
+    assert response.status_code == 200
+    report = response.json()["networks"]
+    assert report["testnet"]["state"] == "up" and report["polygon"]["state"] == "up"
+    assert isinstance(report["testnet"]["latency_ms"], int)
+    assert report["mainnet"]["state"] == "unavailable"
+    assert "ETH_RPC_URL" in report["mainnet"]["last_error"]
+    assert "http" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_backend_health_is_200_with_database_channel_layer_and_networks(networks):
+    response = Client().get("/health")
+    assert response.status_code == 200
+    report = response.json()
+    assert report["status"] == "ok"
+    assert report["database"]["ok"] and report["channel_layer"]["ok"]
+    assert report["networks"]["polygon"]["state"] == "up"
+
+
+@pytest.mark.django_db
+def test_backend_health_is_503_when_the_channel_layer_is_broken(networks, settings):
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]},
+        }
+    }
+    response = Client().get("/health")
+    assert response.status_code == 503
+    report = response.json()
+    assert report["status"] == "down"
+    assert report["database"]["ok"] and not report["channel_layer"]["ok"]
+    assert "127.0.0.1" not in report["channel_layer"]["error"]
+
+
+@pytest.mark.django_db
+def test_down_network_does_not_make_the_backend_unhealthy(networks, settings):
+    from mcp_proxy.tests.conftest import point_network
+
+    point_network(settings, "testnet", "http://127.0.0.1:9", "http://127.0.0.1:9/mcp")
+    response = Client().get("/health")
+    assert response.status_code == 200
+    assert response.json()["networks"]["testnet"]["state"] == "down"

@@ -1,0 +1,154 @@
+"""The proxy endpoints: thin async views over mcp_proxy.client, plus the backend's /health.
+
+Async, so a call waiting on an MCP server holds no thread; the database work (ownership,
+rate limit, the ToolCall row) runs in sync_to_async hops.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.http import require_GET, require_POST
+
+from chatproject.logcontext import bound
+from mcp_proxy import client, health, ratelimit
+from mcp_proxy.client import ProxyError, ToolResult
+from sessions_app import manager
+from sessions_app.models import ChatSession, ToolCall
+from sessions_app.owner import owner_from_request
+
+logger = logging.getLogger(__name__)
+
+
+def _error(code: str, message: str, status: int, **extra: Any) -> JsonResponse:
+    body = {"ok": False, "error": {"code": code, "message": message, **extra}}
+    response = JsonResponse(body, status=status)
+    if "retry_after" in extra:
+        response["Retry-After"] = str(extra["retry_after"])
+    return response
+
+
+def _proxy_error(exc: ProxyError) -> JsonResponse:
+    return _error(exc.code, exc.message, exc.status, **exc.extra)
+
+
+def _session_error(exc: manager.ChatSessionError) -> JsonResponse:
+    return _error(exc.code, exc.message, exc.status)
+
+
+def _admit(request: HttpRequest, session_id: object) -> ChatSession:
+    """The caller's live chat session (the one shared ownership check), then one rate token."""
+    chat_session = manager.get_active_for_owner(session_id, owner_from_request(request))
+    ratelimit.check(chat_session.public_id)
+    return chat_session
+
+
+@require_POST
+async def call(request: HttpRequest, network: str) -> JsonResponse:
+    """POST /api/mcp/<network> {"session_id", "tool", "params"}."""
+    try:
+        body = _call_body(request)
+    except ProxyError as exc:
+        return _proxy_error(exc)
+    with bound(network=network):
+        try:
+            chat_session = await sync_to_async(_admit)(request, body.get("session_id"))
+        except manager.ChatSessionError as exc:
+            return _session_error(exc)
+        except ProxyError as exc:
+            return _proxy_error(exc)
+        with bound(session=chat_session.public_id):
+            return await _call_and_record(chat_session, network, body)
+
+
+async def _call_and_record(
+    chat_session: ChatSession, network: str, body: dict[str, Any]
+) -> JsonResponse:
+    tool, params = body.get("tool"), body.get("params", {})
+    try:
+        result = await client.call_tool(network, tool, params)  # type: ignore[arg-type]
+    except ProxyError as exc:
+        logger.info("tool call %s refused: %s", tool, exc.code)
+        await _record(chat_session, network, tool, params, None, exc)
+        return _proxy_error(exc)
+    row = await _record(chat_session, network, tool, params, result, None)
+    answer = {"ok": True, "result": result.payload(), "text": result.text}
+    return JsonResponse({**answer, "duration_ms": result.duration_ms, "call_id": row.call_id})
+
+
+async def _record(
+    chat_session: ChatSession,
+    network: str,
+    tool: object,
+    params: object,
+    result: ToolResult | None,
+    error: ProxyError | None,
+) -> ToolCall:
+    """Every call that reached the proxy is kept on its chat session (the admin shows it)."""
+    return await ToolCall.objects.acreate(
+        chat_session=chat_session,
+        call_id=f"proxy-{secrets.token_hex(8)}",
+        network=network[:32],
+        tool=str(tool)[:64],
+        arguments=params if isinstance(params, dict) else {"invalid": repr(params)[:200]},
+        result=result.payload() if result else error.as_dict() if error else None,
+        is_error=error is not None,
+        duration_ms=result.duration_ms if result else 0,
+    )
+
+
+def _call_body(request: HttpRequest) -> dict[str, Any]:
+    """The JSON object body of a call; ProxyError bad_request (or 413) when it is not usable."""
+    try:
+        raw = request.body
+    except RequestDataTooBig:
+        raise ProxyError("bad_request", "The request body is too large.", status=413) from None
+    try:
+        body = json.loads(raw or b"{}")
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ProxyError("bad_request", "The body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise ProxyError("bad_request", "The body must be a JSON object.")
+    if not isinstance(body.get("tool"), str) or not body["tool"]:
+        raise ProxyError("bad_request", 'The body needs "tool": the name of a tool.')
+    if not isinstance(body.get("params", {}), dict):
+        raise ProxyError("bad_request", 'The "params" must be a JSON object.')
+    return body
+
+
+@require_GET
+async def tools(request: HttpRequest, network: str) -> JsonResponse:
+    """GET /api/mcp/<network>/tools?session_id=..."""
+    session_id = request.GET.get("session_id")
+    with bound(network=network):
+        try:
+            await sync_to_async(_owned)(request, session_id)
+            specs = await client.list_tools(network)
+        except manager.ChatSessionError as exc:
+            return _session_error(exc)
+        except ProxyError as exc:
+            return _proxy_error(exc)
+    return JsonResponse({"ok": True, "network": network, "tools": [s.as_dict() for s in specs]})
+
+
+def _owned(request: HttpRequest, session_id: object) -> ChatSession:
+    return manager.get_active_for_owner(session_id, owner_from_request(request))
+
+
+@require_GET
+async def mcp_health(request: HttpRequest) -> JsonResponse:
+    """GET /api/mcp/health: each network's state, latency and last error."""
+    return JsonResponse({"networks": await client.network_health()})
+
+
+@require_GET
+async def backend_health(request: HttpRequest) -> JsonResponse:
+    """GET /health: 200 when the database and the channel layer work; networks for detail."""
+    report = await health.backend_report()
+    return JsonResponse(report, status=200 if report["status"] == "ok" else 503)

@@ -1,0 +1,39 @@
+"""Anvil, the local testnet node: where its binary lives and how to start it.
+
+The binary comes from the npm package `@foundry-rs/anvil` (installed by `npm ci` into
+node_modules); `make run` and the test fixtures both use these helpers.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def anvil_binary() -> str:
+    """Anvil from the npm package (node_modules), or ANVIL_BIN, or the PATH."""
+    if os.environ.get("ANVIL_BIN"):
+        return os.environ["ANVIL_BIN"]
+    for candidate in sorted((BASE_DIR / "node_modules" / "@foundry-rs").glob("anvil-*/bin/anvil")):
+        return str(candidate)
+    return "anvil"
+
+
+def anvil_args(
+    host: str = "127.0.0.1",
+    port: int = 8545,
+    chain_id: int = 31337,
+    fork_url: str | None = None,
+    extra: list[str] | None = None,
+) -> list[str]:
+    """The command line that starts Anvil; with ``fork_url`` (MAINNET_FORK_URL) it forks mainnet.
+
+    Forking keeps mainnet contracts (ENS among them) reachable on the local chain. The fork URL
+    may carry an API key: pass the list to subprocess, never print it.
+    """
+    args = [anvil_binary(), "--host", host, "--port", str(port), "--chain-id", str(chain_id)]
+    if fork_url:
+        args += ["--fork-url", fork_url]
+    return [*args, *(extra or [])]

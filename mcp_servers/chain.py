@@ -1,0 +1,178 @@
+"""One network's chain connection, shared by every tool of a server process.
+
+It owns the AsyncWeb3 client (one persistent HTTP session, a timeout on every call, no
+retries), turns user input into addresses and block identifiers, and checks once that the
+RPC serves the chain id the network table expects.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import aiohttp
+from eth_typing import ChecksumAddress
+from eth_utils import is_checksum_address, to_checksum_address
+from web3 import AsyncHTTPProvider, AsyncWeb3
+from web3.types import BlockIdentifier
+
+from chatproject.networks import Network
+from mcp_servers.accounts import DEV_ACCOUNT_NAMES, dev_account_index
+from mcp_servers.errors import ToolFailure, secret_fragments
+from mcp_servers.units import short_address
+
+ADDRESS_RE = re.compile(r"^0x[0-9a-fA-F]{40}$")
+HASH_RE = re.compile(r"^0x[0-9a-fA-F]{64}$")
+BLOCK_TAGS = ("latest", "earliest", "pending", "safe", "finalized")
+ENS_REGISTRY = to_checksum_address("0x00000000000C2E074eC69A0dFb2997BA6C7d2e1e")
+
+
+def make_web3(rpc_url: str, timeout: float) -> AsyncWeb3:
+    provider = AsyncHTTPProvider(
+        rpc_url,
+        request_kwargs={"timeout": aiohttp.ClientTimeout(total=timeout)},
+        exception_retry_configuration=None,  # a dead RPC should fail fast, not back off
+    )
+    return AsyncWeb3(provider)
+
+
+@dataclass
+class Chain:
+    network: Network
+    timeout: float = 10.0
+    allow_wrong_chain: bool = False
+    w3: AsyncWeb3 = field(init=False, repr=False)
+    secrets: list[str] = field(init=False, repr=False)
+    _chain_checked: bool = field(default=False, init=False, repr=False)
+    _dev_accounts: list[ChecksumAddress] | None = field(default=None, init=False, repr=False)
+    _has_ens: bool | None = field(default=None, init=False, repr=False)
+    cache: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.network.rpc_url:
+            raise ToolFailure(f"{self.network.name} has no RPC URL ({self.network.rpc_env}).")
+        self.w3 = make_web3(self.network.rpc_url, self.timeout)
+        self.secrets = secret_fragments(self.network.rpc_url)
+
+    @property
+    def name(self) -> str:
+        return self.network.name
+
+    @property
+    def currency(self) -> str:
+        return self.network.currency
+
+    async def ready(self) -> AsyncWeb3:
+        """The client, after a one-time check that the RPC serves the expected chain."""
+        if not self._chain_checked:
+            actual = await self.w3.eth.chain_id
+            if actual != self.network.chain_id and not self.allow_wrong_chain:
+                raise ToolFailure(wrong_chain_message(self.network, actual))
+            self._chain_checked = True
+        return self.w3
+
+    async def resolve_address(self, value: str, what: str = "address") -> ChecksumAddress:
+        """A 0x address, a named dev account (dev networks) or an ENS name -> checksum address."""
+        text = value.strip()
+        if ADDRESS_RE.match(text):
+            return checked_address(text, what)
+        index = dev_account_index(text)
+        if index is not None:
+            return await self.dev_account(text, index)
+        if "." in text and " " not in text:
+            return await self.ens_address(text)
+        hint = ", an ENS name or a dev account name (alice, bob, …)" if self.network.dev else ""
+        hint = hint or " or an ENS name"
+        raise ToolFailure(
+            f"{value!r} is not a valid {what}: give 0x followed by 40 hex characters{hint}."
+        )
+
+    async def dev_account(self, name: str, index: int) -> ChecksumAddress:
+        if not self.network.dev:
+            raise ToolFailure(
+                f"Named accounts like {name!r} exist only on dev networks; "
+                f"on {self.name} give a 0x address."
+            )
+        accounts = await self.dev_accounts()
+        if index >= len(accounts):
+            raise ToolFailure(f"The {self.name} node has no dev account {name!r}.")
+        return accounts[index]
+
+    async def dev_accounts(self) -> list[ChecksumAddress]:
+        """The node's unlocked accounts (dev networks), fetched once."""
+        if self._dev_accounts is None:
+            w3 = await self.ready()
+            self._dev_accounts = [to_checksum_address(a) for a in await w3.eth.accounts]
+        return self._dev_accounts
+
+    async def label(self, address: str) -> str:
+        """ "alice (0xf39F…2266)" for dev accounts, the short address otherwise."""
+        accounts = await self.dev_accounts() if self.network.dev else []
+        index = accounts.index(cast(ChecksumAddress, address)) if address in accounts else -1
+        if 0 <= index < len(DEV_ACCOUNT_NAMES):
+            return f"{DEV_ACCOUNT_NAMES[index]} ({short_address(address)})"
+        return short_address(address)
+
+    async def require_ens(self) -> None:
+        if self._has_ens is None:
+            w3 = await self.ready()
+            self._has_ens = len(await w3.eth.get_code(ENS_REGISTRY)) > 0
+        if not self._has_ens:
+            raise ToolFailure(
+                f"ENS lives on mainnet: the ENS registry is not deployed on {self.name}. "
+                "Use mainnet (or a testnet forked from mainnet with MAINNET_FORK_URL)."
+            )
+
+    async def ens_address(self, name: str) -> ChecksumAddress:
+        await self.require_ens()
+        address = await self.w3.ens.address(name)  # type: ignore[union-attr]
+        if not address:
+            raise ToolFailure(f"The ENS name {name!r} does not resolve to an address.")
+        return to_checksum_address(address)
+
+    async def block_identifier(self, block: str | int | None) -> BlockIdentifier:
+        """ "latest", a tag, a number (int or decimal/hex string) or a 66-char block hash."""
+        if block is None:
+            return "latest"
+        if isinstance(block, int):
+            return await self.checked_block_number(block)
+        text = block.strip().lower()
+        if text in BLOCK_TAGS or HASH_RE.match(text):
+            return cast(BlockIdentifier, text)
+        try:
+            number = int(text, 16) if text.startswith("0x") else int(text)
+        except ValueError:
+            raise ToolFailure(
+                f"{block!r} is not a block: give 'latest', a block number or a 0x block hash."
+            ) from None
+        return await self.checked_block_number(number)
+
+    async def checked_block_number(self, number: int) -> int:
+        if number < 0:
+            raise ToolFailure(f"Block numbers cannot be negative (got {number}).")
+        w3 = await self.ready()
+        latest = await w3.eth.block_number
+        if number > latest:
+            raise ToolFailure(
+                f"Block {number} does not exist yet on {self.name}; the latest block is {latest}."
+            )
+        return number
+
+
+def checked_address(text: str, what: str = "address") -> ChecksumAddress:
+    """Accept all-lower/all-upper hex or a correct EIP-55 checksum; refuse a wrong checksum."""
+    body = text[2:]
+    if body != body.lower() and body != body.upper() and not is_checksum_address(text):
+        raise ToolFailure(
+            f"The {what} {text} has an invalid checksum (mixed case that does not match EIP-55); "
+            "check it for typos, or give it in all lower case."
+        )
+    return to_checksum_address(text)
+
+
+def wrong_chain_message(network: Network, actual: int) -> str:
+    return (
+        f"The RPC for {network.name} serves chain id {actual}, but {network.name} is chain id "
+        f"{network.chain_id}; refusing to serve the wrong chain."
+    )

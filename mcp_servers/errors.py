@@ -1,0 +1,95 @@
+"""Errors a person can read: every tool failure becomes one sentence, never a stack trace.
+
+RPC URLs often carry API keys, so every text that may quote one goes through `scrub`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from urllib.parse import urlsplit
+
+import aiohttp
+from pydantic import ValidationError
+from web3.exceptions import (
+    BlockNotFound,
+    ContractLogicError,
+    TimeExhausted,
+    TransactionNotFound,
+    Web3Exception,
+    Web3RPCError,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class ToolFailure(Exception):
+    """A failure whose message is already a sentence fit for the user."""
+
+
+def secret_fragments(url: str) -> list[str]:
+    """The parts of a URL that may carry a key: the whole URL, its path and query, its userinfo."""
+    if not url:
+        return []
+    parts = urlsplit(url)
+    fragments = [url, url.rstrip("/")]
+    if len(parts.path) > 1:
+        fragments.append(parts.path)
+    if parts.query:
+        fragments.append(parts.query)
+    if parts.password:
+        fragments.append(parts.password)
+    if parts.username:
+        fragments.append(parts.username)
+    return sorted({f for f in fragments if f}, key=len, reverse=True)
+
+
+def scrub(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, "[redacted]")
+    return text
+
+
+def describe_validation_error(tool: str, exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors(include_url=False, include_input=False):
+        field = ".".join(str(part) for part in error["loc"]) or "arguments"
+        problems.append(f"{field}: {error['msg']}")
+    return f"Invalid arguments for {tool}: " + "; ".join(problems) + "."
+
+
+def describe_error(exc: BaseException, network: str, timeout: float, secrets: list[str]) -> str:
+    """One sentence for a failed tool call; unexpected errors are logged (scrubbed), not shown."""
+    if isinstance(exc, ToolFailure):
+        return scrub(str(exc), secrets)
+    if isinstance(
+        exc, TimeoutError | asyncio.TimeoutError | TimeExhausted | aiohttp.ServerTimeoutError
+    ):
+        return f"The {network} RPC node did not answer within {timeout:g} s; try again later."
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return f"The {network} RPC node answered with HTTP status {exc.status}."
+    if isinstance(exc, aiohttp.ClientError | ConnectionError | OSError):
+        return f"The {network} RPC node could not be reached; check that it is running."
+    if isinstance(exc, ContractLogicError):
+        return f"The contract call reverted: {revert_reason(exc)}."
+    if isinstance(exc, TransactionNotFound | BlockNotFound):
+        return scrub(str(exc), secrets).rstrip(".") + "."
+    if isinstance(exc, Web3RPCError):
+        return f"The {network} RPC node refused the request: {rpc_message(exc, secrets)}."
+    if isinstance(exc, Web3Exception | ValueError | TypeError):
+        return scrub(str(exc), secrets).rstrip(".") + "."
+    logger.error("Unexpected tool failure: %s", scrub(repr(exc), secrets))
+    return "The tool failed unexpectedly; the details are in the server log."
+
+
+def rpc_message(exc: Web3RPCError, secrets: list[str]) -> str:
+    response = getattr(exc, "rpc_response", None) or {}
+    error = response.get("error") if isinstance(response, dict) else None
+    message = error.get("message") if isinstance(error, dict) else None
+    return scrub(str(message or exc.message or exc), secrets).rstrip(".")
+
+
+def revert_reason(exc: ContractLogicError) -> str:
+    message = str(exc.message or exc.args[0] if exc.args else exc)
+    message = message.removeprefix("execution reverted: ").removeprefix("execution reverted")
+    return message.strip(" :") or "no reason given"

@@ -1,0 +1,141 @@
+"""The write paths: prepare_transaction (every network) and send_transaction (dev networks)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from pydantic import Field
+
+from mcp_servers.chain import Chain
+from mcp_servers.errors import ToolFailure
+from mcp_servers.results import ToolResult
+from mcp_servers.tools.base import ADDRESS_FIELD_DESCRIPTION
+from mcp_servers.tools.network import suggested_priority_fee
+from mcp_servers.tools.transactions import short_hash
+from mcp_servers.tools.txparams import TransactionInput, build_transaction
+from mcp_servers.units import format_units
+
+GAS_MARGIN_PERCENT = 20  # estimates can undershoot when state changes before inclusion
+
+
+class PrepareInput(TransactionInput):
+    from_address: str = Field(
+        description="Sender, whose wallet will sign. " + ADDRESS_FIELD_DESCRIPTION, max_length=256
+    )
+
+
+class SendInput(TransactionInput):
+    from_address: str = Field(
+        description="Sender: a named dev account (alice, bob, …) or an unlocked node account.",
+        max_length=256,
+    )
+
+
+async def simulate(chain: Chain, tx: dict[str, Any]) -> int:
+    """eth_call first (a revert comes back with its reason), then the gas estimate."""
+    w3 = await chain.ready()
+    await w3.eth.call(tx)  # type: ignore[arg-type]
+    return int(await w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
+
+
+async def check_funds(chain: Chain, tx: dict[str, Any], max_cost: int) -> None:
+    balance = await chain.w3.eth.get_balance(tx["from"])
+    if balance < max_cost:
+        raise ToolFailure(
+            f"{await chain.label(tx['from'])} has {format_units(balance)} {chain.currency} but the "
+            f"transaction needs up to {format_units(max_cost)} {chain.currency} (value plus "
+            "maximum gas fee)."
+        )
+
+
+async def prepare_transaction(chain: Chain, params: PrepareInput) -> ToolResult:
+    """Build an unsigned EIP-1559 transaction for the sender's wallet to sign; simulates it first
+    and reports a revert reason instead of preparing a failing transaction."""
+    tx = await build_transaction(chain, params, params.from_address)
+    gas_estimate = await simulate(chain, tx)
+    gas_limit = gas_estimate * (100 + GAS_MARGIN_PERCENT) // 100
+    w3 = chain.w3
+    block, nonce, priority = await asyncio.gather(
+        w3.eth.get_block("latest"),
+        w3.eth.get_transaction_count(tx["from"], "pending"),
+        suggested_priority_fee(chain),
+    )
+    base_fee = int(block.get("baseFeePerGas") or 0)
+    max_fee = 2 * base_fee + priority  # survives a few full blocks of base-fee increase
+    await check_funds(chain, tx, tx["value"] + gas_limit * max_fee)
+    chain_id = chain.network.chain_id
+    transaction = {
+        "from": tx["from"],
+        "to": tx.get("to"),
+        "value": hex(tx["value"]),
+        "data": tx["data"],
+        "gas": hex(gas_limit),
+        "maxFeePerGas": hex(max_fee),
+        "maxPriorityFeePerGas": hex(priority),
+        "nonce": hex(nonce),
+        "chainId": hex(chain_id),
+        "type": "0x2",
+    }
+    data = {
+        "network": chain.name,
+        "transaction": transaction,
+        "value_wei": str(tx["value"]),
+        "value_ether": format_units(tx["value"]),
+        "gas_limit": gas_limit,
+        "gas_estimate": gas_estimate,
+        "max_fee_per_gas_wei": str(max_fee),
+        "max_priority_fee_per_gas_wei": str(priority),
+        "max_cost_wei": str(gas_limit * max_fee),
+        "nonce": nonce,
+        "chain_id": chain_id,
+        "simulated": True,
+    }
+    to = await chain.label(tx["to"]) if tx.get("to") else "a new contract"
+    text = (
+        f"Prepared an unsigned transaction on {chain.name}: {await chain.label(tx['from'])} sends "
+        f"{data['value_ether']} {chain.currency} to {to} (gas limit {gas_limit}, nonce {nonce}); "
+        "the simulation succeeded, and it now needs the sender's signature."
+    )
+    return ToolResult(text, data)
+
+
+async def send_transaction(chain: Chain, params: SendInput) -> ToolResult:
+    """Dev networks only: send a transaction signed by the node's unlocked dev account
+    (alice, bob, … are Anvil accounts 0, 1, …), wait for the receipt and return it."""
+    tx = await build_transaction(chain, params, params.from_address)
+    await simulate(chain, tx)
+    w3 = chain.w3
+    tx_hash = await w3.eth.send_transaction(tx)  # type: ignore[arg-type]
+    receipt = await w3.eth.wait_for_transaction_receipt(
+        tx_hash, timeout=chain.timeout, poll_latency=0.05
+    )
+    fee = int(receipt["gasUsed"]) * int(receipt.get("effectiveGasPrice", 0))
+    after = [await w3.eth.get_balance(tx["from"])]
+    if tx.get("to"):
+        after.append(await w3.eth.get_balance(tx["to"]))
+    hash_hex = "0x" + bytes(tx_hash).hex()
+    ok = receipt["status"] == 1
+    data = {
+        "network": chain.name,
+        "tx_hash": hash_hex,
+        "status": "success" if ok else "reverted",
+        "block_number": receipt["blockNumber"],
+        "from": tx["from"],
+        "to": tx.get("to"),
+        "contract_address": receipt.get("contractAddress"),
+        "value_wei": str(tx["value"]),
+        "value": format_units(tx["value"]),
+        "gas_used": receipt["gasUsed"],
+        "fee_wei": str(fee),
+        "from_balance_after_wei": str(after[0]),
+        "to_balance_after_wei": str(after[1]) if len(after) > 1 else None,
+    }
+    to = await chain.label(tx["to"]) if tx.get("to") else "a new contract"
+    outcome = "succeeded" if ok else "was mined but reverted"
+    text = (
+        f"{await chain.label(tx['from'])} sent {data['value']} {chain.currency} to {to} on "
+        f"{chain.name} in transaction {short_hash(hash_hex)}; it {outcome} in block "
+        f"{receipt['blockNumber']} using {receipt['gasUsed']} gas."
+    )
+    return ToolResult(text, data)

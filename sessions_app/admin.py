@@ -1,0 +1,157 @@
+"""The admin: every chat session with its history, read-only, and an action to expire sessions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import Count, IntegerField, Model, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest
+
+from sessions_app import manager
+from sessions_app.models import ChatSession, Message, ToolCall
+
+
+def count_per_session(model: type[Model]) -> Coalesce:
+    """A correlated COUNT of ``model`` rows for the outer chat session, 0 when there are none.
+
+    Subqueries rather than Count() over two joins: joining messages and tool calls together
+    would multiply the rows of a long session, and one query per row is what we avoid.
+    """
+    rows = (
+        model._default_manager.filter(chat_session=OuterRef("pk"))
+        .order_by()
+        .values("chat_session")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
+class ReadOnlyMixin:
+    """Rows written by the app only: the admin may look, never add, edit or delete."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class MessageInline(ReadOnlyMixin, admin.TabularInline):
+    model = Message
+    fields = ("seq", "role", "content", "metadata", "created_at")
+    readonly_fields = fields
+    ordering = ["seq"]
+    extra = 0
+
+
+class ToolCallInline(ReadOnlyMixin, admin.TabularInline):
+    model = ToolCall
+    fields = ("created_at", "network", "tool", "arguments", "result", "is_error", "duration_ms")
+    readonly_fields = fields
+    ordering = ["created_at", "pk"]
+    extra = 0
+
+
+@admin.register(ChatSession)
+class ChatSessionAdmin(admin.ModelAdmin):
+    list_display = [
+        "short_id",
+        "owner",
+        "network",
+        "status",
+        "message_count",
+        "tool_call_count",
+        "created_at",
+        "last_activity_at",
+    ]
+    list_filter = ["status", "network"]
+    # Message text spans a reverse relation; the changelist then removes duplicates itself.
+    search_fields = ["public_id", "messages__content"]
+    list_select_related = ["user"]
+    ordering = ["-last_activity_at"]
+    date_hierarchy = "created_at"
+    readonly_fields = (
+        "public_id",
+        "owner",
+        "owner_key",
+        "user",
+        "network",
+        "title",
+        "status",
+        "processing",
+        "processing_since",
+        "processing_by",
+        "pending_wallet_request",
+        "message_seq",
+        "created_at",
+        "last_activity_at",
+    )
+    fields = readonly_fields
+    inlines = [MessageInline, ToolCallInline]
+    actions = ["expire_selected"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ChatSession]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                message_total=count_per_session(Message),
+                tool_call_total=count_per_session(ToolCall),
+            )
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # sessions are issued to browsers by the app, never typed in
+
+    @admin.display(description="id", ordering="public_id")
+    def short_id(self, obj: ChatSession) -> str:
+        return obj.short_id
+
+    @admin.display(description="owner", ordering="user__username")
+    def owner(self, obj: ChatSession) -> str:
+        if obj.user is not None:
+            return obj.user.get_username()
+        return f"browser {obj.owner_key[:8]}…" if obj.owner_key else "-"
+
+    @admin.display(description="messages", ordering="message_total")
+    def message_count(self, obj: ChatSession) -> int:
+        return int(getattr(obj, "message_total", 0))
+
+    @admin.display(description="tool calls", ordering="tool_call_total")
+    def tool_call_count(self, obj: ChatSession) -> int:
+        return int(getattr(obj, "tool_call_total", 0))
+
+    @admin.action(description="Expire selected sessions", permissions=["change"])
+    def expire_selected(self, request: HttpRequest, queryset: QuerySet[ChatSession]) -> None:
+        active = list(queryset.filter(status=ChatSession.Status.ACTIVE))
+        for chat_session in active:
+            manager.expire(chat_session)  # also clears processing and the pending request
+        self.message_user(request, f"Expired {len(active)} session(s).", messages.SUCCESS)
+
+
+@admin.register(Message)
+class MessageAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["chat_session", "seq", "role", "short_content", "created_at"]
+    list_filter = ["role"]
+    search_fields = ["content", "chat_session__public_id"]
+    list_select_related = ["chat_session"]
+    ordering = ["-created_at"]
+
+    @admin.display(description="content")
+    def short_content(self, obj: Message) -> str:
+        return obj.content if len(obj.content) <= 80 else obj.content[:79] + "…"
+
+
+@admin.register(ToolCall)
+class ToolCallAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["chat_session", "network", "tool", "is_error", "duration_ms", "created_at"]
+    list_filter = ["network", "is_error", "tool"]
+    search_fields = ["tool", "chat_session__public_id"]
+    list_select_related = ["chat_session"]
+    ordering = ["-created_at"]

@@ -1,0 +1,1 @@
+"""The per-session agent: the turn runner, the providers (builtin, anthropic, openai)."""

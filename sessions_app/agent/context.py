@@ -1,0 +1,154 @@
+"""What a provider may do during a turn: speak, call tools, hand a transaction to the wallet.
+
+Each of these commits to the database first and streams the event after, so that a reload or
+a restarted backend shows everything that was shown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from channels.db import database_sync_to_async
+from django.utils import timezone
+
+from chatproject.metrics import TOOL_CALLS
+from chatproject.networks import Network
+from sessions_app import events
+from sessions_app.agent.tools import ToolOutcome, run_tool
+from sessions_app.broadcast import publish
+from sessions_app.models import ChatSession, Message, ToolCall
+
+STREAM_FLUSH_SECONDS = 0.08
+PREPARE_TOOL = "prepare_transaction"
+
+
+@dataclass
+class TurnContext:
+    chat_session: ChatSession
+    network: Network
+    trigger: Message
+    assistant: Message
+    wallet: str | None = None
+    text: str = ""
+    _unsent: str = ""
+    _last_flush: float = field(default_factory=time.monotonic)
+
+    @property
+    def session_id(self) -> int:
+        return self.chat_session.pk
+
+    async def say(self, text: str) -> None:
+        """Append ``text`` to the answer: saved, then streamed as one assistant.delta."""
+        if not text:
+            return
+        self.text += text
+        await _save_content(self.assistant.pk, self.text)
+        await publish(self.session_id, events.assistant_delta(self.assistant.pk, text))
+
+    async def stream(self, chunk: str) -> None:
+        """For token streams: batch small chunks so the database sees a few writes a second."""
+        self._unsent += chunk
+        if time.monotonic() - self._last_flush >= STREAM_FLUSH_SECONDS:
+            await self.flush()
+
+    async def flush(self) -> None:
+        unsent, self._unsent = self._unsent, ""
+        self._last_flush = time.monotonic()
+        await self.say(unsent)
+
+    async def call_tool(
+        self, tool: str, arguments: dict[str, Any], call_id: str = ""
+    ) -> ToolOutcome:
+        """Record the call, stream it, run it through mcp_proxy, record and stream the result."""
+        await self.flush()
+        call_id = call_id[:64] or f"call_{secrets.token_hex(8)}"
+        row = await _create_tool_call(self, call_id, tool, arguments)
+        await publish(
+            self.session_id, events.tool_call(call_id, tool, self.network.name, arguments)
+        )
+        started = time.perf_counter()
+        try:
+            outcome = await run_tool(self.network.name, tool, arguments)
+        except asyncio.CancelledError:
+            elapsed = int((time.perf_counter() - started) * 1000)
+            stopped = ToolOutcome(False, None, "Interrupted before the tool answered.", elapsed)
+            stopped.error_code = "interrupted"
+            await self._finish_call(row, stopped)
+            raise
+        outcome.duration_ms = outcome.duration_ms or int((time.perf_counter() - started) * 1000)
+        request = None
+        if outcome.ok and tool == PREPARE_TOOL and not self.network.dev:
+            request = await self._hand_to_wallet(outcome)
+        await self._finish_call(row, outcome)
+        if request is not None:
+            event = events.wallet_request(
+                request["request_id"], request["tx"], request["description"]
+            )
+            await publish(self.session_id, event)
+        return outcome
+
+    async def _finish_call(self, row: ToolCall, outcome: ToolOutcome) -> None:
+        TOOL_CALLS.labels(self.network.name, row.tool, "ok" if outcome.ok else "error").inc()
+        await _save_tool_result(row, outcome)
+        event = events.tool_result(
+            row.call_id, outcome.ok, outcome.payload(), outcome.duration_ms, outcome.text
+        )
+        await publish(self.session_id, event)
+
+    async def _hand_to_wallet(self, outcome: ToolOutcome) -> dict[str, Any] | None:
+        """A prepared transaction on a non-dev network becomes the session's wallet request."""
+        structured = outcome.structured or {}
+        tx = structured.get("transaction")
+        if not isinstance(tx, dict):
+            return None
+        request = {
+            "request_id": f"wr_{secrets.token_hex(8)}",
+            "tx": tx,
+            "description": outcome.text,
+            "network": self.network.name,
+            "created_at": timezone.now().isoformat(),
+        }
+        await _save_pending_request(self.session_id, request)
+        outcome.text = (
+            f"{outcome.text} The transaction was handed to the user's wallet for confirmation "
+            f"(request {request['request_id']}); the outcome arrives as a new message."
+        )
+        return request
+
+
+@database_sync_to_async
+def _save_content(message_id: int, text: str) -> None:
+    Message.objects.filter(pk=message_id).update(content=text)
+
+
+@database_sync_to_async
+def _create_tool_call(
+    ctx: TurnContext, call_id: str, tool: str, arguments: dict[str, Any]
+) -> ToolCall:
+    return ToolCall.objects.create(
+        chat_session_id=ctx.session_id,
+        message_id=ctx.assistant.pk,
+        call_id=call_id,
+        network=ctx.network.name,
+        tool=tool,
+        arguments=arguments,
+    )
+
+
+@database_sync_to_async
+def _save_tool_result(row: ToolCall, outcome: ToolOutcome) -> None:
+    result = {"ok": outcome.ok, "text": outcome.text, "data": outcome.payload()}
+    ToolCall.objects.filter(pk=row.pk).update(
+        result=result, is_error=not outcome.ok, duration_ms=outcome.duration_ms
+    )
+
+
+@database_sync_to_async
+def _save_pending_request(chat_session_id: int, request: dict[str, Any]) -> None:
+    ChatSession.objects.filter(pk=chat_session_id, status=ChatSession.Status.ACTIVE).update(
+        pending_wallet_request=request
+    )

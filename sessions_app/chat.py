@@ -1,0 +1,85 @@
+"""What the websocket and the HTTP chat API share: session state, submitting messages and
+wallet outcomes. Refusals raise events.EventError, which each transport reports its own way."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels.db import database_sync_to_async
+from django.db.models import Prefetch
+
+from sessions_app import events
+from sessions_app.agent import runner
+from sessions_app.models import ChatSession, Message, ToolCall
+from sessions_app.serializers import chat_session_dict, message_dict
+
+
+def _state(chat_session: ChatSession) -> dict[str, Any]:
+    chat_session.refresh_from_db()
+    calls = Prefetch("tool_calls", queryset=ToolCall.objects.order_by("created_at", "pk"))
+    messages = chat_session.messages.order_by("seq").prefetch_related(calls)
+    return events.session_state(
+        chat_session_dict(chat_session), [message_dict(m) for m in messages]
+    )
+
+
+async def session_state_event(chat_session: ChatSession) -> dict[str, Any]:
+    """``session.state``: the session and its full history, tool calls inside their messages."""
+    return await database_sync_to_async(_state)(chat_session)
+
+
+async def submit_chat_message(
+    chat_session: ChatSession, event: events.ChatMessageIn
+) -> tuple[dict[str, Any], bool]:
+    try:
+        network = runner.check_network(event.network)
+    except runner.TurnRefused as exc:
+        raise events.EventError(exc.code, exc.message) from None
+    metadata: dict[str, Any] = {"network": network.name}
+    if event.wallet:
+        metadata["wallet"] = event.wallet
+    return await runner.accept_incoming(
+        chat_session, Message.Role.USER, event.text, metadata, event.client_msg_id
+    )
+
+
+async def submit_wallet_result(
+    chat_session: ChatSession, event: events.WalletResultIn
+) -> tuple[dict[str, Any], bool]:
+    """The page's answer to a wallet.request: recorded, then the agent continues with it."""
+    request = await database_sync_to_async(_take_pending_request)(chat_session, event.request_id)
+    if request is None:
+        raise events.EventError(
+            "unknown_wallet_request", "There is no pending wallet request with that id."
+        )
+    metadata = {
+        "kind": "wallet_result",
+        "network": request.get("network") or chat_session.network,
+        "request_id": event.request_id,
+        "wallet_status": event.status,
+        "tx_hash": event.tx_hash or "",
+        "reason": event.reason,
+    }
+    text = _wallet_sentence(event)
+    return await runner.accept_incoming(
+        chat_session, Message.Role.SYSTEM, text, metadata, f"wallet:{event.request_id}"
+    )
+
+
+def _wallet_sentence(event: events.WalletResultIn) -> str:
+    if event.status == "sent":
+        return f"Wallet: the user signed and sent the transaction {event.tx_hash}."
+    reason = event.reason or "no reason given"
+    return f"Wallet: the user rejected the transaction ({reason})."
+
+
+def _take_pending_request(chat_session: ChatSession, request_id: str) -> dict[str, Any] | None:
+    """Clear the pending request if it is this one (conditional: only one answer wins)."""
+    fresh = ChatSession.objects.get(pk=chat_session.pk)
+    request = fresh.pending_wallet_request
+    if not isinstance(request, dict) or request.get("request_id") != request_id:
+        return None
+    cleared = ChatSession.objects.filter(
+        pk=chat_session.pk, pending_wallet_request__request_id=request_id
+    ).update(pending_wallet_request=None)
+    return request if cleared else None

@@ -1,0 +1,99 @@
+"""The chat consumer at /ws/sessions/<id>/: one socket watching one chat session.
+
+Owner-checked with manager.get_for_owner (a foreign and an unknown id both close with 4404).
+On connect it sends ``session.state`` with the full history; every other event arrives through
+the session's channel-layer group, so all sockets of a session, on any backend process, see it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from chatproject import logcontext
+from chatproject.metrics import ERRORS, OPEN_WEBSOCKETS
+from sessions_app import events, manager
+from sessions_app.agent import runner
+from sessions_app.broadcast import events_group
+from sessions_app.chat import session_state_event, submit_chat_message, submit_wallet_result
+from sessions_app.models import ChatSession
+from sessions_app.owner import Owner, owner_from_scope
+
+log = logging.getLogger(__name__)
+
+CLOSE_NOT_FOUND = 4404
+
+
+class ChatConsumer(AsyncJsonWebsocketConsumer):
+    chat_session: ChatSession | None = None
+    owner: Owner | None = None
+    group: str = ""
+
+    async def connect(self) -> None:
+        public_id = self.scope["url_route"]["kwargs"].get("session_id")
+        self.owner = owner_from_scope(self.scope)
+        await self.accept()
+        try:
+            self.chat_session = await database_sync_to_async(manager.get_for_owner)(
+                public_id, self.owner
+            )
+        except manager.ChatSessionNotFound:
+            await self.close(code=CLOSE_NOT_FOUND)
+            return
+        logcontext.bind(session=self.chat_session.public_id)
+        OPEN_WEBSOCKETS.inc()
+        self.group = events_group(self.chat_session.pk)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.send_json(await session_state_event(self.chat_session))
+        await runner.kick(self.chat_session.pk)
+
+    async def disconnect(self, code: int) -> None:
+        if self.group:
+            OPEN_WEBSOCKETS.dec()
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.chat_session is None:
+            return
+        try:
+            event = events.parse_client_event(text_data or bytes_data)
+            await self._handle(event)
+        except events.EventError as exc:
+            await self.send_error(exc.code, exc.message)
+
+    async def _handle(
+        self, event: events.ChatMessageIn | events.ChatInterruptIn | events.WalletResultIn
+    ) -> None:
+        chat_session = await self._active_session()
+        if isinstance(event, events.ChatMessageIn):
+            await submit_chat_message(chat_session, event)
+        elif isinstance(event, events.WalletResultIn):
+            await submit_wallet_result(chat_session, event)
+        else:
+            await runner.interrupt(chat_session.pk)
+
+    async def _active_session(self) -> ChatSession:
+        """The session re-read through the owner check: it may have expired or closed."""
+        assert self.chat_session is not None
+        try:
+            return await database_sync_to_async(manager.get_active_for_owner)(
+                self.chat_session.public_id, self.owner
+            )
+        except manager.ChatSessionInactive as exc:
+            raise events.EventError("session_expired", exc.message) from None
+        except manager.ChatSessionNotFound as exc:
+            raise events.EventError(exc.code, exc.message) from None
+
+    async def send_error(self, code: str, message: str) -> None:
+        ERRORS.labels(code).inc()
+        await self.send_json(events.error(code, message))
+
+    async def chat_event(self, message: dict[str, Any]) -> None:
+        """A group event (see sessions_app.broadcast): forwarded to the browser as is."""
+        await self.send_json(message["event"])
+
+    async def turn_interrupt(self, message: dict[str, Any]) -> None:
+        """Control messages are for the turn runner; a socket ignores them."""

@@ -1,0 +1,152 @@
+"""The websocket / SSE event protocol of ARCHITECTURE.md: validation in, builders out.
+
+Client -> server frames are validated with Pydantic; a malformed frame raises EventError,
+which the consumer answers with an ``error`` event (the socket stays open).
+
+One additive field beyond ARCHITECTURE.md: ``chat.message`` may carry ``wallet``, the address
+of the browser wallet connected in the page. On non-dev networks the agent prepares
+transactions from it (``prepare_transaction``) and hands them back as ``wallet.request``.
+
+Server -> client events are plain dicts with ``type`` first, built by the functions below so
+that every producer (consumer, turn runner, SSE view) sends exactly the same shapes.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from django.conf import settings
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
+
+ADDRESS_PATTERN = r"^0x[0-9a-fA-F]{40}$"
+TX_HASH_PATTERN = r"^0x[0-9a-fA-F]{64}$"
+MAX_FRAME_CHARS = 64 * 1024
+
+
+class EventError(ValueError):
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        self.message = message
+        super().__init__(message)
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+
+class ChatMessageIn(_Event):
+    type: Literal["chat.message"]
+    text: Annotated[str, StringConstraints(min_length=1)]
+    network: Annotated[str, StringConstraints(min_length=1, max_length=32)]
+    client_msg_id: Annotated[str, StringConstraints(max_length=64)] = ""
+    wallet: Annotated[str, StringConstraints(pattern=ADDRESS_PATTERN)] | None = None
+
+
+class ChatInterruptIn(_Event):
+    type: Literal["chat.interrupt"]
+
+
+class WalletResultIn(_Event):
+    type: Literal["wallet.result"]
+    request_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    status: Literal["sent", "rejected"]
+    tx_hash: Annotated[str, StringConstraints(pattern=TX_HASH_PATTERN)] | None = None
+    reason: Annotated[str, StringConstraints(max_length=500)] = ""
+
+
+ClientEvent = Annotated[
+    ChatMessageIn | ChatInterruptIn | WalletResultIn, Field(discriminator="type")
+]
+_client_event = TypeAdapter(ClientEvent)
+
+
+def parse_client_event(
+    frame: str | bytes | None,
+) -> ChatMessageIn | ChatInterruptIn | WalletResultIn:
+    """The validated event of one frame; raises EventError with a sentence for the client."""
+    if not frame:
+        raise EventError("bad_event", "Empty frame: send one JSON object per frame.")
+    if len(frame) > MAX_FRAME_CHARS:
+        raise EventError("too_large", f"Frames are limited to {MAX_FRAME_CHARS} characters.")
+    try:
+        data = json.loads(frame)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise EventError("bad_json", "The frame is not valid JSON.") from None
+    return validate_client_event(data)
+
+
+def validate_client_event(data: object) -> ChatMessageIn | ChatInterruptIn | WalletResultIn:
+    if not isinstance(data, dict):
+        raise EventError("bad_event", "An event must be a JSON object with a type.")
+    try:
+        event = _client_event.validate_python(data)
+    except ValidationError as exc:
+        raise EventError("bad_event", _describe(exc)) from None
+    if isinstance(event, ChatMessageIn) and len(event.text) > settings.MAX_MESSAGE_CHARS:
+        raise EventError(
+            "message_too_long",
+            f"Messages are limited to {settings.MAX_MESSAGE_CHARS} characters.",
+        )
+    if isinstance(event, WalletResultIn) and event.status == "sent" and not event.tx_hash:
+        raise EventError("bad_event", "wallet.result with status 'sent' needs a tx_hash.")
+    return event
+
+
+def _describe(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "event"
+    if first["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        return "Unknown event type: use chat.message, chat.interrupt or wallet.result."
+    return f"Invalid event: {where}: {first['msg']}."
+
+
+# Server -> client builders ------------------------------------------------------------------
+
+
+def session_state(session: dict[str, Any], messages: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "session.state", "session": session, "messages": messages}
+
+
+def message_created(message: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "message.created", "message": message}
+
+
+def assistant_delta(message_id: int, text: str) -> dict[str, Any]:
+    return {"type": "assistant.delta", "message_id": message_id, "text": text}
+
+
+def tool_call(call_id: str, tool: str, network: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "tool.call",
+        "call_id": call_id,
+        "tool": tool,
+        "network": network,
+        "arguments": arguments,
+    }
+
+
+def tool_result(
+    call_id: str, ok: bool, payload: Any, duration_ms: int, text: str = ""
+) -> dict[str, Any]:
+    key = "result" if ok else "error"
+    event = {"type": "tool.result", "call_id": call_id, "ok": ok, key: payload}
+    event.update({"duration_ms": duration_ms, "text": text})
+    return event
+
+
+def wallet_request(request_id: str, tx: dict[str, Any], description: str) -> dict[str, Any]:
+    return {
+        "type": "wallet.request",
+        "request_id": request_id,
+        "tx": tx,
+        "description": description,
+    }
+
+
+def turn_complete(message_id: int, html: str) -> dict[str, Any]:
+    return {"type": "turn.complete", "message_id": message_id, "html": html}
+
+
+def error(code: str, message: str) -> dict[str, Any]:
+    return {"type": "error", "code": code, "message": message}

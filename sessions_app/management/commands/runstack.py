@@ -1,0 +1,52 @@
+"""`manage.py runstack`: the whole local stack under honcho, stopped together by Ctrl-C.
+
+`make run` migrates, then runs this. Ports come from the network table's overrides
+(TESTNET_RPC_URL, MCP_<NAME>_PORT) and BACKEND_HOST / BACKEND_PORT.
+"""
+
+from __future__ import annotations
+
+import sys
+from argparse import ArgumentParser
+from typing import Any
+
+import environ
+from django.core.management import get_commands
+from django.core.management.base import BaseCommand
+from honcho.manager import Manager
+
+from chatproject.stack import StackOptions, backend_url, plan
+
+env = environ.Env()
+
+
+class Command(BaseCommand):
+    help = "Start Anvil, an MCP server per configured network, the backend and session cleanup."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--host", default=env.str("BACKEND_HOST", default="127.0.0.1"))
+        parser.add_argument("--port", type=int, default=env.int("BACKEND_PORT", default=8080))
+        parser.add_argument(
+            "--cleanup-interval", type=int, default=env.int("CLEANUP_INTERVAL", default=60)
+        )
+        parser.add_argument(
+            "--no-anvil", action="store_true", help="Don't start Anvil (testnet RPC runs already)."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        stack_options = StackOptions(
+            host=options["host"],
+            port=options["port"],
+            cleanup_interval=options["cleanup_interval"],
+            start_anvil=not options["no_anvil"],
+        )
+        with_cleanup = "cleanup_sessions" in get_commands()
+        if not with_cleanup:
+            self.stderr.write("cleanup_sessions is not available: expiry happens on access only.")
+        manager = Manager()
+        for process in plan(stack_options, with_cleanup=with_cleanup):
+            manager.add_process(process.name, process.shell_command, env=process.env)
+        self.stdout.write(f"Chat at {backend_url(stack_options)}  (Ctrl-C stops everything)")
+        self.stdout.flush()
+        manager.loop()
+        sys.exit(manager.returncode or 0)

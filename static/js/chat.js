@@ -1,0 +1,267 @@
+// The chat page: one chat session per tab (its id lives in sessionStorage).
+import { Banners } from "./banners.js";
+import { ChatSocket } from "./connection.js";
+import { randomId } from "./dom.js";
+import { getJson, postJson } from "./http.js";
+import { NetworkPicker } from "./networks.js";
+import { Transcript } from "./transcript.js";
+import { Wallet, approvalCard } from "./wallet.js";
+
+const SESSION_KEY = "evmchat.session";
+const CLOSE_NOT_FOUND = 4404; // the consumer's close code for an unknown or foreign session
+const $ = (id) => document.getElementById(id);
+
+class ChatPage {
+  constructor() {
+    this.banners = new Banners($("banners"));
+    this.transcript = new Transcript($("transcript"), $("transcript-empty"));
+    const networks = JSON.parse($("networks-data").textContent);
+    this.networks = new NetworkPicker($("network"), $("network-note"), networks, this.banners);
+    this.wallet = new Wallet($("wallet-connect"), $("wallet-status"), this.networks);
+    this.outbox = new Map(); // client_msg_id -> chat.message, until the server confirms it
+    this.approvals = new Map(); // request_id -> card
+    this.sessionId = null;
+    this.socket = null;
+    this.bindComposer();
+    document.body.dataset.state = "starting";
+  }
+
+  async start() {
+    this.networks.choose(null);
+    this.networks.startHealthPolling();
+    const fromUrl = new URLSearchParams(window.location.search).get("session");
+    if (fromUrl) {
+      sessionStorage.setItem(SESSION_KEY, fromUrl);
+      window.history.replaceState(null, "", window.location.pathname);
+    }
+    const stored = sessionStorage.getItem(SESSION_KEY);
+    if (stored) await this.resume(stored);
+    else await this.startNew();
+  }
+
+  async startNew() {
+    this.setComposerEnabled(false);
+    const { status, body } = await postJson("/api/sessions", { network: this.networks.value || "testnet" });
+    if (status === 201) {
+      this.banners.hide("server-full");
+      this.open(body.session, []);
+      return;
+    }
+    const full = body?.error?.code === "server_full";
+    this.banners.show("server-full", {
+      kind: "error",
+      text: full
+        ? `The server is full: no new chat can start right now. ${body.error.message ?? ""}`
+        : `Could not start a chat: ${body?.error?.message ?? `HTTP ${status}`}`,
+      actions: [{ label: "Try again", onClick: () => this.startNew() }],
+    });
+  }
+
+  async resume(id) {
+    const { status, body } = await getJson(`/api/sessions/${encodeURIComponent(id)}`);
+    if (status === 200) {
+      this.open(body.session, body.messages ?? []);
+    } else if (status === 404) {
+      this.sessionGone();
+    } else {
+      this.banners.show("connection", {
+        kind: "error",
+        text: `Could not load this chat: ${body?.error?.message ?? `HTTP ${status}`}`,
+        actions: [{ label: "Try again", onClick: () => this.resume(id) }],
+      });
+    }
+  }
+
+  open(session, messages) {
+    this.sessionId = session.id;
+    sessionStorage.setItem(SESSION_KEY, session.id);
+    document.body.dataset.sessionId = session.id;
+    this.banners.hide("connection");
+    if (session.status !== "active") {
+      this.applyState(session, messages);
+      this.expired(session.status);
+      return;
+    }
+    this.connect();
+  }
+
+  connect() {
+    const scheme = window.location.protocol === "https:" ? "wss" : "ws";
+    const url = `${scheme}://${window.location.host}/ws/sessions/${encodeURIComponent(this.sessionId)}/`;
+    this.socket = new ChatSocket(url, {
+      onEvent: (event) => this.handle(event),
+      onOpen: () => {},
+      onDown: (delay, code) => this.connectionLost(delay, code),
+    });
+    this.socket.connect();
+  }
+
+  connectionLost(delay, code) {
+    if (code === CLOSE_NOT_FOUND) {
+      this.sessionGone();
+      return;
+    }
+    document.body.dataset.state = "reconnecting";
+    this.setComposerEnabled(true);
+    this.banners.show("connection", {
+      kind: "warning",
+      text: `Connection lost. Reconnecting in ${Math.ceil(delay / 1000)} s…`,
+      actions: [{ label: "Reconnect now", onClick: () => this.socket.reconnectNow() }],
+    });
+    this.checkStillThere();
+  }
+
+  // A socket that keeps failing may mean the session itself is gone or expired.
+  async checkStillThere() {
+    const { status, body } = await getJson(`/api/sessions/${encodeURIComponent(this.sessionId)}`);
+    if (status === 404) this.sessionGone();
+    else if (status === 200 && body.session.status !== "active") this.expired(body.session.status);
+  }
+
+  handle(event) {
+    const handlers = {
+      "session.state": () => this.applyState(event.session, event.messages ?? []),
+      "message.created": () => this.messageCreated(event.message),
+      "assistant.delta": () => {
+        this.transcript.appendDelta(event.message_id, event.text ?? "");
+        this.setProcessing(true);
+      },
+      "tool.call": () => {
+        this.transcript.toolCall(event);
+        this.setProcessing(true);
+      },
+      "tool.result": () => this.transcript.toolResult(event),
+      "wallet.request": () => this.showApproval(event),
+      "turn.complete": () => {
+        this.transcript.complete(event.message_id, event.html ?? "");
+        // Queued messages get their turn next, in the same claim: still working.
+        this.setProcessing(this.transcript.hasQueued());
+      },
+      error: () => this.serverError(event),
+    };
+    handlers[event.type]?.();
+  }
+
+  applyState(session, messages) {
+    // Messages come in seq order; assistant messages carry their tool calls and html.
+    for (const message of messages) this.transcript.upsertMessage(message);
+    for (const message of messages) this.outbox.delete(message.client_msg_id);
+    this.banners.hide("connection");
+    document.body.dataset.state = session.status === "active" ? "ready" : session.status;
+    this.setComposerEnabled(session.status === "active");
+    this.setProcessing(Boolean(session.processing));
+    this.networks.choose(session.network);
+    if (session.pending_wallet_request) this.showApproval(session.pending_wallet_request);
+    this.flushOutbox();
+  }
+
+  messageCreated(message) {
+    this.transcript.upsertMessage(message);
+    this.outbox.delete(message.client_msg_id);
+    // An answer starting means the message it replies to is no longer queued.
+    if (message.metadata?.reply_to) this.transcript.unqueue(message.metadata.reply_to);
+    if (message.role === "user" || message.role === "system") this.setProcessing(true);
+  }
+
+  serverError({ code, message }) {
+    if (code === "session_expired") return this.expired("expired");
+    if (code === "session_not_found") return this.sessionGone();
+    if (code === "server_full") {
+      this.banners.show("server-full", { kind: "error", text: message });
+      return undefined;
+    }
+    this.transcript.note(message || code, code === "interrupted" ? "info" : "error");
+    if (code === "interrupted") this.setProcessing(false);
+    return undefined;
+  }
+
+  expired(status) {
+    this.socket?.stop();
+    this.setComposerEnabled(false);
+    this.setProcessing(false);
+    document.body.dataset.state = "expired";
+    this.banners.hide("connection");
+    this.banners.show("session-expired", {
+      kind: "warning",
+      text: `This chat session has ${status === "closed" ? "been closed" : "expired"} and accepts no new messages.`,
+      actions: [{ label: "Start a new chat", onClick: () => this.newChat() }],
+    });
+  }
+
+  sessionGone() {
+    this.socket?.stop();
+    sessionStorage.removeItem(SESSION_KEY);
+    this.setComposerEnabled(false);
+    document.body.dataset.state = "gone";
+    this.banners.hide("connection");
+    this.banners.show("session-expired", {
+      kind: "warning",
+      text: "This chat session was not found: it may have ended or belong to another browser.",
+      actions: [{ label: "Start a new chat", onClick: () => this.newChat() }],
+    });
+  }
+
+  newChat() {
+    sessionStorage.removeItem(SESSION_KEY);
+    window.location.assign(window.location.pathname);
+  }
+
+  showApproval(request) {
+    if (!request?.request_id || this.approvals.has(request.request_id)) return;
+    const card = approvalCard(request, this.wallet, (outcome) =>
+      this.socket?.send({ type: "wallet.result", request_id: request.request_id, ...outcome }),
+    );
+    this.approvals.set(request.request_id, card);
+    this.transcript.append(card);
+  }
+
+  bindComposer() {
+    const form = $("composer");
+    const input = $("message");
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        form.requestSubmit();
+      }
+    });
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.send(input);
+    });
+    $("stop").addEventListener("click", () => {
+      this.socket?.send({ type: "chat.interrupt" });
+      $("stop").disabled = true;
+    });
+  }
+
+  send(input) {
+    const text = input.value.trim();
+    if (!text || !this.sessionId || $("send").disabled) return;
+    const event = { type: "chat.message", text, network: this.networks.value, client_msg_id: randomId() };
+    if (this.wallet.address) event.wallet = this.wallet.address;
+    this.outbox.set(event.client_msg_id, event);
+    this.transcript.addPending(event.client_msg_id, text, event.network);
+    this.socket?.send(event);
+    input.value = "";
+    input.focus();
+  }
+
+  // Messages typed while the connection was down; the server ignores a repeated client_msg_id.
+  flushOutbox() {
+    for (const event of this.outbox.values()) this.socket?.send(event);
+  }
+
+  setProcessing(on) {
+    document.body.classList.toggle("is-processing", on);
+    $("processing").hidden = !on;
+    $("stop").hidden = !on;
+    $("stop").disabled = !on;
+  }
+
+  setComposerEnabled(on) {
+    $("send").disabled = !on;
+    $("message").disabled = !on;
+  }
+}
+
+new ChatPage().start();

@@ -1,0 +1,94 @@
+// The network selector (client-side only: the choice travels with each message)
+// and the network-down banner fed by GET /api/mcp/health.
+import { el } from "./dom.js";
+import { getJson } from "./http.js";
+
+const STORAGE_KEY = "evmchat.network";
+const HEALTH_EVERY_MS = 20000;
+
+export class NetworkPicker {
+  constructor(select, note, networks, banners) {
+    this.select = select;
+    this.note = note;
+    this.networks = networks;
+    this.banners = banners;
+    this.health = {};
+    for (const network of networks) select.append(this.option(network));
+    select.addEventListener("change", () => this.changed());
+  }
+
+  option(network) {
+    const label = network.available
+      ? `${network.name} (chain ${network.chain_id})`
+      : `${network.name} — unavailable: ${network.unavailable_reason}`;
+    return el("option", { value: network.name, disabled: !network.available, text: label });
+  }
+
+  byName(name) {
+    return this.networks.find((network) => network.name === name);
+  }
+
+  byChainId(chainId) {
+    return this.networks.find((network) => network.chain_id === chainId);
+  }
+
+  get value() {
+    return this.select.value;
+  }
+
+  choose(preferred) {
+    const stored = sessionStorage.getItem(STORAGE_KEY);
+    const usable = [stored, preferred, ...this.networks.map((n) => n.name)].find(
+      (name) => name && this.byName(name)?.available,
+    );
+    if (usable) this.select.value = usable;
+    this.changed();
+  }
+
+  changed() {
+    sessionStorage.setItem(STORAGE_KEY, this.select.value);
+    const unavailable = this.networks.filter((network) => !network.available);
+    this.note.textContent = unavailable.length
+      ? `Unavailable: ${unavailable.map((n) => `${n.name} (${n.unavailable_reason})`).join("; ")}`
+      : "";
+    this.showHealth();
+  }
+
+  startHealthPolling() {
+    const poll = async () => {
+      const { status, body } = await getJson("/api/mcp/health");
+      if (status === 200 || status === 503) this.health = readHealth(body);
+      this.showHealth();
+    };
+    poll();
+    setInterval(poll, HEALTH_EVERY_MS);
+  }
+
+  showHealth() {
+    const name = this.select.value;
+    const state = this.health[name];
+    if (state === "down") {
+      this.banners.show("network-down", {
+        kind: "warning",
+        text: `The ${name} network is down right now: its tools cannot be reached. Try again later or pick another network.`,
+      });
+    } else {
+      this.banners.hide("network-down");
+    }
+  }
+}
+
+// Accepts {networks: {name: {state}}}, {networks: [{name, state}]} or {name: state}.
+function readHealth(body) {
+  const source = body?.networks ?? body ?? {};
+  const states = {};
+  const entries = Array.isArray(source)
+    ? source.map((item) => [item?.name, item])
+    : Object.entries(source);
+  for (const [name, value] of entries) {
+    if (!name) continue;
+    const state = typeof value === "string" ? value : value?.state ?? value?.status;
+    if (typeof state === "string") states[name] = state;
+  }
+  return states;
+}

@@ -1,0 +1,68 @@
+"""Shared checks of the abuse tests: the JSON error shape and 'nothing was written'."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.http import HttpResponse
+from django.test import Client
+from django.urls import Resolver404, resolve
+
+from sessions_app.models import ChatSession, Message, ToolCall
+
+
+def row_counts() -> tuple[int, int, int]:
+    return ChatSession.objects.count(), Message.objects.count(), ToolCall.objects.count()
+
+
+def assert_json_error(response: HttpResponse) -> dict[str, Any]:
+    """A refusal is JSON {"error": {"code", "message"}} with a 4xx status, never a 500 or HTML."""
+    assert 400 <= response.status_code < 500, (response.status_code, response.content[:300])
+    assert response["Content-Type"].startswith("application/json"), response.content[:300]
+    error = json.loads(response.content)["error"]
+    assert isinstance(error["code"], str) and error["code"]
+    assert isinstance(error["message"], str) and error["message"]
+    return error
+
+
+def csrf_client() -> tuple[Client, str]:
+    """A browser-like client that enforces CSRF, with the token it got from GET /api/csrf."""
+    client = Client(enforce_csrf_checks=True)
+    token = client.get("/api/csrf").json()["csrf_token"]
+    return client, token
+
+
+def post_json(client: Client, path: str, body: object, token: str = "") -> HttpResponse:
+    headers = {"X-CSRFToken": token} if token else {}
+    return client.post(
+        path, data=json.dumps(body), content_type="application/json", headers=headers
+    )
+
+
+def create_session(client: Client, token: str, network: str = "testnet") -> str:
+    response = post_json(client, "/api/sessions", {"network": network}, token)
+    assert response.status_code == 201, response.content
+    return str(response.json()["session"]["id"])
+
+
+def json_post_endpoints() -> list[str]:
+    """Every JSON POST endpoint that exists in this tree (the chat API and proxy land later)."""
+    candidates = [
+        "/api/sessions",
+        "/api/sessions/" + "x" * 32 + "/close",
+        "/api/chat",
+        "/api/interrupt",
+        "/api/mcp/testnet",
+        "/api/mcp/polygon",
+        "/api/mcp/nonexistent",
+    ]
+    return [path for path in candidates if _routed(path)]
+
+
+def _routed(path: str) -> bool:
+    try:
+        resolve(path)
+    except Resolver404:
+        return False
+    return True

@@ -1,0 +1,61 @@
+"""Each tab is its own chat session; a reload resumes it; the sessions page lists, resumes, closes."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import open_chat, stored_session_id
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
+
+
+def test_two_tabs_of_one_browser_are_two_chat_sessions_and_reload_keeps_each(person, screenshot):
+    alice = person()
+    first, second = alice.new_tab(), alice.new_tab()
+    first_id, second_id = open_chat(first), open_chat(second)
+    assert first_id != second_id
+    assert stored_session_id(first) == first_id
+    first.reload()
+    first.wait_for_function("() => document.body.dataset.sessionId !== undefined")
+    assert first.evaluate("document.body.dataset.sessionId") == first_id
+    screenshot(first)
+
+
+def test_sessions_page_lists_this_browsers_sessions_and_resumes_one(person, screenshot):
+    alice, bob = person(), person()
+    alice_tab = alice.new_tab()
+    alice_id = open_chat(alice_tab)
+    open_chat(bob.new_tab())
+    listing = alice.new_tab()
+    listing.goto("/sessions/")
+    rows = listing.locator("tr[data-session-id]")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_have_attribute("data-session-id", alice_id)
+    expect(rows.first.locator(".status")).to_have_text("active")
+    screenshot(listing)
+    listing.get_by_role("link", name="Resume").click()
+    listing.wait_for_url("**/")
+    listing.wait_for_function("() => document.body.dataset.sessionId !== undefined")
+    assert listing.evaluate("document.body.dataset.sessionId") == alice_id
+    assert stored_session_id(listing) == alice_id
+    assert "session=" not in listing.url
+
+
+def test_closing_a_session_from_the_sessions_page_ends_it_in_its_tab(person, screenshot):
+    alice = person()
+    chat = alice.new_tab()
+    open_chat(chat)
+    listing = alice.new_tab()
+    listing.goto("/sessions/")
+    listing.get_by_role("button", name="Close").click()
+    expect(listing.locator("tr[data-session-id] .status")).to_have_text("closed")
+    expect(listing.get_by_role("link", name="View")).to_be_visible()
+    chat.reload()
+    banner = chat.locator("[data-banner=session-expired]")
+    expect(banner).to_contain_text("closed")
+    expect(chat.get_by_label("Message")).to_be_disabled()
+    screenshot(chat)
+    banner.get_by_role("button", name="Start a new chat").click()
+    chat.wait_for_function("() => document.body.dataset.state === 'ready' || document.body.dataset.sessionId")
+    expect(chat.get_by_label("Message")).to_be_enabled()

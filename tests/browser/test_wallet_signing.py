@@ -1,0 +1,75 @@
+"""Wallet signing in the page: an EIP-1193 provider approves a real transaction, or the user
+rejects one (also without any wallet)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import open_chat, send_message, wait_for_answers, wait_until_ready
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
+
+ALICE = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"  # Anvil account 0: the wallet's account
+RECIPIENT = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"  # Anvil account 2
+PROVIDER_JS = (Path(__file__).parent / "wallet_provider.js").read_text()
+
+
+def rpc(url: str, method: str, *params: object) -> object:
+    body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}
+    return httpx.post(url, json=body, timeout=10).json()["result"]
+
+
+def test_approving_a_wallet_request_sends_a_real_transaction_that_the_agent_reports(
+    person, anvil_polygon, screenshot
+):
+    # The provider's fetch to Anvil is the wallet's own traffic, not the page's: a real
+    # extension is not bound by the page's Content-Security-Policy either.
+    alice = person(bypass_csp=True)
+    alice.context.add_init_script(PROVIDER_JS.replace("__RPC_URL__", anvil_polygon.url))
+    tab = alice.new_tab()
+    open_chat(tab)
+    wait_until_ready(tab)
+    tab.get_by_role("button", name="Connect wallet").click()
+    wallet_status = re.compile(r"0xf39f…2266 on polygon \(chain 137\)", re.IGNORECASE)
+    expect(tab.locator("#wallet-status")).to_have_text(wallet_status)
+    balance_before = int(rpc(anvil_polygon.url, "eth_getBalance", RECIPIENT, "latest"), 16)
+    send_message(tab, f"send 0.25 POL to {RECIPIENT}", network="polygon")
+    card = tab.locator(".approval-card")
+    expect(card.locator(".field-to")).to_have_text(RECIPIENT)
+    expect(card.locator(".field-value")).to_have_text("0.25 POL")
+    expect(card.locator(".field-chain")).to_have_text("polygon (chain 137)")
+    expect(card.locator(".field-description")).to_contain_text("Prepared an unsigned transaction")
+    screenshot(tab, "card")
+    card.get_by_role("button", name="Approve").click()
+    expect(card.locator(".approval-outcome")).to_contain_text("Sent: 0x")
+    tx_hash = card.locator(".approval-outcome").inner_text().removeprefix("Sent: ").strip()
+    report = wait_for_answers(tab, 2)
+    expect(report).to_contain_text("succeeded")
+    expect(report).to_contain_text(tx_hash[:10])
+    receipt = rpc(anvil_polygon.url, "eth_getTransactionReceipt", tx_hash)
+    assert receipt["status"] == "0x1"
+    balance_after = int(rpc(anvil_polygon.url, "eth_getBalance", RECIPIENT, "latest"), 16)
+    assert balance_after - balance_before == 25 * 10**16
+    methods = [call["method"] for call in tab.evaluate("window.__walletCalls")]
+    assert methods.index("wallet_switchEthereumChain") < methods.index("eth_sendTransaction")
+    screenshot(tab)
+
+
+def test_without_a_wallet_the_card_says_so_and_rejecting_tells_the_agent(person, screenshot):
+    tab = person().new_tab()
+    open_chat(tab)
+    wait_until_ready(tab)
+    send_message(tab, f"send 0.1 POL from {ALICE} to {RECIPIENT}", network="polygon")
+    card = tab.locator(".approval-card")
+    expect(card.locator(".approval-nowallet")).to_contain_text("No browser wallet")
+    expect(card.get_by_role("button", name="Approve")).to_be_disabled()
+    card.get_by_role("button", name="Reject").click()
+    expect(card.locator(".approval-outcome")).to_have_text("Rejected.")
+    expect(wait_for_answers(tab, 2)).to_contain_text("rejected in the wallet")
+    expect(card.get_by_role("button", name="Reject")).to_be_disabled()
+    screenshot(tab)

@@ -1,0 +1,82 @@
+"""Every log line says which chat session and which network it is about."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import re
+import subprocess
+
+import httpx
+from django.conf import settings
+
+from chatproject.logcontext import ChatContextFilter, bind, bound
+from chatproject.stack import backend_argv
+from testsupport.processes import BASE_DIR, free_port, wait_until
+
+TIMESTAMPED = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
+
+
+def _configured_handler() -> tuple[logging.Handler, io.StringIO]:
+    """A handler with the format and filter of settings.LOGGING, writing to a buffer."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter(settings.LOGGING["formatters"]["plain"]["format"]))
+    handler.addFilter(ChatContextFilter())
+    return handler, stream
+
+
+def _log_through(handler: logging.Handler, message: str) -> None:
+    logger = logging.getLogger("tests.deploy.log_lines")
+    logger.addHandler(handler)
+    try:
+        logger.warning(message)
+    finally:
+        logger.removeHandler(handler)
+
+
+def test_a_bound_line_carries_session_and_network_and_an_unbound_one_dashes():
+    handler, stream = _configured_handler()
+    with bound(session="AbCdEfGh12345678", network="polygon"):
+        _log_through(handler, "inside")
+    _log_through(handler, "outside")
+    inside, outside = stream.getvalue().splitlines()
+    assert "session=AbCdEfGh network=polygon inside" in inside
+    assert "session=- network=- outside" in outside
+
+
+async def test_concurrent_turns_keep_their_own_session_on_their_lines():
+    handler, stream = _configured_handler()
+
+    async def turn(session: str, network: str) -> None:
+        bind(session=session, network=network)
+        await asyncio.sleep(0)
+        _log_through(handler, f"turn of {session}")
+
+    await asyncio.gather(
+        asyncio.create_task(turn("alice000", "testnet")),
+        asyncio.create_task(turn("bob00000", "base")),
+    )
+    lines = stream.getvalue().splitlines()
+    assert any("session=alice000 network=testnet turn of alice000" in line for line in lines)
+    assert any("session=bob00000 network=base turn of bob00000" in line for line in lines)
+
+
+def test_the_backend_process_writes_every_line_through_the_configured_format(tmp_path):
+    port = free_port()
+    log_path = tmp_path / "daphne.log"
+    with open(log_path, "wb") as log:
+        daphne = subprocess.Popen(
+            backend_argv("127.0.0.1", port), cwd=BASE_DIR, stdout=log, stderr=subprocess.STDOUT
+        )
+    try:
+        url = f"http://127.0.0.1:{port}/no-such-page"
+        wait_until(lambda: httpx.get(url, timeout=2).status_code == 404, 60, "daphne")
+    finally:
+        daphne.terminate()
+        daphne.wait(timeout=20)
+    lines = [line for line in log_path.read_text().splitlines() if TIMESTAMPED.match(line)]
+    assert any("Not Found: /no-such-page" in line for line in lines)
+    assert all(" session=" in line and " network=" in line for line in lines)
+    assert "GET /no-such-page" not in log_path.read_text()  # no access log past LOGGING

@@ -1,0 +1,75 @@
+"""`manage.py runstack` (what `make run` starts) brings the stack up and Ctrl-C takes it down."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+import httpx
+import psutil
+
+from tests.deploy.helpers import env_serving_only_testnet, network_health_state
+from testsupport.processes import BASE_DIR, free_port, wait_until
+
+
+def _testnet_is_up(backend_port: int) -> bool:
+    response = httpx.get(f"http://127.0.0.1:{backend_port}/health", timeout=2)
+    if response.headers.get("content-type", "") != "application/json":
+        return False  # not up yet, or no route yet
+    return network_health_state(response.json(), "testnet") == "up"
+
+
+def _still_running(processes: list[psutil.Process]) -> list[psutil.Process]:
+    alive = []
+    for process in processes:
+        try:
+            if process.is_running() and process.status() != psutil.STATUS_ZOMBIE:
+                alive.append(process)
+        except psutil.NoSuchProcess:
+            pass
+    return alive
+
+
+def _stack_env(database_url: str, backend_port: int, anvil_port: int, mcp_port: int) -> dict:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MCP_")}
+    env.update(env_serving_only_testnet(f"http://127.0.0.1:{anvil_port}"))
+    env.update(
+        DATABASE_URL=database_url,
+        BACKEND_PORT=str(backend_port),
+        MCP_TESTNET_PORT=str(mcp_port),
+        CLEANUP_INTERVAL="5",
+    )
+    return env
+
+
+def test_runstack_serves_testnet_and_sigint_stops_every_child(database_url, tmp_path):
+    backend_port, anvil_port, mcp_port = free_port(), free_port(), free_port()
+    log_path = tmp_path / "runstack.log"
+    with open(log_path, "wb") as log:
+        stack = subprocess.Popen(
+            [sys.executable, "manage.py", "runstack"],
+            cwd=BASE_DIR,
+            env=_stack_env(database_url, backend_port, anvil_port, mcp_port),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    children: list[psutil.Process] = []
+    try:
+        wait_until(lambda: _testnet_is_up(backend_port), 90, "backend /health with testnet up")
+        children = psutil.Process(stack.pid).children(recursive=True)
+        command_lines = " ".join(" ".join(child.cmdline()) for child in children)
+        for expected in ("anvil", "runmcp testnet", "daphne", "cleanup_sessions --loop"):
+            assert expected in command_lines
+        assert f"http://127.0.0.1:{backend_port}/" in log_path.read_text()
+
+        stack.send_signal(signal.SIGINT)
+        assert stack.wait(timeout=30) is not None
+        wait_until(lambda: not _still_running(children), 20, "every child to stop")
+    finally:
+        if stack.poll() is None:
+            stack.kill()
+            stack.wait()
+        for process in _still_running(children):
+            process.kill()

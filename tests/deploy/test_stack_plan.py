@@ -1,0 +1,82 @@
+"""What `make run` starts follows the network table and the environment."""
+
+from __future__ import annotations
+
+import environ
+import pytest
+
+from chatproject.networks import build_network_table
+from chatproject.stack import StackOptions, plan
+from tests.deploy.helpers import env_serving_only_testnet
+
+
+@pytest.fixture
+def configure(monkeypatch, settings):
+    """Set environment variables, then rebuild the network table from them."""
+
+    def apply(**variables: str) -> None:
+        for key, value in {
+            **env_serving_only_testnet("http://127.0.0.1:8545"),
+            **variables,
+        }.items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.delenv("MCP_TESTNET_URL", raising=False)
+        monkeypatch.delenv("MCP_POLYGON_URL", raising=False)
+        settings.NETWORKS = build_network_table(environ.Env())
+        settings.MAINNET_FORK_URL = variables.get("MAINNET_FORK_URL", "")
+
+    return apply
+
+
+def _by_name(options: StackOptions | None = None) -> dict:
+    return {process.name: process for process in plan(options or StackOptions())}
+
+
+def test_embedded_defaults_start_anvil_testnet_backend_and_cleanup(configure):
+    configure()
+    processes = _by_name()
+    assert list(processes) == ["anvil", "mcp-testnet", "backend", "cleanup"]
+    assert "8545" in processes["anvil"].argv
+    assert processes["mcp-testnet"].argv[-4:] == ["runmcp", "testnet", "--port", "5000"]
+    assert processes["backend"].argv[-5:-1] == ["-b", "127.0.0.1", "-p", "8080"]
+    assert processes["backend"].argv[-1] == "chatproject.asgi:application"
+    assert "--loop" in processes["cleanup"].argv
+
+
+def test_a_network_with_an_rpc_url_gets_its_mcp_server(configure):
+    configure(POLYGON_RPC_URL="https://polygon.example/key")
+    processes = _by_name()
+    assert processes["mcp-polygon"].argv[-4:] == ["runmcp", "polygon", "--port", "5002"]
+    assert "mcp-mainnet" not in processes
+
+
+def test_a_remote_testnet_rpc_starts_no_anvil(configure):
+    configure(TESTNET_RPC_URL="https://testnet.example:8545")
+    assert "anvil" not in _by_name()
+
+
+def test_mainnet_fork_url_makes_anvil_fork(configure):
+    configure(MAINNET_FORK_URL="https://mainnet.example/key")
+    argv = _by_name()["anvil"].argv
+    assert argv[argv.index("--fork-url") + 1] == "https://mainnet.example/key"
+
+
+def test_moved_ports_reach_anvil_runmcp_and_the_backend(configure):
+    configure(TESTNET_RPC_URL="http://127.0.0.1:18545", MCP_TESTNET_PORT="15000")
+    processes = _by_name(StackOptions(port=18080))
+    assert "18545" in processes["anvil"].argv
+    assert processes["mcp-testnet"].argv[-1] == "15000"
+    assert processes["backend"].env["MCP_TESTNET_URL"] == "http://127.0.0.1:15000/mcp"
+    assert "18080" in processes["backend"].argv
+
+
+def test_an_explicit_mcp_url_is_left_alone(configure, monkeypatch):
+    configure()
+    monkeypatch.setenv("MCP_TESTNET_URL", "http://10.0.0.5:5000/mcp,http://10.0.0.6:5000/mcp")
+    env = _by_name()["backend"].env
+    assert env["MCP_TESTNET_URL"] == "http://10.0.0.5:5000/mcp,http://10.0.0.6:5000/mcp"
+
+
+def test_private_keys_stay_out_of_the_log(configure):
+    configure()
+    assert "--silent" in _by_name()["anvil"].argv
