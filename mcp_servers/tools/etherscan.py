@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import httpx
+import aiohttp
 from django.conf import settings
 from pydantic import Field
 
@@ -38,14 +38,17 @@ async def fetch_abi(chain: Chain, address: str, key: str) -> list[dict[str, Any]
         "address": address,
         "apikey": key,
     }
+    timeout = aiohttp.ClientTimeout(total=chain.timeout)
     try:
-        async with httpx.AsyncClient(timeout=chain.timeout) as client:
-            response = await client.get(settings.ETHERSCAN_API_URL, params=query)
-            response.raise_for_status()
-            body = response.json()
-    except (httpx.HTTPError, ValueError) as exc:
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            async with session.get(settings.ETHERSCAN_API_URL, params=query) as response:
+                response.raise_for_status()
+                body = await response.json(content_type=None)
+    except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
         detail = scrub(str(exc), [key, *chain.secrets])
         raise ToolFailure(f"Etherscan could not be asked for the ABI ({detail}).") from None
+    if not isinstance(body, dict):
+        raise ToolFailure("Etherscan answered with something other than a JSON object.")
     if str(body.get("status")) != "1":
         reason = scrub(str(body.get("result") or body.get("message") or "unknown error"), [key])
         raise ToolFailure(f"Etherscan has no verified ABI for {address} on {chain.name}: {reason}")
