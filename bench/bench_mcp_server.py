@@ -21,9 +21,9 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatproject.settings")
 
-from mcp import Client  # noqa: E402
+from mcp import Client
 
-from testsupport.processes import start_anvil, start_runmcp  # noqa: E402
+from testsupport.processes import start_anvil, start_runmcp
 
 TARGETS_MS = {"get_block_number": 5.0, "get_balance": 8.0}
 RSS_TARGET_MB = 80.0
@@ -58,6 +58,11 @@ def rss_mb(pid: int) -> float:
     return psutil.Process(pid).memory_info().rss / 2**20
 
 
+def uss_mb(pid: int) -> float:
+    """Memory unique to the process (shared libraries not counted): what each extra server costs."""
+    return psutil.Process(pid).memory_full_info().uss / 2**20
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=500)
@@ -67,7 +72,7 @@ def main() -> None:
     try:
         assert server.popen is not None
         time.sleep(1)  # let start-up settle before reading the idle footprint
-        idle = rss_mb(server.popen.pid)
+        idle, idle_uss = rss_mb(server.popen.pid), uss_mb(server.popen.pid)
         results = asyncio.run(measure(server.url, calls))
         after = rss_mb(server.popen.pid)
     finally:
@@ -79,11 +84,12 @@ def main() -> None:
         verdict = "ok" if p50 <= TARGETS_MS[tool] else "MISSED"
         print(
             f"{tool:18s} p50 {p50:6.2f} ms  p95 {p95:6.2f} ms  p99 {p99:6.2f} ms  "
-            f"mean {statistics.mean(samples):6.2f} ms  (target p50 <= {TARGETS_MS[tool]} ms: {verdict})"
+            f"mean {statistics.mean(samples):6.2f} ms  "
+            f"(target p50 <= {TARGETS_MS[tool]} ms: {verdict})"
         )
     verdict = "ok" if idle <= RSS_TARGET_MB else "MISSED"
     print(f"server RSS idle {idle:.1f} MB (target <= {RSS_TARGET_MB} MB: {verdict}); "
-          f"after the run {after:.1f} MB")  # fmt: skip
+          f"USS idle {idle_uss:.1f} MB; RSS after the run {after:.1f} MB")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -189,6 +189,7 @@ def main() -> None:
         "PROXY_RATE_BURST": "100000",
         "MAX_SESSIONS": "100000",
         "LOG_LEVEL": "WARNING",
+        "DATABASE_POOL": os.environ.get("DATABASE_POOL", "1"),
     }
     os.environ.update(backend_env)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatproject.settings")

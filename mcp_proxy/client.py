@@ -7,6 +7,7 @@ Usable from any event loop without blocking it: the work runs on the proxy loop
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +17,7 @@ from django.conf import settings
 from chatproject.metrics import TOOL_CALL_SECONDS, TOOL_CALLS
 from chatproject.networks import Network, UnknownNetwork, get_network
 from mcp_proxy import tools
-from mcp_proxy.errors import ProxyError
+from mcp_proxy.errors import ProxyError, scrub
 from mcp_proxy.loop import run_on_proxy_loop
 from mcp_proxy.pool import Pool, Server
 from mcp_proxy.tools import ToolSpec
@@ -24,6 +25,7 @@ from mcp_proxy.tools import ToolSpec
 __all__ = ["ProxyError", "ToolResult", "ToolSpec", "call_tool", "list_tools", "network_health"]
 
 MAX_TOOL_NAME = 64
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,11 @@ async def _measured_call(name: str, tool: object, params: object) -> ToolResult:
     except ProxyError as exc:
         outcome = exc.code
         raise
+    except Exception:
+        # A bug or a server answer nobody foresaw: the trace goes to the log, never to the user.
+        logger.exception("tool call %s on %s failed unexpectedly", tool, name)
+        outcome = "unreachable"
+        raise ProxyError("unreachable", f"The {name} server's answer could not be used.") from None
     finally:
         # Only names from the table and the servers' lists become labels (bounded cardinality).
         network = name if name in settings.NETWORKS else "unknown"
@@ -113,7 +120,7 @@ async def _call_tool(name: str, tool: object, params: object) -> ToolResult:
 
 
 def _tool_result(network: Network, result: dict[str, Any], started: float) -> ToolResult:
-    text = tools.scrub(network, _joined_text(result.get("content")))
+    text = scrub(_joined_text(result.get("content")), network.name, network.rpc_url)
     if result.get("isError"):
         raise ProxyError("tool_error", text or f"The tool failed on {network.name}.")
     structured = result.get("structuredContent")

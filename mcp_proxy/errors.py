@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+INVALID_PARAMS = -32602  # JSON-RPC
+
 # Each code answers with one HTTP status, so the agent and the endpoints agree on meaning.
 STATUS_BY_CODE: dict[str, int] = {
     "unknown_network": 404,
@@ -37,3 +39,18 @@ class ProxyError(Exception):
 
     def __repr__(self) -> str:
         return f"ProxyError({self.code!r}, {self.message!r})"
+
+
+def scrub(text: str, network_name: str, rpc_url: str) -> str:
+    """Defence in depth: an RPC URL (it may carry an API key) never leaves the proxy."""
+    if rpc_url and rpc_url in text:
+        text = text.replace(rpc_url, f"<{network_name} RPC>")
+    return text
+
+
+def from_rpc_error(network_name: str, rpc_url: str, code: int, message: str) -> ProxyError:
+    """A JSON-RPC error answer: the server is alive, the request was wrong or the tool failed."""
+    text = scrub(message, network_name, rpc_url)
+    if code == INVALID_PARAMS:
+        return ProxyError("invalid_params", f"Invalid params: {text}")
+    return ProxyError("tool_error", f"The {network_name} server answered with an error: {text}")

@@ -8,6 +8,7 @@ twice: the tool is read-only, or the first server never received the request.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import time
 from dataclasses import dataclass, field
@@ -16,10 +17,11 @@ from typing import Any
 import httpx
 from django.conf import settings
 
+from chatproject.logcontext import bind
 from chatproject.networks import Network
 from mcp_proxy.breaker import CircuitBreaker
-from mcp_proxy.errors import ProxyError
-from mcp_proxy.rpc import AuthRefused, McpConnection, TransportFailure
+from mcp_proxy.errors import ProxyError, from_rpc_error
+from mcp_proxy.rpc import AuthRefused, McpConnection, RpcError, TransportFailure
 
 logger = logging.getLogger(__name__)
 
@@ -82,8 +84,12 @@ class Pool:
             raise server_down(network.name)
         failure: TransportFailure | None = None
         for server in candidates[:2]:
+            if failure is not None and time.monotonic() >= deadline:
+                break  # a timeout used the whole budget: nothing left for a second replica
             try:
                 return await self._attempt(server, method, params, deadline)
+            except RpcError as exc:
+                raise from_rpc_error(network.name, network.rpc_url, exc.code, exc.message) from None
             except TransportFailure as exc:
                 failure = exc
                 if exc.request_sent and not retry:
@@ -96,9 +102,9 @@ class Pool:
     ) -> dict[str, Any]:
         remaining = deadline - time.monotonic()
         started = time.perf_counter()
+        if remaining <= 0:
+            raise TransportFailure("timeout", "did not answer in time", False)
         try:
-            if remaining <= 0:
-                raise TransportFailure("timeout", "did not answer in time", False)
             async with asyncio.timeout(remaining):
                 result = await server.connection.request(method, params, remaining)
         except TimeoutError:
@@ -109,6 +115,9 @@ class Pool:
             raise
         except AuthRefused:
             raise ProxyError("unreachable", _auth_message(server.network)) from None
+        except RpcError:
+            server.breaker.record_success(int((time.perf_counter() - started) * 1000))
+            raise
         server.breaker.record_success(int((time.perf_counter() - started) * 1000))
         return result
 
@@ -122,10 +131,14 @@ class Pool:
                 server.breaker.consecutive_failures,
                 failure.message,
             )
-            server.probe = asyncio.get_running_loop().create_task(self._probe_until_up(server))
+            # A fresh context: the probe outlives the call (and chat session) that tripped it.
+            probe = self._probe_until_up(server)
+            loop = asyncio.get_running_loop()
+            server.probe = loop.create_task(probe, context=contextvars.Context())
 
     async def _probe_until_up(self, server: Server) -> None:
         """Watch /health until the server answers, then close its circuit."""
+        bind(network=server.network)
         while server.breaker.is_open and _still_configured(server):
             await asyncio.sleep(settings.MCP_PROBE_INTERVAL)
             if (await self.probe(server, settings.MCP_HEALTH_TIMEOUT)).up:

@@ -177,7 +177,8 @@ def _last_sse_response(text: str) -> dict[str, Any]:
 def _rpc_result(message: dict[str, Any]) -> dict[str, Any]:
     error = message.get("error")
     if isinstance(error, dict):
-        raise RpcError(int(error.get("code") or 0), str(error.get("message") or "error"))
+        code = error.get("code")
+        raise RpcError(code if isinstance(code, int) else 0, str(error.get("message") or "error"))
     result = message.get("result")
     if not isinstance(result, dict):
         raise TransportFailure("unreachable", "sent a JSON-RPC answer without a result", True)

@@ -93,8 +93,9 @@ class Catalog:
             params = {"cursor": cursor} if cursor else {}
             page = await self._pool.request(network, "tools/list", params, deadline, retry=True)
             for raw in page.get("tools") or []:
-                spec = spec_from_wire(raw)
-                specs[spec.name] = spec
+                if isinstance(raw, dict) and isinstance(raw.get("name"), str):
+                    spec = spec_from_wire(raw)
+                    specs[spec.name] = spec
             cursor = page.get("nextCursor")
             if not cursor:
                 break
@@ -114,13 +115,6 @@ def spec_from_wire(raw: dict[str, Any]) -> ToolSpec:
         # MCP's default: a tool that is not read-only may be destructive unless it says otherwise.
         destructive=not read_only and bool(annotations.get("destructiveHint", True)),
     )
-
-
-def scrub(network: Network, text: str) -> str:
-    """Defence in depth: an RPC URL (it may carry an API key) never leaves the proxy."""
-    if network.rpc_url and network.rpc_url in text:
-        text = text.replace(network.rpc_url, f"<{network.name} RPC>")
-    return text
 
 
 def _validator(spec: ToolSpec) -> Validator | None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.core.exceptions import RequestDataTooBig
+from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET, require_POST
 
@@ -44,9 +45,21 @@ def _session_error(exc: manager.ChatSessionError) -> JsonResponse:
 
 def _admit(request: HttpRequest, session_id: object) -> ChatSession:
     """The caller's live chat session (the one shared ownership check), then one rate token."""
-    chat_session = manager.get_active_for_owner(session_id, owner_from_request(request))
+    try:
+        chat_session = manager.get_active_for_owner(session_id, owner_from_request(request))
+    finally:
+        _release_pooled_connection()
     ratelimit.check(chat_session.public_id)
     return chat_session
+
+
+def _release_pooled_connection() -> None:
+    """With a connection pool, give the connection back while the call waits on the server;
+    otherwise keep it (reopening an unpooled connection costs more than holding it)."""
+    if connection.vendor == "postgresql" and connection.settings_dict.get("OPTIONS", {}).get(
+        "pool"
+    ):
+        connection.close()
 
 
 @require_POST
@@ -91,7 +104,7 @@ async def _record(
     error: ProxyError | None,
 ) -> ToolCall:
     """Every call that reached the proxy is kept on its chat session (the admin shows it)."""
-    return await ToolCall.objects.acreate(
+    return await sync_to_async(_create_tool_call)(
         chat_session=chat_session,
         call_id=f"proxy-{secrets.token_hex(8)}",
         network=network[:32],
@@ -101,6 +114,13 @@ async def _record(
         is_error=error is not None,
         duration_ms=result.duration_ms if result else 0,
     )
+
+
+def _create_tool_call(**fields: Any) -> ToolCall:
+    try:
+        return ToolCall.objects.create(**fields)
+    finally:
+        _release_pooled_connection()
 
 
 def _call_body(request: HttpRequest) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -37,3 +38,24 @@ def anvil_args(
     if fork_url:
         args += ["--fork-url", fork_url]
     return [*args, *(extra or [])]
+
+
+def local_testnet_command() -> list[str] | None:
+    """The Anvil command `make run` should start for testnet, or None when TESTNET_RPC_URL
+    points at a node that is not on this machine (then someone else runs it).
+
+    Forks mainnet when MAINNET_FORK_URL is set (ENS then works on testnet too); the chain id
+    stays testnet's, so runmcp's chain check still passes.
+    """
+    from django.conf import settings
+
+    testnet = settings.NETWORKS["testnet"]
+    parts = urlsplit(testnet.rpc_url)
+    if parts.hostname not in ("127.0.0.1", "localhost") or parts.path.strip("/"):
+        return None
+    return anvil_args(
+        host=parts.hostname,
+        port=parts.port or 8545,
+        chain_id=testnet.chain_id,
+        fork_url=settings.MAINNET_FORK_URL or None,
+    )

@@ -50,11 +50,22 @@ def scrub(text: str, secrets: list[str]) -> str:
     return text
 
 
-def describe_validation_error(tool: str, exc: ValidationError) -> str:
-    problems = []
+def describe_validation_error(
+    tool: str, exc: ValidationError, descriptions: dict[str, str] | None = None
+) -> str:
+    """One clause per argument; an argument that failed every branch of a union (several
+    errors) is explained by its field description instead of by each branch."""
+    by_field: dict[str, list[str]] = {}
     for error in exc.errors(include_url=False, include_input=False):
-        field = ".".join(str(part) for part in error["loc"]) or "arguments"
-        problems.append(f"{field}: {error['msg']}")
+        field = str(error["loc"][0]) if error["loc"] else "arguments"
+        by_field.setdefault(field, []).append(str(error["msg"]))
+    problems = []
+    for field, messages in by_field.items():
+        hint = (descriptions or {}).get(field)
+        if len(messages) > 1 and hint:
+            problems.append(f"{field}: not valid ({hint.rstrip('.')})")
+        else:
+            problems.append(f"{field}: {messages[0]}")
     return f"Invalid arguments for {tool}: " + "; ".join(problems) + "."
 
 

@@ -22,8 +22,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatproject.settings")
 
 from django.conf import settings
 
+from chatproject.logcontext import bind
 from chatproject.networks import Network, UnknownNetwork, get_network
 from mcp_servers.chain import Chain, wrong_chain_message
+from mcp_servers.cli_args import add_arguments
 from mcp_servers.server import build_app
 
 logger = logging.getLogger("mcp_servers.serve")
@@ -94,6 +96,7 @@ def serve(network_name: str, host: str, port: int | None, allow_wrong_chain: boo
         raise StartupError(str(exc)) from None
     if not network.rpc_url:
         raise StartupError(f"{network.name} has no RPC URL: set {network.rpc_env} to serve it.")
+    bind(network=network.name)  # the network on every log line of this process
     check_chain(network, allow_wrong_chain)
     chain = Chain(network, timeout=settings.RPC_TIMEOUT, allow_wrong_chain=allow_wrong_chain)
     port = port or network.mcp_port
@@ -114,17 +117,6 @@ def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="manage.py runmcp", description=__doc__)
     add_arguments(parser)
     return parser
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("network", help="A network name from the network table.")
-    parser.add_argument("--host", default="127.0.0.1", help="Bind address (127.0.0.1).")
-    parser.add_argument("--port", type=int, help="Port (default: the network's MCP port).")
-    parser.add_argument(
-        "--allow-wrong-chain",
-        action="store_true",
-        help="Serve even when the RPC's chain id differs from the network table.",
-    )
 
 
 def main(argv: list[str] | None = None) -> int:

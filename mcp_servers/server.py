@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+import re
 from typing import Any
 
 from django.conf import settings
@@ -29,6 +30,7 @@ from mcp_servers.tools.base import ToolSpec
 logger = logging.getLogger(__name__)
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+EXPLICIT_PORT_RE = re.compile(r"(^[^:\[\]]+|\])(:\d+)$")
 
 
 class RawArguments(ArgModelBase):
@@ -47,7 +49,10 @@ async def run_tool(spec: ToolSpec, chain: Chain, arguments: dict[str, Any]) -> C
         # Each RPC call has its own timeout; this bounds a tool that makes several.
         result = await asyncio.wait_for(spec.function(chain, params), chain.timeout * 3)
     except ValidationError as exc:
-        return error_result(describe_validation_error(spec.name, exc))
+        descriptions = {
+            name: field.description or "" for name, field in spec.input_model.model_fields.items()
+        }
+        return error_result(describe_validation_error(spec.name, exc, descriptions))
     except Exception as exc:
         return error_result(describe_error(exc, chain.name, chain.timeout, chain.secrets))
     return result.to_call_result()
@@ -90,12 +95,11 @@ def build_server(network: Network, chain: Chain | None = None) -> MCPServer:
 
 
 def transport_security(allowed_hosts: list[str]) -> TransportSecuritySettings:
-    """DNS-rebinding and Origin protection stays on; containers add their service names."""
-    hosts = [f"{host}:*" for host in LOCAL_HOSTS] + list(LOCAL_HOSTS)
-    for host in allowed_hosts:
-        hosts += (
-            [host] if ":" in host.strip("[]") and not host.startswith("[") else [host, f"{host}:*"]
-        )
+    """DNS-rebinding and Origin protection stays on; containers add their service names
+    (MCP_ALLOWED_HOSTS, e.g. "mcp-testnet"; a name without a port allows any port)."""
+    hosts: list[str] = []
+    for host in [*LOCAL_HOSTS, *(h.strip() for h in allowed_hosts if h.strip())]:
+        hosts += [host] if EXPLICIT_PORT_RE.search(host) else [host, f"{host}:*"]
     origins = [f"{scheme}://{host}" for host in hosts for scheme in ("http", "https")]
     return TransportSecuritySettings(
         enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=origins

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from channels.db import database_sync_to_async
 from django.db.models import Prefetch
 
 from sessions_app import events
 from sessions_app.agent import runner
+from sessions_app.dbthreads import db
 from sessions_app.models import ChatSession, Message, ToolCall
 from sessions_app.serializers import chat_session_dict, message_dict
 
@@ -25,7 +25,7 @@ def _state(chat_session: ChatSession) -> dict[str, Any]:
 
 async def session_state_event(chat_session: ChatSession) -> dict[str, Any]:
     """``session.state``: the session and its full history, tool calls inside their messages."""
-    return await database_sync_to_async(_state)(chat_session)
+    return await db(_state)(chat_session)
 
 
 async def submit_chat_message(
@@ -47,7 +47,7 @@ async def submit_wallet_result(
     chat_session: ChatSession, event: events.WalletResultIn
 ) -> tuple[dict[str, Any], bool]:
     """The page's answer to a wallet.request: recorded, then the agent continues with it."""
-    request = await database_sync_to_async(_take_pending_request)(chat_session, event.request_id)
+    request = await db(_take_pending_request)(chat_session, event.request_id)
     if request is None:
         raise events.EventError(
             "unknown_wallet_request", "There is no pending wallet request with that id."

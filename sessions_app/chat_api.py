@@ -14,7 +14,6 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
-from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.views.decorators.http import require_GET, require_POST
@@ -26,6 +25,7 @@ from sessions_app.agent import runner
 from sessions_app.api import read_json
 from sessions_app.broadcast import EVENT_MESSAGE_TYPE, events_group
 from sessions_app.chat import session_state_event, submit_chat_message, submit_wallet_result
+from sessions_app.dbthreads import db
 from sessions_app.models import ChatSession
 from sessions_app.owner import owner_from_request
 
@@ -34,9 +34,9 @@ STATUS_BY_CODE = {"session_expired": 410, "session_not_found": 404}
 
 
 async def _owned_session(request: HttpRequest, public_id: object, active: bool) -> ChatSession:
-    owner = await database_sync_to_async(owner_from_request)(request)
+    owner = await db(owner_from_request)(request)
     lookup = manager.get_active_for_owner if active else manager.get_for_owner
-    chat_session = await database_sync_to_async(lookup)(public_id, owner)
+    chat_session = await db(lookup)(public_id, owner)
     logcontext.bind(session=chat_session.public_id)
     return chat_session
 

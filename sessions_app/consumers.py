@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from chatproject import logcontext
@@ -19,6 +18,7 @@ from sessions_app import events, manager
 from sessions_app.agent import runner
 from sessions_app.broadcast import events_group
 from sessions_app.chat import session_state_event, submit_chat_message, submit_wallet_result
+from sessions_app.dbthreads import db
 from sessions_app.models import ChatSession
 from sessions_app.owner import Owner, owner_from_scope
 
@@ -37,9 +37,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.owner = owner_from_scope(self.scope)
         await self.accept()
         try:
-            self.chat_session = await database_sync_to_async(manager.get_for_owner)(
-                public_id, self.owner
-            )
+            self.chat_session = await db(manager.get_for_owner)(public_id, self.owner)
         except manager.ChatSessionNotFound:
             await self.close(code=CLOSE_NOT_FOUND)
             return
@@ -79,9 +77,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         """The session re-read through the owner check: it may have expired or closed."""
         assert self.chat_session is not None
         try:
-            return await database_sync_to_async(manager.get_active_for_owner)(
-                self.chat_session.public_id, self.owner
-            )
+            return await db(manager.get_active_for_owner)(self.chat_session.public_id, self.owner)
         except manager.ChatSessionInactive as exc:
             raise events.EventError("session_expired", exc.message) from None
         except manager.ChatSessionNotFound as exc:

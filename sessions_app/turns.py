@@ -62,11 +62,13 @@ def holder_is_dead(holder: str) -> bool:
 def try_claim(chat_session_id: int) -> bool:
     """Take the turn of this chat session for this process; False when someone holds it."""
     now = timezone.now()
-    free = Q(processing=False) | Q(processing_since__lt=now - lease())
     sessions = ChatSession.objects.filter(pk=chat_session_id, status=ChatSession.Status.ACTIVE)
     claim = {"processing": True, "processing_since": now, "processing_by": PROCESS_ID}
+    if sessions.filter(processing=False).update(**claim):
+        return True
     with transaction.atomic():
-        if sessions.filter(free).update(**claim):
+        if sessions.filter(processing=True, processing_since__lt=now - lease()).update(**claim):
+            log.warning("recovered a turn claim whose lease ran out")
             _close_abandoned_messages(chat_session_id)
             return True
         holder = sessions.filter(processing=True).values_list("processing_by", flat=True).first()

@@ -39,3 +39,21 @@ def test_replicas_are_used_in_turn_and_a_killed_one_fails_no_call(
     health = browser.get("/api/mcp/health").json()["networks"]["testnet"]
     assert health["state"] == "up"
     assert sorted(r["state"] for r in health["replicas"]) == ["down", "up"]
+
+
+@pytest.mark.django_db
+def test_write_is_retried_on_another_replica_only_when_the_first_never_received_it(
+    settings, unlimited, anvil_testnet, two_replicas, alice
+):
+    first, second = two_replicas
+    point_network(settings, "testnet", anvil_testnet.url, first.url, second.url)
+    chat, browser = alice.new_chat(), alice.client()
+    assert call(browser, "testnet", chat.public_id, "get_block_number").status_code == 200
+    first.kill()  # refused connections: the dead replica never sees the transaction
+    transfer = {"from_address": "carol", "to": "dave", "value": "0.001"}
+    responses = [
+        call(browser, "testnet", chat.public_id, "send_transaction", transfer) for _ in range(4)
+    ]
+    assert [r.status_code for r in responses] == [200] * 4, [r.content for r in responses]
+    hashes = {r.json()["result"]["tx_hash"] for r in responses}
+    assert len(hashes) == 4  # each call sent exactly one transaction

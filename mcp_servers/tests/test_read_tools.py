@@ -65,6 +65,11 @@ async def test_future_and_negative_blocks_are_refused(chain: Chain) -> None:
     assert "does not exist yet" in await error_of(chain, "get_block", block=10**9)
     assert "cannot be negative" in await error_of(chain, "get_balance", address="bob", block=-1)
     assert "is not a block" in await error_of(chain, "get_block", block="yesterday")
+    assert "No block 0xabab" in await error_of(chain, "get_block", block="0x" + "ab" * 32)
+    assert await error_of(chain, "get_block", block=1.5) == (
+        "Invalid arguments for get_block: block: not valid "
+        "(Block: 'latest' (default), a block number, or a 0x block hash)."
+    )
 
 
 async def test_block_by_number_hash_and_latest_agree(chain: Chain, sync_w3: Web3) -> None:

@@ -6,8 +6,9 @@ from eth_account import Account
 from web3 import Web3
 
 from mcp_servers.chain import Chain
-from mcp_servers.tests.conftest import ALICE_KEY, error_of, token_contract
+from mcp_servers.tests.conftest import ALICE_KEY, error_of, network_for, token_contract
 from mcp_servers.tools import specs_for, writes
+from testsupport.processes import start_anvil
 
 
 async def test_send_transaction_moves_the_balances_it_claims(chain: Chain, sync_w3: Web3) -> None:
@@ -77,12 +78,17 @@ async def test_prepare_refuses_a_transaction_that_would_revert(
     assert message == "The contract call reverted: TestToken: allowance too low."
 
 
-async def test_prepare_refuses_more_than_the_sender_has(chain: Chain) -> None:
-    message = await error_of(
-        chain, "prepare_transaction", from_address="heidi", to="ivan", value="1000000"
-    )
-    assert "insufficient" in message.lower() or "needs up to" in message
-    assert "Traceback" not in message
+async def test_prepare_and_send_refuse_more_than_the_sender_has(chain: Chain) -> None:
+    args = {"from_address": "heidi", "to": "ivan", "value": "1000000"}
+    expected = "heidi (0x14dC…9955) has 10000 ETH, less than the 1000000 ETH to send."
+    assert await error_of(chain, "prepare_transaction", **args) == expected
+    assert await error_of(chain, "send_transaction", **args) == expected
+
+
+async def test_send_only_signs_for_the_node_unlocked_accounts(chain: Chain) -> None:
+    stranger = "0x" + "12" * 20
+    message = await error_of(chain, "send_transaction", from_address=stranger, to="bob", value="0")
+    assert "is not one of the testnet node's unlocked accounts" in message
 
 
 async def test_prepare_needs_a_sender_and_a_recipient_or_data(chain: Chain) -> None:
@@ -109,3 +115,17 @@ def test_send_transaction_is_only_offered_on_dev_networks(
     assert "send_transaction" in [spec.name for spec in specs_for(chain.network)]
     assert "send_transaction" not in [spec.name for spec in specs_for(polygon_chain.network)]
     assert "prepare_transaction" in [spec.name for spec in specs_for(polygon_chain.network)]
+
+
+async def test_a_transaction_that_is_not_mined_in_time_is_reported_as_pending() -> None:
+    anvil = start_anvil(chain_id=31337, extra=["--no-mining"])
+    chain = Chain(network_for("testnet", anvil.url), timeout=0.5)
+    try:
+        message = await error_of(
+            chain, "send_transaction", from_address="alice", to="bob", value="1"
+        )
+    finally:
+        await chain.w3.provider.disconnect()  # type: ignore[attr-defined]
+        anvil.stop()
+    assert "was sent but not mined within 0.5 s" in message
+    assert "get_transaction_receipt" in message

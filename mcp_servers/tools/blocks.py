@@ -6,8 +6,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import Field
+from web3.exceptions import BlockNotFound
 
 from mcp_servers.chain import Chain
+from mcp_servers.errors import ToolFailure
 from mcp_servers.results import ToolResult
 from mcp_servers.tools.base import BlockInput
 from mcp_servers.units import format_units
@@ -40,7 +42,10 @@ async def get_block(chain: Chain, params: GetBlockInput) -> ToolResult:
     """A block by number, hash or 'latest', optionally with its transactions."""
     identifier = await chain.block_identifier(params.block)
     w3 = await chain.ready()
-    block = await w3.eth.get_block(identifier, full_transactions=params.full_transactions)
+    try:
+        block = await w3.eth.get_block(identifier, full_transactions=params.full_transactions)
+    except BlockNotFound:
+        raise ToolFailure(f"No block {params.block} was found on {chain.name}.") from None
     transactions = list(block.get("transactions", []))
     listed = transactions[:MAX_TRANSACTIONS_LISTED]
     when = datetime.fromtimestamp(block["timestamp"], tz=UTC)

@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 from pydantic import Field
+from web3.exceptions import TimeExhausted
 
 from mcp_servers.chain import Chain
 from mcp_servers.errors import ToolFailure
@@ -35,17 +36,18 @@ class SendInput(TransactionInput):
 async def simulate(chain: Chain, tx: dict[str, Any]) -> int:
     """eth_call first (a revert comes back with its reason), then the gas estimate."""
     w3 = await chain.ready()
+    await check_funds(chain, tx, tx["value"])
     await w3.eth.call(tx)  # type: ignore[arg-type]
     return int(await w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
 
 
-async def check_funds(chain: Chain, tx: dict[str, Any], max_cost: int) -> None:
+async def check_funds(chain: Chain, tx: dict[str, Any], needed: int) -> None:
     balance = await chain.w3.eth.get_balance(tx["from"])
-    if balance < max_cost:
+    if balance < needed:
+        what = "to send" if needed == tx["value"] else "(value plus maximum gas fee)"
         raise ToolFailure(
-            f"{await chain.label(tx['from'])} has {format_units(balance)} {chain.currency} but the "
-            f"transaction needs up to {format_units(max_cost)} {chain.currency} (value plus "
-            "maximum gas fee)."
+            f"{await chain.label(tx['from'])} has {format_units(balance)} {chain.currency}, less "
+            f"than the {format_units(needed)} {chain.currency} {what}."
         )
 
 
@@ -104,12 +106,23 @@ async def send_transaction(chain: Chain, params: SendInput) -> ToolResult:
     """Dev networks only: send a transaction signed by the node's unlocked dev account
     (alice, bob, … are Anvil accounts 0, 1, …), wait for the receipt and return it."""
     tx = await build_transaction(chain, params, params.from_address)
+    if tx["from"] not in await chain.dev_accounts():
+        raise ToolFailure(
+            f"{tx['from']} is not one of the {chain.name} node's unlocked accounts: send from "
+            "alice, bob, carol, … or use prepare_transaction for a wallet to sign."
+        )
     await simulate(chain, tx)
     w3 = chain.w3
     tx_hash = await w3.eth.send_transaction(tx)  # type: ignore[arg-type]
-    receipt = await w3.eth.wait_for_transaction_receipt(
-        tx_hash, timeout=chain.timeout, poll_latency=0.05
-    )
+    try:
+        receipt = await w3.eth.wait_for_transaction_receipt(
+            tx_hash, timeout=chain.timeout, poll_latency=0.05
+        )
+    except TimeExhausted:
+        raise ToolFailure(
+            f"Transaction 0x{bytes(tx_hash).hex()} was sent but not mined within "
+            f"{chain.timeout:g} s; check it later with get_transaction_receipt."
+        ) from None
     fee = int(receipt["gasUsed"]) * int(receipt.get("effectiveGasPrice", 0))
     after = [await w3.eth.get_balance(tx["from"])]
     if tx.get("to"):

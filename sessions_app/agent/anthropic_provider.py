@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 import anthropic
-from channels.db import database_sync_to_async
 from django.conf import settings
 
 from sessions_app.agent.context import TurnContext
@@ -15,6 +14,7 @@ from sessions_app.agent.history import Entry, load_history
 from sessions_app.agent.prompt import system_prompt
 from sessions_app.agent.providers import ProviderError
 from sessions_app.agent.tools import ToolSpec, available_tools
+from sessions_app.dbthreads import db
 
 MAX_TOKENS = 2048
 
@@ -58,7 +58,7 @@ class AnthropicProvider:
         if not settings.ANTHROPIC_API_KEY:
             raise ProviderError("provider_not_configured", "ANTHROPIC_API_KEY is not set.")
         tools = anthropic_tools(await available_tools(ctx.network.name))
-        messages = anthropic_messages(await database_sync_to_async(load_history)(ctx.assistant))
+        messages = anthropic_messages(await db(load_history)(ctx.assistant))
         client = anthropic.AsyncAnthropic(
             api_key=settings.ANTHROPIC_API_KEY, base_url=settings.ANTHROPIC_BASE_URL or None
         )

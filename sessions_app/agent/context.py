@@ -12,7 +12,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from channels.db import database_sync_to_async
 from django.utils import timezone
 
 from chatproject.metrics import TOOL_CALLS
@@ -20,6 +19,7 @@ from chatproject.networks import Network
 from sessions_app import events
 from sessions_app.agent.tools import ToolOutcome, run_tool
 from sessions_app.broadcast import publish
+from sessions_app.dbthreads import db
 from sessions_app.models import ChatSession, Message, ToolCall
 
 STREAM_FLUSH_SECONDS = 0.08
@@ -120,12 +120,12 @@ class TurnContext:
         return request
 
 
-@database_sync_to_async
+@db
 def _save_content(message_id: int, text: str) -> None:
     Message.objects.filter(pk=message_id).update(content=text)
 
 
-@database_sync_to_async
+@db
 def _create_tool_call(
     ctx: TurnContext, call_id: str, tool: str, arguments: dict[str, Any]
 ) -> ToolCall:
@@ -139,7 +139,7 @@ def _create_tool_call(
     )
 
 
-@database_sync_to_async
+@db
 def _save_tool_result(row: ToolCall, outcome: ToolOutcome) -> None:
     result = {"ok": outcome.ok, "text": outcome.text, "data": outcome.payload()}
     ToolCall.objects.filter(pk=row.pk).update(
@@ -147,7 +147,7 @@ def _save_tool_result(row: ToolCall, outcome: ToolOutcome) -> None:
     )
 
 
-@database_sync_to_async
+@db
 def _save_pending_request(chat_session_id: int, request: dict[str, Any]) -> None:
     ChatSession.objects.filter(pk=chat_session_id, status=ChatSession.Status.ACTIVE).update(
         pending_wallet_request=request

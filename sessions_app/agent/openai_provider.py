@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 import openai
-from channels.db import database_sync_to_async
 from django.conf import settings
 
 from sessions_app.agent.anthropic_provider import _cap_message
@@ -16,6 +15,7 @@ from sessions_app.agent.history import Entry, load_history
 from sessions_app.agent.prompt import system_prompt
 from sessions_app.agent.providers import ProviderError
 from sessions_app.agent.tools import ToolSpec, available_tools
+from sessions_app.dbthreads import db
 
 
 def openai_tools(specs: list[ToolSpec]) -> list[dict[str, Any]]:
@@ -61,7 +61,7 @@ class OpenAIProvider:
         if not settings.OPENAI_API_KEY and not settings.OPENAI_BASE_URL:
             raise ProviderError("provider_not_configured", "OPENAI_API_KEY is not set.")
         tools = openai_tools(await available_tools(ctx.network.name))
-        entries = await database_sync_to_async(load_history)(ctx.assistant)
+        entries = await db(load_history)(ctx.assistant)
         messages = openai_messages(system_prompt(ctx.network, ctx.wallet), entries)
         client = openai.AsyncOpenAI(
             api_key=settings.OPENAI_API_KEY or "not-needed",

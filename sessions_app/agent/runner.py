@@ -14,7 +14,6 @@ import time
 from collections.abc import Coroutine
 from typing import Any
 
-from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
@@ -25,7 +24,8 @@ from sessions_app import events, turns
 from sessions_app.agent.context import TurnContext
 from sessions_app.agent.providers import get_provider
 from sessions_app.broadcast import INTERRUPT_MESSAGE_TYPE, control_group, publish, send_interrupt
-from sessions_app.models import ChatSession, Message
+from sessions_app.dbthreads import db
+from sessions_app.models import ChatSession, Message, ToolCall
 from sessions_app.rendering import render_markdown
 from sessions_app.serializers import message_dict
 
@@ -73,20 +73,20 @@ async def accept_incoming(
 ) -> tuple[dict[str, Any], bool]:
     """Store the message (queued when a turn runs), announce it, and start or queue its turn."""
     pk = chat_session.pk
-    claimed = await database_sync_to_async(turns.try_claim)(pk)
+    claimed = await db(turns.try_claim)(pk)
     metadata = {**metadata, "status": "" if claimed else turns.QUEUED}
     try:
-        message, created = await database_sync_to_async(turns.store_incoming)(
+        message, created = await db(turns.store_incoming)(
             chat_session, role, text, metadata, client_msg_id
         )
-        data = await database_sync_to_async(message_dict)(message)
+        data = await db(message_dict)(message)
     except BaseException:
         if claimed:
-            await database_sync_to_async(turns.release)(pk)
+            await db(turns.release)(pk)
         raise
     if not created:
         if claimed:
-            await database_sync_to_async(turns.release)(pk)
+            await db(turns.release)(pk)
             await kick(pk)
         return data, False
     await publish(pk, events.message_created(data))
@@ -99,9 +99,9 @@ async def accept_incoming(
 
 async def kick(chat_session_id: int) -> None:
     """Start draining queued messages if nobody holds the turn (also recovers dead claims)."""
-    if not await database_sync_to_async(turns.has_queued)(chat_session_id):
+    if not await db(turns.has_queued)(chat_session_id):
         return
-    if await database_sync_to_async(turns.try_claim)(chat_session_id):
+    if await db(turns.try_claim)(chat_session_id):
         spawn(drain(chat_session_id))
 
 
@@ -116,29 +116,29 @@ async def drain(chat_session_id: int, first: Message | None = None) -> None:
     try:
         while True:
             if message is None:
-                message = await database_sync_to_async(turns.take_next_queued)(chat_session_id)
+                message = await db(turns.take_next_queued)(chat_session_id)
             if message is None:
-                await database_sync_to_async(turns.release)(chat_session_id)
-                if await database_sync_to_async(turns.has_queued)(chat_session_id):
-                    if await database_sync_to_async(turns.try_claim)(chat_session_id):
+                await db(turns.release)(chat_session_id)
+                if await db(turns.has_queued)(chat_session_id):
+                    if await db(turns.try_claim)(chat_session_id):
                         continue
                 return
             await run_turn(chat_session_id, message)
             message = None
     finally:
         beat.cancel()
-        await database_sync_to_async(turns.release)(chat_session_id)
+        await db(turns.release)(chat_session_id)
 
 
 async def _heartbeat(chat_session_id: int) -> None:
     period = turns.lease().total_seconds() / 3
     while True:
         await asyncio.sleep(period)
-        await database_sync_to_async(turns.heartbeat)(chat_session_id)
+        await db(turns.heartbeat)(chat_session_id)
 
 
 async def run_turn(chat_session_id: int, trigger: Message) -> None:
-    chat_session = await database_sync_to_async(ChatSession.objects.get)(pk=chat_session_id)
+    chat_session = await db(ChatSession.objects.get)(pk=chat_session_id)
     network_name = trigger.metadata.get("network") or chat_session.network
     with logcontext.bound(session=chat_session.public_id, network=network_name):
         if not chat_session.is_active:
@@ -229,21 +229,24 @@ async def _finish(ctx: TurnContext, outcome: str, error: events.EventError | Non
     await publish(ctx.session_id, events.turn_complete(ctx.assistant.pk, html))
 
 
-@database_sync_to_async
+@db
 def _create_assistant_message(chat_session: ChatSession, trigger: Message) -> Message:
     metadata = {"status": turns.STREAMING, "reply_to": trigger.pk}
     metadata["network"] = trigger.metadata.get("network") or chat_session.network
-    return chat_session.add_message(Message.Role.ASSISTANT, "", metadata)
+    message = chat_session.add_message(Message.Role.ASSISTANT, "", metadata)
+    # A new message has no tool calls yet: spare message_dict the query.
+    message._prefetched_objects_cache = {"tool_calls": ToolCall.objects.none()}  # type: ignore[attr-defined]
+    return message
 
 
-@database_sync_to_async
+@db
 def _finalize_message(message: Message, content: str, status: str) -> None:
     message.content = content
     message.metadata = {**message.metadata, "status": status}
     message.save(update_fields=["content", "metadata"])
 
 
-@database_sync_to_async
+@db
 def _dict(message: Message) -> dict[str, Any]:
     return message_dict(message)
 

@@ -8,7 +8,14 @@ import pytest
 from channels.db import database_sync_to_async
 
 from sessions_app.models import Message
-from sessions_app.tests.agent_support import answer_text, ask, make_browser, of_type, open_socket, point_network
+from sessions_app.tests.agent_support import (
+    answer_text,
+    ask,
+    make_browser,
+    of_type,
+    open_socket,
+    point_network,
+)
 from sessions_app.tests.fake_llm import FakeLLM, Reply
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -9,6 +9,10 @@ import { Wallet, approvalCard } from "./wallet.js";
 
 const SESSION_KEY = "evmchat.session";
 const CLOSE_NOT_FOUND = 4404; // the consumer's close code for an unknown or foreign session
+// Errors that refuse a chat.message before it is stored: the message in flight is not sent.
+const REFUSALS = new Set([
+  "bad_event", "bad_json", "too_large", "message_too_long", "unknown_network", "network_unavailable",
+]);
 const $ = (id) => document.getElementById(id);
 
 class ChatPage {
@@ -152,6 +156,7 @@ class ChatPage {
     this.setProcessing(Boolean(session.processing));
     this.networks.choose(session.network);
     if (session.pending_wallet_request) this.showApproval(session.pending_wallet_request);
+    this.settleApprovals(messages, session.pending_wallet_request);
     this.flushOutbox();
   }
 
@@ -160,6 +165,7 @@ class ChatPage {
     this.outbox.delete(message.client_msg_id);
     // An answer starting means the message it replies to is no longer queued.
     if (message.metadata?.reply_to) this.transcript.unqueue(message.metadata.reply_to);
+    this.settleApprovals([message]);
     if (message.role === "user" || message.role === "system") this.setProcessing(true);
   }
 
@@ -170,6 +176,7 @@ class ChatPage {
       this.banners.show("server-full", { kind: "error", text: message });
       return undefined;
     }
+    if (REFUSALS.has(code)) this.refuseOutbox();
     this.transcript.note(message || code, code === "interrupted" ? "info" : "error");
     if (code === "interrupted") this.setProcessing(false);
     return undefined;
@@ -246,6 +253,22 @@ class ChatPage {
     input.focus();
   }
 
+  refuseOutbox() {
+    for (const clientMsgId of this.outbox.keys()) this.transcript.markNotSent(clientMsgId);
+    this.outbox.clear();
+  }
+
+  // A wallet request answered here, in another tab of this session, or expired.
+  settleApprovals(messages, pending) {
+    for (const message of messages) {
+      const card = this.approvals.get(message.metadata?.request_id);
+      if (card && message.metadata?.kind === "wallet_result") card.settleOnce(`Answered: ${message.metadata.wallet_status}.`);
+    }
+    if (pending !== undefined && !pending) {
+      for (const card of this.approvals.values()) card.settleOnce("No longer pending.");
+    }
+  }
+
   // Messages typed while the connection was down; the server ignores a repeated client_msg_id.
   flushOutbox() {
     for (const event of this.outbox.values()) this.socket?.send(event);
@@ -253,6 +276,7 @@ class ChatPage {
 
   setProcessing(on) {
     document.body.classList.toggle("is-processing", on);
+    $("transcript").setAttribute("aria-busy", on ? "true" : "false");
     $("processing").hidden = !on;
     $("stop").hidden = !on;
     $("stop").disabled = !on;

@@ -22,3 +22,12 @@ for (const row of document.querySelectorAll("tr[data-session-id]")) {
     }
   });
 }
+
+// Times are rendered in UTC on the server; show them in the reader's own time zone.
+for (const time of document.querySelectorAll("time[datetime]")) {
+  const when = new Date(time.getAttribute("datetime"));
+  if (!Number.isNaN(when.getTime())) {
+    time.title = time.textContent;
+    time.textContent = when.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+  }
+}

@@ -4,7 +4,7 @@ import { el, prettyJson } from "./dom.js";
 
 const ROLE_LABELS = { user: "You", assistant: "Agent", system: "System", tool: "Tool" };
 
-const VISIBLE_STATUSES = new Set(["sending", "queued", "interrupted", "error"]);
+const VISIBLE_STATUSES = new Set(["sending", "not sent", "queued", "interrupted", "error"]);
 
 function messageStatus(message) {
   return message.status ?? message.metadata?.status ?? "";
@@ -72,6 +72,14 @@ export class Transcript {
     this.setStatus(entry, "sending");
     this.pending.set(clientMsgId, entry);
     this.append(entry.node);
+  }
+
+  // The server refused a message it never stored: say so on its bubble.
+  markNotSent(clientMsgId) {
+    const entry = this.pending.get(clientMsgId);
+    if (!entry) return;
+    this.setStatus(entry, "not sent");
+    this.pending.delete(clientMsgId);
   }
 
   upsertMessage(message) {

@@ -126,7 +126,9 @@ export function approvalCard(event, wallet, respond) {
   const card = el("section", { class: "approval-card", "aria-label": "Transaction approval", "data-request-id": event.request_id },
     el("h3", { text: "Approve transaction?" }), list, noWallet, el("div", { class: "approval-actions" }, approve, reject), outcome);
 
+  let settled = false;
   const settle = (text, kind) => {
+    settled = true;
     approve.disabled = true;
     reject.disabled = true;
     outcome.textContent = text;
@@ -149,6 +151,8 @@ export function approvalCard(event, wallet, respond) {
     respond({ status: "rejected", reason: "Rejected by the user." });
     settle("Rejected.", "rejected");
   });
-  card.settle = settle;
+  card.settleOnce = (text) => {
+    if (!settled) settle(text, "answered");
+  };
   return card;
 }

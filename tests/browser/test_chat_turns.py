@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import (
+from tests.browser.helpers import (
     open_chat,
     send_message,
     wait_for_answers,
@@ -26,9 +26,7 @@ new MutationObserver(() => {
 """
 
 
-def test_two_people_chat_at_once_on_different_networks_and_see_only_their_own(
-    person, screenshot
-):
+def test_two_people_chat_at_once_on_different_networks_and_see_only_their_own(person, screenshot):
     alice_tab, bob_tab = person().new_tab(), person().new_tab()
     open_chat(alice_tab)
     open_chat(bob_tab)
@@ -50,9 +48,7 @@ def test_two_people_chat_at_once_on_different_networks_and_see_only_their_own(
     screenshot(bob_tab, "bob")
 
 
-def test_streamed_text_shows_before_the_turn_completes_and_a_tool_card_expands(
-    person, screenshot
-):
+def test_streamed_text_shows_before_the_turn_completes_and_a_tool_card_expands(person, screenshot):
     alice = person()
     alice.context.add_init_script(RECORD_STREAMING)
     tab = alice.new_tab()

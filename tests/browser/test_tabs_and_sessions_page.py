@@ -1,11 +1,19 @@
-"""Each tab is its own chat session; a reload resumes it; the sessions page lists, resumes, closes."""
+"""Each tab is its own chat session and a reload resumes it; the sessions page lists and closes."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import open_chat, stored_session_id
+from tests.browser.helpers import (
+    open_chat,
+    send_message,
+    stored_session_id,
+    wait_for_answers,
+    wait_until_ready,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
@@ -17,7 +25,7 @@ def test_two_tabs_of_one_browser_are_two_chat_sessions_and_reload_keeps_each(per
     assert first_id != second_id
     assert stored_session_id(first) == first_id
     first.reload()
-    first.wait_for_function("() => document.body.dataset.sessionId !== undefined")
+    wait_until_ready(first)
     assert first.evaluate("document.body.dataset.sessionId") == first_id
     screenshot(first)
 
@@ -26,20 +34,32 @@ def test_sessions_page_lists_this_browsers_sessions_and_resumes_one(person, scre
     alice, bob = person(), person()
     alice_tab = alice.new_tab()
     alice_id = open_chat(alice_tab)
+    wait_until_ready(alice_tab)
+    send_message(alice_tab, "balance of bob", network="polygon")
+    wait_for_answers(alice_tab, 1)
     open_chat(bob.new_tab())
     listing = alice.new_tab()
     listing.goto("/sessions/")
     rows = listing.locator("tr[data-session-id]")
     expect(rows).to_have_count(1)
-    expect(rows.first).to_have_attribute("data-session-id", alice_id)
-    expect(rows.first.locator(".status")).to_have_text("active")
+    row = rows.first
+    expect(row).to_have_attribute("data-session-id", alice_id)
+    expect(row.locator("[data-label=Title]")).to_have_text("balance of bob")
+    expect(row.locator("[data-label=Network]")).to_have_text("polygon")
+    expect(row.locator("[data-label=Messages]")).to_have_text("2")
+    expect(row.locator("[data-label='Last activity'] time")).to_have_attribute(
+        "datetime", re.compile(r"^\d{4}-")
+    )
+    expect(row.locator(".status")).to_have_text("active")
     screenshot(listing)
     listing.get_by_role("link", name="Resume").click()
     listing.wait_for_url("**/")
-    listing.wait_for_function("() => document.body.dataset.sessionId !== undefined")
+    wait_until_ready(listing)
     assert listing.evaluate("document.body.dataset.sessionId") == alice_id
     assert stored_session_id(listing) == alice_id
     assert "session=" not in listing.url
+    expect(listing.locator(".msg-user .msg-body")).to_have_text(["balance of bob"])
+    expect(listing.locator(".msg-assistant.msg-rendered")).to_have_count(1)
 
 
 def test_closing_a_session_from_the_sessions_page_ends_it_in_its_tab(person, screenshot):
@@ -56,6 +76,8 @@ def test_closing_a_session_from_the_sessions_page_ends_it_in_its_tab(person, scr
     expect(banner).to_contain_text("closed")
     expect(chat.get_by_label("Message")).to_be_disabled()
     screenshot(chat)
+    closed_id = stored_session_id(chat)
     banner.get_by_role("button", name="Start a new chat").click()
-    chat.wait_for_function("() => document.body.dataset.state === 'ready' || document.body.dataset.sessionId")
+    wait_until_ready(chat)
+    assert stored_session_id(chat) != closed_id
     expect(chat.get_by_label("Message")).to_be_enabled()

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import open_chat, send_message, wait_for_answers, wait_until_ready
+from tests.browser.helpers import open_chat, send_message, wait_for_answers, wait_until_ready
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
@@ -72,4 +72,35 @@ def test_without_a_wallet_the_card_says_so_and_rejecting_tells_the_agent(person,
     expect(card.locator(".approval-outcome")).to_have_text("Rejected.")
     expect(wait_for_answers(tab, 2)).to_contain_text("rejected in the wallet")
     expect(card.get_by_role("button", name="Reject")).to_be_disabled()
+    screenshot(tab)
+
+
+REFUSE_TO_SIGN = """
+const forward = window.ethereum.request;
+window.ethereum.request = async (args) => {
+  if (args.method === "eth_sendTransaction") {
+    const error = new Error("User rejected the request.");
+    error.code = 4001;
+    throw error;
+  }
+  return forward(args);
+};
+"""
+
+
+def test_a_wallet_that_refuses_to_sign_is_reported_as_rejected_with_its_reason(
+    person, anvil_polygon, screenshot
+):
+    alice = person(bypass_csp=True)
+    alice.context.add_init_script(PROVIDER_JS.replace("__RPC_URL__", anvil_polygon.url))
+    alice.context.add_init_script(REFUSE_TO_SIGN)
+    tab = alice.new_tab()
+    open_chat(tab)
+    wait_until_ready(tab)
+    tab.get_by_role("button", name="Connect wallet").click()
+    send_message(tab, f"send 0.01 POL to {RECIPIENT}", network="polygon")
+    card = tab.locator(".approval-card")
+    card.get_by_role("button", name="Approve").click()
+    expect(card.locator(".approval-outcome")).to_contain_text("User rejected the request")
+    expect(wait_for_answers(tab, 2)).to_contain_text("User rejected the request. (code 4001)")
     screenshot(tab)

@@ -60,13 +60,17 @@ def test_runstack_serves_testnet_and_sigint_stops_every_child(database_url, tmp_
         wait_until(lambda: _testnet_is_up(backend_port), 90, "backend /health with testnet up")
         children = psutil.Process(stack.pid).children(recursive=True)
         command_lines = " ".join(" ".join(child.cmdline()) for child in children)
-        for expected in ("anvil", "runmcp testnet", "daphne", "cleanup_sessions --loop"):
-            assert expected in command_lines
+        mcp_server = f"testnet --host 127.0.0.1 --port {mcp_port}"  # runmcp, or what it execs
+        for expected in ("anvil", mcp_server, "daphne", "cleanup_sessions --loop"):
+            assert expected in command_lines, command_lines
         assert f"http://127.0.0.1:{backend_port}/" in log_path.read_text()
 
         stack.send_signal(signal.SIGINT)
         assert stack.wait(timeout=30) is not None
         wait_until(lambda: not _still_running(children), 20, "every child to stop")
+    except BaseException:
+        print(log_path.read_text())  # shown with the failure
+        raise
     finally:
         if stack.poll() is None:
             stack.kill()

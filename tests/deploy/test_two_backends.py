@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from websockets.asyncio.client import ClientConnection, connect
 
 from sessions_app.models import ChatSession, Message
@@ -128,7 +128,7 @@ async def turns_completed(socket: ClientConnection, count: int) -> AsyncIterator
             yield event
 
 
-@sync_to_async
+@database_sync_to_async
 def replies_by_user_message(chat_id: str) -> dict[int, int]:
     """How many assistant replies each user message of the chat session got."""
     messages = Message.objects.filter(chat_session__public_id=chat_id)
@@ -193,8 +193,11 @@ async def test_killing_one_process_leaves_every_chat_session_usable_through_the_
             assert response.status_code == 202, response.text
             await events_until(socket, "turn.complete")
         replies = await replies_by_user_message(chat_id)
-        assert all(count == 1 for count in replies.values()), replies
-    states = await sync_to_async(list)(
+        assert replies[response.json()["message"]["id"]] == 1
+        # Never twice; a turn that died with process A may have no reply (its cut-short
+        # assistant message, if it had begun one, counts as that reply).
+        assert max(replies.values()) == 1, replies
+    states = await database_sync_to_async(list)(
         ChatSession.objects.filter(public_id__in=[c for _, c in chats]).values_list("status")
     )
     assert states == [(ChatSession.Status.ACTIVE,)] * 3

@@ -14,7 +14,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from mcp_servers.anvil import BASE_DIR
-from mcp_servers.serve import StartupError, add_arguments, configure_logging, serve
+from mcp_servers.cli_args import add_arguments
 
 
 class Command(BaseCommand):
@@ -25,13 +25,19 @@ class Command(BaseCommand):
         add_arguments(parser)
 
     def run_from_argv(self, argv: list[str]) -> None:
-        self.create_parser(argv[0], argv[1]).parse_args(argv[2:])  # --help and usage errors
+        self._called_from_command_line = True  # usage errors print a message, no traceback
+        options = self.create_parser(argv[0], argv[1]).parse_args(argv[2:])
+        lean_argv = [options.network, "--host", options.host]
+        lean_argv += ["--port", str(options.port)] if options.port else []
+        lean_argv += ["--allow-wrong-chain"] if options.allow_wrong_chain else []
         path = os.pathsep.join(filter(None, [str(BASE_DIR), os.environ.get("PYTHONPATH")]))
         env = {**os.environ, "PYTHONPATH": path}
-        command = [sys.executable, "-m", "mcp_servers.serve", *argv[2:]]
+        command = [sys.executable, "-m", "mcp_servers.serve", *lean_argv]
         os.execve(sys.executable, command, env)  # noqa: S606 (our own interpreter, no shell)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from mcp_servers.serve import StartupError, configure_logging, serve
+
         configure_logging()
         try:
             serve(

@@ -1,0 +1,140 @@
+"""Agent turns under load: the builtin agent, Anvil, runmcp testnet and daphne, with N chat
+sessions (default 100) each asking "balance of alice" over its own websocket at the same time.
+
+Measures, per message: the first event after sending it (message.created) and the whole turn
+(up to turn.complete). Needs PostgreSQL and Redis:
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/evmchat_bench \
+    REDIS_URL=redis://127.0.0.1:6379/5 .venv/bin/python bench/bench_turns.py --sessions 100 --turns 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from websockets.asyncio.client import connect
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+
+from testsupport.processes import Daphne, free_port, start_anvil, start_runmcp, wait_until  # noqa: E402
+
+
+def start_backend(env: dict[str, str]) -> Daphne:
+    """daphne, logging to BENCH_DAPHNE_LOG when set."""
+    port = free_port()
+    command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
+    log = os.environ.get("BENCH_DAPHNE_LOG")
+    daphne = Daphne(command + ["chatproject.asgi:application"], {**os.environ, **env}, port)
+    daphne.log_path = Path(log) if log else None
+    daphne.start()
+    wait_until(daphne.ready, 30, f"daphne on port {port}")
+    return daphne
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def summary(name: str, values: list[float]) -> str:
+    ms = [v * 1000 for v in values]
+    return (
+        f"{name}: n={len(ms)} median={statistics.median(ms):.1f} ms "
+        f"p95={percentile(ms, 0.95):.1f} ms p99={percentile(ms, 0.99):.1f} ms max={max(ms):.1f} ms"
+    )
+
+
+async def new_browser_session(base_url: str) -> tuple[str, str]:
+    """A browser (cookie jar) that creates one chat session through the HTTP API."""
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+        token = (await client.get("/api/csrf")).json()["csrf_token"]
+        response = await client.post("/api/sessions", json={}, headers={"X-CSRFToken": token})
+        response.raise_for_status()
+        cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+        return response.json()["session"]["id"], cookie
+
+
+async def one_session(port: int, chat_id: str, cookie: str, turns: int, start: asyncio.Event,
+                      first: list[float], whole: list[float], errors: list[str]) -> None:  # fmt: skip
+    url = f"ws://127.0.0.1:{port}/ws/sessions/{chat_id}/"
+    async with connect(url, origin="http://127.0.0.1", additional_headers={"Cookie": cookie}) as ws:
+        assert json.loads(await ws.recv())["type"] == "session.state"
+        await start.wait()
+        for number in range(turns):
+            frame = {"type": "chat.message", "text": "balance of alice", "network": "testnet",
+                     "client_msg_id": f"bench-{number}"}  # fmt: skip
+            sent = time.perf_counter()
+            await ws.send(json.dumps(frame))
+            got_first = False
+            while True:
+                event = json.loads(await asyncio.wait_for(ws.recv(), 30))
+                if not got_first:
+                    first.append(time.perf_counter() - sent)
+                    got_first = True
+                if event["type"] == "error":
+                    errors.append(event["message"])
+                if event["type"] == "tool.result" and not event["ok"]:
+                    errors.append(str(event.get("error")))
+                if event["type"] == "turn.complete":
+                    whole.append(time.perf_counter() - sent)
+                    break
+
+
+async def run(port: int, sessions: int, turns: int) -> None:
+    base_url = f"http://127.0.0.1:{port}"
+    created = [await new_browser_session(base_url) for _ in range(sessions)]
+    first: list[float] = []
+    whole: list[float] = []
+    errors: list[str] = []
+    start = asyncio.Event()
+    tasks = [
+        asyncio.create_task(one_session(port, chat_id, cookie, turns, start, first, whole, errors))
+        for chat_id, cookie in created
+    ]
+    await asyncio.sleep(1)  # every socket connected and idle
+    started = time.perf_counter()
+    start.set()
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    elapsed = time.perf_counter() - started
+    failures = [r for r in results if isinstance(r, BaseException)]
+    print(f"{sessions} sessions x {turns} turns in {elapsed:.1f} s "
+          f"({len(whole) / elapsed:.0f} turns/s)")  # fmt: skip
+    print(summary("first event after a message", first))
+    print(summary("whole balance turn", whole))
+    print(f"errors: {len(errors) + len(failures)} {errors[:3]} {failures[:3]}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sessions", type=int, default=100)
+    parser.add_argument("--turns", type=int, default=5)
+    args = parser.parse_args()
+    database_url = os.environ.get("DATABASE_URL", "")
+    if not database_url.startswith("postgres") or not os.environ.get("REDIS_URL"):
+        sys.exit("Set DATABASE_URL (PostgreSQL) and REDIS_URL: the backend runs as daphne.")
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=BASE_DIR, check=True)
+    anvil = start_anvil(31337)
+    mcp = start_runmcp("testnet", anvil.url)
+    env = {"TESTNET_RPC_URL": anvil.url, "MCP_TESTNET_URL": mcp.url, "AGENT_PROVIDER": "builtin",
+           "MAX_SESSIONS": "1000000", "LOG_LEVEL": "WARNING"}  # fmt: skip
+    daphne = start_backend(env)
+    try:
+        asyncio.run(run(daphne.port, args.sessions, args.turns))
+    finally:
+        daphne.stop()
+        mcp.stop()
+        anvil.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,107 @@
+"""The wallet hand-off on a non-dev network (polygon, chain 137, served by a second Anvil):
+prepare_transaction -> pending request + wallet.request -> the page (played by the test)
+signs with eth_sendTransaction -> wallet.result -> the agent checks the receipt."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from channels.db import database_sync_to_async
+
+from sessions_app import manager
+from sessions_app.models import ChatSession
+from sessions_app.tests.agent_support import (
+    answer_text,
+    ask,
+    make_browser,
+    of_type,
+    open_socket,
+    point_network,
+    receive_until,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+TARGET = "0x000000000000000000000000000000000000bEEF"
+
+
+def rpc(anvil, method, params):
+    body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
+    return httpx.post(anvil.url, json=body, timeout=10).json()["result"]
+
+
+@pytest.fixture
+def wallet(anvil_polygon):
+    return rpc(anvil_polygon, "eth_accounts", [])[0]
+
+
+@pytest.fixture
+def alice(transactional_db, settings, anvil_polygon, mcp_polygon):
+    point_network(settings, "polygon", anvil_polygon.url, mcp_polygon.url)
+    return make_browser("alice")
+
+
+async def request_transfer(alice, wallet):
+    chat = await database_sync_to_async(alice.new_chat)()
+    socket, _ = await open_socket(alice, chat.public_id)
+    seen = await ask(socket, f"send 0.25 POL to {TARGET}", network="polygon", wallet=wallet)
+    return chat, socket, seen
+
+
+async def test_sent_transaction_is_checked_on_chain(alice, wallet, anvil_polygon):
+    chat, socket, seen = await request_transfer(alice, wallet)
+    assert of_type(seen, "tool.call")[0]["tool"] == "prepare_transaction"
+    request = of_type(seen, "wallet.request")[0]
+    assert request["tx"]["chainId"] in ("0x89", 137)
+    stored = await database_sync_to_async(lambda: ChatSession.objects.get(pk=chat.pk).pending_wallet_request)()
+    assert stored["request_id"] == request["request_id"] and stored["network"] == "polygon"
+
+    before = int(rpc(anvil_polygon, "eth_getBalance", [TARGET, "latest"]), 16)
+    tx_hash = rpc(anvil_polygon, "eth_sendTransaction", [request["tx"]])
+    await socket.send_json_to(
+        {"type": "wallet.result", "request_id": request["request_id"], "status": "sent", "tx_hash": tx_hash}
+    )
+    after_turn = await receive_until(socket, "turn.complete")
+    assert of_type(after_turn, "tool.call")[0]["tool"] == "get_transaction_receipt"
+    assert of_type(after_turn, "tool.result")[0]["ok"] is True
+    assert answer_text(after_turn)
+    assert int(rpc(anvil_polygon, "eth_getBalance", [TARGET, "latest"]), 16) - before == 25 * 10**16
+    cleared = await database_sync_to_async(lambda: ChatSession.objects.get(pk=chat.pk).pending_wallet_request)()
+    assert cleared is None
+    await socket.disconnect()
+
+
+async def test_pending_request_survives_reconnect_and_can_be_rejected(alice, wallet):
+    chat, socket, seen = await request_transfer(alice, wallet)
+    request = of_type(seen, "wallet.request")[0]
+    await socket.disconnect()
+    again, state = await open_socket(alice, chat.public_id)
+    assert state["session"]["pending_wallet_request"]["request_id"] == request["request_id"]
+    await again.send_json_to(
+        {"type": "wallet.result", "request_id": request["request_id"], "status": "rejected", "reason": "changed my mind"}
+    )
+    seen = await receive_until(again, "turn.complete")
+    assert "rejected" in answer_text(seen) and "changed my mind" in answer_text(seen)
+    assert not of_type(seen, "tool.call")
+    await again.send_json_to({"type": "wallet.result", "request_id": request["request_id"], "status": "rejected"})
+    error = await again.receive_json_from(timeout=10)
+    assert error["code"] == "unknown_wallet_request"
+    await again.disconnect()
+
+
+async def test_pending_request_expires_with_the_session(alice, wallet):
+    chat, socket, seen = await request_transfer(alice, wallet)
+    await database_sync_to_async(manager.expire)(chat)
+    stored = await database_sync_to_async(lambda: ChatSession.objects.get(pk=chat.pk).pending_wallet_request)()
+    assert stored is None
+    await socket.disconnect()
+
+
+async def test_send_without_wallet_asks_to_connect_one(alice):
+    chat = await database_sync_to_async(alice.new_chat)()
+    socket, _ = await open_socket(alice, chat.public_id)
+    seen = await ask(socket, f"send 1 POL to {TARGET}", network="polygon")
+    assert "wallet" in answer_text(seen) and not of_type(seen, "tool.call")
+    help_text = answer_text(await ask(socket, "help", network="polygon"))
+    assert "from alice" not in help_text and "your wallet signs" in help_text
+    await socket.disconnect()

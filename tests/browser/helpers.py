@@ -1,0 +1,145 @@
+"""Helpers of the browser tests: the backend's environment and process, people (browser
+contexts) and what a test does in the chat page."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from django.conf import settings
+from playwright.sync_api import BrowserContext, Dialog, Locator, Page
+
+from testsupport.processes import Anvil, Daphne, McpServer, free_port, wait_until
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+ARTIFACTS = BASE_DIR / "test-artifacts" / "browser"
+# Small enough that the server-full test can fill it, large enough for every other test.
+MAX_SESSIONS = 8
+TIMEOUT_MS = 20_000
+
+
+def backend_database_url() -> str:
+    """DATABASE_URL pointing at the pytest test database (after django_db_setup)."""
+    database = settings.DATABASES["default"]
+    parts = urlsplit(os.environ.get("DATABASE_URL", ""))
+    if database["ENGINE"] != "django.db.backends.postgresql" or not parts.scheme:
+        pytest.skip("The browser tests need PostgreSQL (DATABASE_URL=postgres://...).")
+    return urlunsplit(parts._replace(path=f"/{database['NAME']}"))
+
+
+def backend_env(
+    anvil_testnet: Anvil,
+    anvil_polygon: Anvil,
+    mcp_testnet: McpServer,
+    mcp_polygon: McpServer,
+    hanging_port: int,
+    **extra: str,
+) -> dict[str, str]:
+    env = {
+        "DATABASE_URL": backend_database_url(),
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        "AGENT_PROVIDER": "builtin",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DEBUG": "false",
+        "MAX_SESSIONS": str(MAX_SESSIONS),
+        "TESTNET_RPC_URL": anvil_testnet.url,
+        "POLYGON_RPC_URL": anvil_polygon.url,
+        "MCP_TESTNET_URL": mcp_testnet.url,
+        "MCP_POLYGON_URL": mcp_polygon.url,
+        # base is configured but its server is not running: the "network down" case.
+        "BASE_RPC_URL": anvil_polygon.url,
+        "MCP_BASE_URL": f"http://127.0.0.1:{free_port()}/mcp",
+        "ETH_RPC_URL": "",
+        # arbitrum's "server" accepts connections and never answers: a turn that hangs (Stop).
+        "ARBITRUM_RPC_URL": anvil_polygon.url,
+        "MCP_ARBITRUM_URL": f"http://127.0.0.1:{hanging_port}/mcp",
+        "MCP_CALL_TIMEOUT": "120",
+    }
+    env.update(extra)
+    return env
+
+
+def start_backend(env: dict[str, str], port: int | None = None, log_name: str = "daphne") -> Daphne:
+    """daphne on ``port`` (a free one by default), logging to test-artifacts for post-mortems."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    port = port or free_port()
+    command = [
+        str(BASE_DIR / ".venv" / "bin" / "python"),
+        "-m",
+        "daphne",
+        "-b",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "chatproject.asgi:application",
+    ]
+    daphne = Daphne(
+        args=command,
+        env={**os.environ, **env},
+        port=port,
+        log_path=ARTIFACTS / f"{log_name}.log",
+    )
+    daphne.start()
+    wait_until(daphne.ready, 40, f"daphne on port {port}")
+    return daphne
+
+
+@dataclass
+class Person:
+    """One person: one browser context (its own cookies, so its own Django session)."""
+
+    context: BrowserContext
+    dialogs: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def new_tab(self) -> Page:
+        page = self.context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.on("dialog", self._dialog)
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+        return page
+
+    def _dialog(self, dialog: Dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+
+def open_chat(page: Page, path: str = "/") -> str:
+    """Opens the chat page and returns its chat session id once the page has one."""
+    page.goto(path)
+    page.wait_for_function("() => document.body.dataset.sessionId !== undefined")
+    return str(page.evaluate("document.body.dataset.sessionId"))
+
+
+def stored_session_id(page: Page) -> str | None:
+    return page.evaluate("sessionStorage.getItem('evmchat.session')")  # type: ignore[no-any-return]
+
+
+def send_message(page: Page, text: str, network: str | None = None) -> None:
+    """Types ``text`` into the composer and sends it with Enter, on ``network`` if given."""
+    if network:
+        page.get_by_label("Network").select_option(network)
+    box = page.get_by_label("Message")
+    box.fill(text)
+    box.press("Enter")
+
+
+def answers(page: Page) -> Locator:
+    """The finished (server-rendered) assistant messages."""
+    return page.locator(".msg-assistant.msg-rendered")
+
+
+def wait_for_answers(page: Page, count: int, timeout: float = 30_000) -> Locator:
+    page.wait_for_function(
+        "(n) => document.querySelectorAll('.msg-assistant.msg-rendered').length >= n",
+        arg=count,
+        timeout=timeout,
+    )
+    return answers(page).nth(count - 1)
+
+
+def wait_until_ready(page: Page) -> None:
+    page.wait_for_function("() => document.body.dataset.state === 'ready'")
