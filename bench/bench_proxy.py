@@ -55,7 +55,10 @@ def prepare_database(database_url: str) -> None:
             db.execute(f'CREATE DATABASE "{name}"')
     env = {**os.environ, "DATABASE_URL": database_url}
     subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=BASE_DIR, env=env, check=True
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+        cwd=BASE_DIR,
+        env=env,
+        check=True,
     )
 
 
@@ -165,6 +168,22 @@ async def direct_sdk_throughput(url: str, clients: int, calls: int) -> dict[str,
     return {"calls": per_user * clients, "seconds": elapsed, "rate": per_user * clients / elapsed}
 
 
+async def agent_interface_throughput(clients: int, calls: int) -> dict[str, Any]:
+    """The proxy layer alone (no Django, no database): call_tool from concurrent tasks."""
+    from mcp_proxy import client
+
+    per_user = calls // clients
+
+    async def run() -> None:
+        for _ in range(per_user):
+            await client.call_tool("testnet", TOOL, {})
+
+    started = time.perf_counter()
+    await asyncio.gather(*(run() for _ in range(clients)))
+    elapsed = time.perf_counter() - started
+    return {"calls": per_user * clients, "seconds": elapsed, "rate": per_user * clients / elapsed}
+
+
 def row(name: str, stats: dict[str, float]) -> str:
     return f"| {name} | {stats['p50']:.2f} | {stats['p95']:.2f} | {stats['p99']:.2f} |"
 
@@ -189,7 +208,6 @@ def main() -> None:
         "PROXY_RATE_BURST": "100000",
         "MAX_SESSIONS": "100000",
         "LOG_LEVEL": "WARNING",
-        "DATABASE_POOL": os.environ.get("DATABASE_POOL", "1"),
     }
     os.environ.update(backend_env)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatproject.settings")
@@ -211,6 +229,7 @@ def report(mcp_url: str, base_url: str, args: argparse.Namespace) -> None:
     agent = asyncio.run(agent_interface_latencies(n))
     endpoint = asyncio.run(endpoint_latencies(base_url, n))
     direct_rate = asyncio.run(direct_sdk_throughput(mcp_url, args.clients, args.calls))
+    agent_rate = asyncio.run(agent_interface_throughput(args.clients, args.calls))
     rate = asyncio.run(endpoint_throughput(base_url, args.clients, args.calls))
     d, a, e = percentiles(direct), percentiles(agent), percentiles(endpoint)
     print(f"date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; nproc: {os.cpu_count()}; "
@@ -223,7 +242,10 @@ def report(mcp_url: str, base_url: str, args: argparse.Namespace) -> None:
     print(f"\nAdded p50: agent interface {a['p50'] - d['p50']:+.2f} ms; "
           f"HTTP endpoint {e['p50'] - d['p50']:+.2f} ms")  # fmt: skip
     print(f"\nThroughput, {args.clients} concurrent clients:")
-    print(f"- direct SDK, no proxy: {direct_rate['rate']:.0f} calls/s ({direct_rate['calls']} calls)")
+    print(
+        f"- direct SDK, no proxy: {direct_rate['rate']:.0f} calls/s ({direct_rate['calls']} calls)"
+    )
+    print(f"- proxy agent interface in this process (no Django): {agent_rate['rate']:.0f} calls/s")
     print(f"- proxy endpoint under daphne: {rate['rate']:.0f} calls/s ({rate['calls']} calls in "
           f"{rate['seconds']:.1f} s), errors: {len(rate['errors'])}, latency p50 {rate['p50']:.1f} "
           f"p95 {rate['p95']:.1f} p99 {rate['p99']:.1f} ms")  # fmt: skip

@@ -41,6 +41,9 @@ def start_backend(env: dict[str, str]) -> Daphne:
     return daphne
 
 
+STAGES: dict[str, list[float]] = {}
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
@@ -81,6 +84,7 @@ async def one_session(port: int, chat_id: str, cookie: str, turns: int, start: a
                 if not got_first:
                     first.append(time.perf_counter() - sent)
                     got_first = True
+                STAGES.setdefault(event["type"] + ("" if event["type"] != "message.created" else "/" + event["message"]["role"]), []).append(time.perf_counter() - sent)
                 if event["type"] == "error":
                     errors.append(event["message"])
                 if event["type"] == "tool.result" and not event["ok"]:
@@ -112,6 +116,9 @@ async def run(port: int, sessions: int, turns: int) -> None:
     print(summary("first event after a message", first))
     print(summary("whole balance turn", whole))
     print(f"errors: {len(errors) + len(failures)} {errors[:3]} {failures[:3]}")
+    if os.environ.get("BENCH_STAGES"):
+        for name, values in STAGES.items():
+            print(summary(f"  {name}", values))
 
 
 def main() -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.db import connection
 
 from mcp_proxy import client
+from sessions_app.dbthreads import db
 
 CHECK_TIMEOUT = 3.0
 
@@ -17,7 +17,7 @@ CHECK_TIMEOUT = 3.0
 async def backend_report() -> dict[str, Any]:
     """``status`` is "ok" when the backend itself (database + channel layer) works."""
     database, channel_layer, networks = await asyncio.gather(
-        _timed(sync_to_async(_database_check)()), _timed(_channel_layer_check()), _networks()
+        _timed(db(_database_check)()), _timed(_channel_layer_check()), _networks()
     )
     ok = database["ok"] and channel_layer["ok"]
     return {

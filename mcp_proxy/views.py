@@ -1,7 +1,8 @@
 """The proxy endpoints: thin async views over mcp_proxy.client, plus the backend's /health.
 
 Async, so a call waiting on an MCP server holds no thread; the database work (ownership,
-rate limit, the ToolCall row) runs in sync_to_async hops.
+rate limit, the ToolCall row) runs on sessions_app.dbthreads, whose threads keep their
+connections open (under ASGI, sync_to_async would open a new connection per request).
 """
 
 from __future__ import annotations
@@ -11,9 +12,7 @@ import logging
 import secrets
 from typing import Any
 
-from asgiref.sync import sync_to_async
 from django.core.exceptions import RequestDataTooBig
-from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET, require_POST
 
@@ -21,6 +20,7 @@ from chatproject.logcontext import bound
 from mcp_proxy import client, health, ratelimit
 from mcp_proxy.client import ProxyError, ToolResult
 from sessions_app import manager
+from sessions_app.dbthreads import db
 from sessions_app.models import ChatSession, ToolCall
 from sessions_app.owner import owner_from_request
 
@@ -45,21 +45,9 @@ def _session_error(exc: manager.ChatSessionError) -> JsonResponse:
 
 def _admit(request: HttpRequest, session_id: object) -> ChatSession:
     """The caller's live chat session (the one shared ownership check), then one rate token."""
-    try:
-        chat_session = manager.get_active_for_owner(session_id, owner_from_request(request))
-    finally:
-        _release_pooled_connection()
+    chat_session = manager.get_active_for_owner(session_id, owner_from_request(request))
     ratelimit.check(chat_session.public_id)
     return chat_session
-
-
-def _release_pooled_connection() -> None:
-    """With a connection pool, give the connection back while the call waits on the server;
-    otherwise keep it (reopening an unpooled connection costs more than holding it)."""
-    if connection.vendor == "postgresql" and connection.settings_dict.get("OPTIONS", {}).get(
-        "pool"
-    ):
-        connection.close()
 
 
 @require_POST
@@ -71,7 +59,7 @@ async def call(request: HttpRequest, network: str) -> JsonResponse:
         return _proxy_error(exc)
     with bound(network=network):
         try:
-            chat_session = await sync_to_async(_admit)(request, body.get("session_id"))
+            chat_session = await db(_admit)(request, body.get("session_id"))
         except manager.ChatSessionError as exc:
             return _session_error(exc)
         except ProxyError as exc:
@@ -104,7 +92,7 @@ async def _record(
     error: ProxyError | None,
 ) -> ToolCall:
     """Every call that reached the proxy is kept on its chat session (the admin shows it)."""
-    return await sync_to_async(_create_tool_call)(
+    return await db(ToolCall.objects.create)(
         chat_session=chat_session,
         call_id=f"proxy-{secrets.token_hex(8)}",
         network=network[:32],
@@ -114,13 +102,6 @@ async def _record(
         is_error=error is not None,
         duration_ms=result.duration_ms if result else 0,
     )
-
-
-def _create_tool_call(**fields: Any) -> ToolCall:
-    try:
-        return ToolCall.objects.create(**fields)
-    finally:
-        _release_pooled_connection()
 
 
 def _call_body(request: HttpRequest) -> dict[str, Any]:
@@ -148,7 +129,7 @@ async def tools(request: HttpRequest, network: str) -> JsonResponse:
     session_id = request.GET.get("session_id")
     with bound(network=network):
         try:
-            await sync_to_async(_owned)(request, session_id)
+            await db(_owned)(request, session_id)
             specs = await client.list_tools(network)
         except manager.ChatSessionError as exc:
             return _session_error(exc)

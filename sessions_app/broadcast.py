@@ -33,4 +33,5 @@ async def publish(chat_session_id: int, event: dict[str, Any]) -> None:
 async def send_interrupt(chat_session_id: int) -> None:
     layer = get_channel_layer()
     assert layer is not None, "CHANNEL_LAYERS must be configured"
-    await layer.group_send(control_group(chat_session_id), {"type": INTERRUPT_MESSAGE_TYPE})
+    message = {"type": INTERRUPT_MESSAGE_TYPE, "session": chat_session_id}
+    await layer.group_send(control_group(chat_session_id), message)

@@ -22,7 +22,6 @@ from typing import Any
 import psutil
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from sessions_app.models import ChatSession, Message
@@ -168,6 +167,32 @@ def title_from(text: str, limit: int = 60) -> str:
     return cut.rstrip(",.;:") + "…"
 
 
-def mark_queued(message: Message) -> None:
-    message.metadata = {**message.metadata, "status": QUEUED}
-    message.save(update_fields=["metadata"])
+def claim_and_store(
+    chat_session: ChatSession,
+    role: str,
+    text: str,
+    metadata: dict[str, Any],
+    client_msg_id: str = "",
+) -> tuple[Message, bool, bool]:
+    """(message, created, claimed): the message stored as queued unless this call took the turn.
+
+    A resend (same client_msg_id) stores nothing and gives the turn back.
+    """
+    claimed = try_claim(chat_session.pk)
+    metadata = {**metadata, "status": "" if claimed else QUEUED}
+    try:
+        message, created = store_incoming(chat_session, role, text, metadata, client_msg_id)
+    except BaseException:
+        if claimed:
+            release(chat_session.pk)
+        raise
+    if claimed and not created:
+        release(chat_session.pk)
+        claimed = False
+    return message, created, claimed
+
+
+def release_or_reclaim(chat_session_id: int) -> bool:
+    """Release the turn; True when a message queued meanwhile and this process took it back."""
+    release(chat_session_id)
+    return has_queued(chat_session_id) and try_claim(chat_session_id)

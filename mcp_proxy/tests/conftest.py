@@ -72,12 +72,12 @@ def make_browser(name: str) -> Browser:
 
 
 @pytest.fixture
-def alice(db) -> Browser:
+def alice(transactional_db) -> Browser:
     return make_browser("alice")
 
 
 @pytest.fixture
-def bob(db) -> Browser:
+def bob(transactional_db) -> Browser:
     return make_browser("bob")
 
 

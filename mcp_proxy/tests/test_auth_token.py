@@ -34,7 +34,7 @@ def wait_for_guarded(server: McpServer) -> None:
     )
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_token_is_forwarded_on_calls_and_health_probes(
     settings, anvil_testnet, guarded_server, alice
 ):
@@ -48,7 +48,7 @@ def test_token_is_forwarded_on_calls_and_health_probes(
     assert browser.get("/api/mcp/health").json()["networks"]["testnet"]["state"] == "up"
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_wrong_token_gets_a_clear_error_without_the_token(
     settings, anvil_testnet, guarded_server, alice
 ):

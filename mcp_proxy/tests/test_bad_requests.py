@@ -22,18 +22,18 @@ def assert_error(response, status: int, code: str) -> dict:
     return body["error"]
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_body_that_is_not_json_is_a_bad_request(networks, alice):
     error = assert_error(post_raw(alice.client(), "testnet", "{not json"), 400, "bad_request")
     assert "JSON" in error["message"]
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_body_that_is_not_an_object_is_a_bad_request(networks, alice):
     assert_error(post_raw(alice.client(), "testnet", "[1, 2]"), 400, "bad_request")
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
     "body",
     [
@@ -53,7 +53,7 @@ def test_wrong_types_are_bad_requests(networks, alice, body):
     assert not ToolCall.objects.filter(chat_session=chat).exists()
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_oversized_body_is_refused_with_413(networks, alice, settings):
     chat = alice.new_chat()
     huge = {"session_id": chat.public_id, "tool": "get_balance", "params": {"address": "a" * 70000}}
@@ -62,7 +62,7 @@ def test_oversized_body_is_refused_with_413(networks, alice, settings):
     assert "too large" in error["message"]
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_unknown_tool_is_refused_with_the_list_of_tools(networks, alice):
     chat = alice.new_chat()
     error = assert_error(
@@ -73,7 +73,7 @@ def test_unknown_tool_is_refused_with_the_list_of_tools(networks, alice):
     assert row.is_error and row.result["code"] == "unknown_tool"
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_params_that_break_the_schema_are_invalid_params(networks, alice):
     chat = alice.new_chat()
     response = call(alice.client(), "testnet", chat.public_id, "get_balance", {"wallet": "x"})
@@ -81,7 +81,7 @@ def test_params_that_break_the_schema_are_invalid_params(networks, alice):
     assert "address" in error["message"]
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_tool_failure_is_a_422_tool_error(networks, alice):
     chat = alice.new_chat()
     response = call(alice.client(), "testnet", chat.public_id, "get_balance", {"address": "0xzz"})
@@ -89,7 +89,7 @@ def test_tool_failure_is_a_422_tool_error(networks, alice):
     assert "not a valid address" in error["message"]
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_unknown_network_is_404_with_the_list_of_networks(networks, alice):
     chat = alice.new_chat()
     error = assert_error(
@@ -98,7 +98,7 @@ def test_unknown_network_is_404_with_the_list_of_networks(networks, alice):
     assert {"testnet", "polygon", "mainnet"} <= set(error["networks"])
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_network_without_rpc_url_is_unavailable(networks, alice):
     chat = alice.new_chat()
     error = assert_error(
@@ -107,12 +107,12 @@ def test_network_without_rpc_url_is_unavailable(networks, alice):
     assert "BASE_RPC_URL" in error["message"]
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_get_on_the_call_endpoint_is_refused(networks, alice):
     assert alice.client().get("/api/mcp/testnet").status_code == 405
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_post_without_csrf_token_is_forbidden_and_with_it_succeeds(networks, alice):
     chat = alice.new_chat()
     browser = alice.client(enforce_csrf_checks=True)

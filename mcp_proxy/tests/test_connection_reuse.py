@@ -11,7 +11,7 @@ from mcp_proxy import client as proxy
 from mcp_proxy.tests.conftest import call, point_network
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_many_calls_from_many_sessions_and_loops_send_one_initialize(
     settings, unlimited, anvil_testnet, own_testnet_server, alice, bob
 ):

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_mcp_health_shows_each_network_state_latency_and_no_url(networks):
     response = Client().get("/api/mcp/health")
     assert response.status_code == 200
@@ -18,7 +18,7 @@ def test_mcp_health_shows_each_network_state_latency_and_no_url(networks):
     assert "http" not in response.content.decode()
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_backend_health_is_200_with_database_channel_layer_and_networks(networks):
     response = Client().get("/health")
     assert response.status_code == 200
@@ -28,7 +28,7 @@ def test_backend_health_is_200_with_database_channel_layer_and_networks(networks
     assert report["networks"]["polygon"]["state"] == "up"
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_backend_health_is_503_when_the_channel_layer_is_broken(networks, settings):
     settings.CHANNEL_LAYERS = {
         "default": {
@@ -44,7 +44,7 @@ def test_backend_health_is_503_when_the_channel_layer_is_broken(networks, settin
     assert "127.0.0.1" not in report["channel_layer"]["error"]
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_down_network_does_not_make_the_backend_unhealthy(networks, settings):
     from mcp_proxy.tests.conftest import point_network
 

@@ -19,7 +19,7 @@ def network_state(browser, name: str) -> str:
     return browser.get("/api/mcp/health").json()["networks"][name]["state"]
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_killed_server_fails_fast_other_network_unaffected_and_recovers(
     networks, unlimited, anvil_testnet, own_testnet_server, alice, settings
 ):
@@ -56,7 +56,7 @@ def test_killed_server_fails_fast_other_network_unaffected_and_recovers(
         restarted.stop()
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_down_server_message_is_clear_and_leaks_no_url(
     networks, unlimited, anvil_testnet, own_testnet_server, alice, settings
 ):

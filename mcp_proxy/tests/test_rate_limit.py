@@ -57,7 +57,7 @@ def test_redis_failure_falls_back_to_the_process_bucket():
     assert not bucket.take("k", 1, 1).allowed
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_endpoint_answers_429_with_retry_after_past_the_burst(networks, alice, settings):
     settings.PROXY_RATE_LIMIT = 0.001  # refills too slowly to matter while the test runs
     settings.PROXY_RATE_BURST = 3

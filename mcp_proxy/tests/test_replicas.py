@@ -20,7 +20,7 @@ def two_replicas(anvil_testnet) -> Iterator[tuple[McpServer, McpServer]]:
     second.stop()
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_replicas_are_used_in_turn_and_a_killed_one_fails_no_call(
     settings, unlimited, anvil_testnet, two_replicas, alice
 ):
@@ -41,7 +41,7 @@ def test_replicas_are_used_in_turn_and_a_killed_one_fails_no_call(
     assert sorted(r["state"] for r in health["replicas"]) == ["down", "up"]
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_write_is_retried_on_another_replica_only_when_the_first_never_received_it(
     settings, unlimited, anvil_testnet, two_replicas, alice
 ):

@@ -10,7 +10,7 @@ from mcp_proxy.tests.conftest import call
 from sessions_app.models import ToolCall
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_endpoint_routes_each_network_to_its_own_chain(networks, alice):
     chat = alice.new_chat()
     browser = alice.client()
@@ -28,7 +28,7 @@ def test_endpoint_routes_each_network_to_its_own_chain(networks, alice):
     assert rows[1].result["chain_id"] == 137
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_agent_interface_routes_each_network_to_its_own_chain(networks):
     testnet = async_to_sync(proxy.call_tool)("testnet", "get_network_info", {})
     polygon = async_to_sync(proxy.call_tool)("polygon", "get_network_info", {})

@@ -9,7 +9,7 @@ from sessions_app import manager
 from sessions_app.models import ToolCall
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_foreign_session_is_indistinguishable_from_unknown(networks, alice, bob):
     alices_chat = alice.new_chat()
     foreign = call(bob.client(), "testnet", alices_chat.public_id, "get_block_number")
@@ -20,7 +20,7 @@ def test_foreign_session_is_indistinguishable_from_unknown(networks, alice, bob)
     assert not ToolCall.objects.exists()
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_tool_list_refuses_foreign_and_unknown_sessions_alike(networks, alice, bob):
     alices_chat = alice.new_chat()
     foreign = bob.client().get(f"/api/mcp/testnet/tools?session_id={alices_chat.public_id}")
@@ -29,7 +29,7 @@ def test_tool_list_refuses_foreign_and_unknown_sessions_alike(networks, alice, b
     assert foreign.json() == unknown.json()
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("session_id", [None, "", 12, ["a"], "y" * 65])
 def test_missing_or_malformed_session_id_is_not_found(networks, alice, session_id):
     body = {"session_id": session_id, "tool": "get_block_number", "params": {}}
@@ -38,7 +38,7 @@ def test_missing_or_malformed_session_id_is_not_found(networks, alice, session_i
     assert response.json()["error"]["code"] == "session_not_found"
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_closed_session_is_refused(networks, alice):
     chat = alice.new_chat()
     manager.close(chat)
@@ -47,7 +47,7 @@ def test_closed_session_is_refused(networks, alice):
     assert response.json()["error"]["code"] == "session_expired"
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_owner_lists_tools_with_their_schemas(networks, alice):
     chat = alice.new_chat()
     response = alice.client().get(f"/api/mcp/polygon/tools?session_id={chat.public_id}")

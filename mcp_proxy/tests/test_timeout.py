@@ -11,7 +11,7 @@ from mcp_proxy.tests.conftest import call, point_network
 from testsupport.processes import wait_until
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_frozen_server_times_out_with_504_and_answers_again_when_thawed(
     settings, anvil_testnet, own_testnet_server, alice
 ):

@@ -14,16 +14,16 @@ import time
 from collections.abc import Coroutine
 from typing import Any
 
-from channels.layers import get_channel_layer
 from django.conf import settings
 
 from chatproject import logcontext
 from chatproject.metrics import ERRORS, TURN_SECONDS, TURNS
 from chatproject.networks import Network, UnknownNetwork, get_network
 from sessions_app import events, turns
+from sessions_app.agent import interrupts
 from sessions_app.agent.context import TurnContext
 from sessions_app.agent.providers import get_provider
-from sessions_app.broadcast import INTERRUPT_MESSAGE_TYPE, control_group, publish, send_interrupt
+from sessions_app.broadcast import publish, send_interrupt
 from sessions_app.dbthreads import db
 from sessions_app.models import ChatSession, Message, ToolCall
 from sessions_app.rendering import render_markdown
@@ -72,37 +72,35 @@ async def accept_incoming(
     client_msg_id: str = "",
 ) -> tuple[dict[str, Any], bool]:
     """Store the message (queued when a turn runs), announce it, and start or queue its turn."""
-    pk = chat_session.pk
-    claimed = await db(turns.try_claim)(pk)
-    metadata = {**metadata, "status": "" if claimed else turns.QUEUED}
-    try:
-        message, created = await db(turns.store_incoming)(
-            chat_session, role, text, metadata, client_msg_id
-        )
-        data = await db(message_dict)(message)
-    except BaseException:
-        if claimed:
-            await db(turns.release)(pk)
-        raise
-    if not created:
-        if claimed:
-            await db(turns.release)(pk)
-            await kick(pk)
-        return data, False
-    await publish(pk, events.message_created(data))
+    message, data, created, claimed = await db(_claim_and_store)(
+        chat_session, role, text, metadata, client_msg_id
+    )
+    if created:
+        await publish(chat_session.pk, events.message_created(data))
     if claimed:
-        spawn(drain(pk, first=message))
+        spawn(drain(chat_session.pk, first=message))
     else:
-        await kick(pk)
-    return data, True
+        await kick(chat_session.pk)
+    return data, created
+
+
+def _claim_and_store(
+    chat_session: ChatSession, role: str, text: str, metadata: dict[str, Any], client_msg_id: str
+) -> tuple[Message, dict[str, Any], bool, bool]:
+    message, created, claimed = turns.claim_and_store(
+        chat_session, role, text, metadata, client_msg_id
+    )
+    return message, message_dict(message), created, claimed
 
 
 async def kick(chat_session_id: int) -> None:
     """Start draining queued messages if nobody holds the turn (also recovers dead claims)."""
-    if not await db(turns.has_queued)(chat_session_id):
-        return
-    if await db(turns.try_claim)(chat_session_id):
+    if await db(_claim_if_queued)(chat_session_id):
         spawn(drain(chat_session_id))
+
+
+def _claim_if_queued(chat_session_id: int) -> bool:
+    return turns.has_queued(chat_session_id) and turns.try_claim(chat_session_id)
 
 
 async def interrupt(chat_session_id: int) -> None:
@@ -112,21 +110,22 @@ async def interrupt(chat_session_id: int) -> None:
 async def drain(chat_session_id: int, first: Message | None = None) -> None:
     """Run turns for ``first`` and every queued message, in order, then release the claim."""
     beat = spawn(_heartbeat(chat_session_id))
+    stop = await interrupts.watch(chat_session_id)
     message = first
     try:
         while True:
             if message is None:
                 message = await db(turns.take_next_queued)(chat_session_id)
             if message is None:
-                await db(turns.release)(chat_session_id)
-                if await db(turns.has_queued)(chat_session_id):
-                    if await db(turns.try_claim)(chat_session_id):
-                        continue
+                if await db(turns.release_or_reclaim)(chat_session_id):
+                    continue
                 return
-            await run_turn(chat_session_id, message)
+            stop.clear()
+            await run_turn(chat_session_id, message, stop)
             message = None
     finally:
         beat.cancel()
+        await interrupts.unwatch(chat_session_id)
         await db(turns.release)(chat_session_id)
 
 
@@ -137,38 +136,41 @@ async def _heartbeat(chat_session_id: int) -> None:
         await db(turns.heartbeat)(chat_session_id)
 
 
-async def run_turn(chat_session_id: int, trigger: Message) -> None:
-    chat_session = await db(ChatSession.objects.get)(pk=chat_session_id)
-    network_name = trigger.metadata.get("network") or chat_session.network
+async def run_turn(chat_session_id: int, trigger: Message, stop: asyncio.Event) -> None:
+    begun = await db(_begin_turn)(chat_session_id, trigger)
+    if begun is None:
+        return
+    chat_session, assistant, data = begun
+    network_name = assistant.metadata["network"]
     with logcontext.bound(session=chat_session.public_id, network=network_name):
-        if not chat_session.is_active:
-            return
         started = time.perf_counter()
-        outcome = await _run_turn(chat_session, trigger, network_name)
+        await publish(chat_session.pk, events.message_created(data))
+        ctx = TurnContext(
+            chat_session,
+            _network_or_none(network_name),
+            trigger,
+            assistant,
+            trigger.metadata.get("wallet"),
+        )
+        outcome, error = await _work_until_done_or_interrupted(ctx, stop)
+        await _finish(ctx, outcome, error)
         TURNS.labels(network_name, outcome).inc()
         TURN_SECONDS.labels(network_name).observe(time.perf_counter() - started)
 
 
-async def _run_turn(chat_session: ChatSession, trigger: Message, network_name: str) -> str:
-    layer = get_channel_layer()
-    assert layer is not None
-    control = await layer.new_channel()
-    await layer.group_add(control_group(chat_session.pk), control)
-    assistant = await _create_assistant_message(chat_session, trigger)
-    await publish(chat_session.pk, events.message_created(await _dict(assistant)))
-    ctx = TurnContext(
-        chat_session,
-        _network_or_none(network_name),
-        trigger,
-        assistant,
-        trigger.metadata.get("wallet"),
-    )
-    try:
-        outcome, error = await _work_until_done_or_interrupted(ctx, layer, control)
-    finally:
-        await layer.group_discard(control_group(chat_session.pk), control)
-    await _finish(ctx, outcome, error)
-    return outcome
+def _begin_turn(
+    chat_session_id: int, trigger: Message
+) -> tuple[ChatSession, Message, dict[str, Any]] | None:
+    """The session and the new (streaming) assistant message; None if the session ended."""
+    chat_session = ChatSession.objects.get(pk=chat_session_id)
+    if not chat_session.is_active:
+        return None
+    metadata = {"status": turns.STREAMING, "reply_to": trigger.pk}
+    metadata["network"] = trigger.metadata.get("network") or chat_session.network
+    assistant = chat_session.add_message(Message.Role.ASSISTANT, "", metadata)
+    # A new message has no tool calls yet: spare message_dict the query.
+    assistant._prefetched_objects_cache = {"tool_calls": ToolCall.objects.none()}  # type: ignore[attr-defined]
+    return chat_session, assistant, message_dict(assistant)
 
 
 def _network_or_none(name: str) -> Network:
@@ -179,14 +181,14 @@ def _network_or_none(name: str) -> Network:
 
 
 async def _work_until_done_or_interrupted(
-    ctx: TurnContext, layer: Any, control: str
+    ctx: TurnContext, stop: asyncio.Event
 ) -> tuple[str, events.EventError | None]:
     work = asyncio.ensure_future(get_provider().respond(ctx))
-    stop = asyncio.ensure_future(_wait_for_interrupt(layer, control))
+    stopped = asyncio.ensure_future(stop.wait())
     try:
-        await asyncio.wait({work, stop}, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait({work, stopped}, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        stop.cancel()
+        stopped.cancel()
     if not work.done():
         work.cancel()
         await asyncio.gather(work, return_exceptions=True)
@@ -206,13 +208,6 @@ def _describe_failure(exc: BaseException) -> events.EventError:
     return events.EventError("agent_failed", "The agent failed while answering; try again.")
 
 
-async def _wait_for_interrupt(layer: Any, control: str) -> None:
-    while True:
-        message = await layer.receive(control)
-        if message.get("type") == INTERRUPT_MESSAGE_TYPE:
-            return
-
-
 async def _finish(ctx: TurnContext, outcome: str, error: events.EventError | None) -> None:
     await ctx.flush()
     content = ctx.text
@@ -230,25 +225,10 @@ async def _finish(ctx: TurnContext, outcome: str, error: events.EventError | Non
 
 
 @db
-def _create_assistant_message(chat_session: ChatSession, trigger: Message) -> Message:
-    metadata = {"status": turns.STREAMING, "reply_to": trigger.pk}
-    metadata["network"] = trigger.metadata.get("network") or chat_session.network
-    message = chat_session.add_message(Message.Role.ASSISTANT, "", metadata)
-    # A new message has no tool calls yet: spare message_dict the query.
-    message._prefetched_objects_cache = {"tool_calls": ToolCall.objects.none()}  # type: ignore[attr-defined]
-    return message
-
-
-@db
 def _finalize_message(message: Message, content: str, status: str) -> None:
     message.content = content
     message.metadata = {**message.metadata, "status": status}
     message.save(update_fields=["content", "metadata"])
-
-
-@db
-def _dict(message: Message) -> dict[str, Any]:
-    return message_dict(message)
 
 
 def max_rounds() -> int:

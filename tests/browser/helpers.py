@@ -10,7 +10,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
-from playwright.sync_api import BrowserContext, Dialog, Locator, Page
+from playwright.sync_api import BrowserContext, ConsoleMessage, Dialog, Locator, Page
 
 from testsupport.processes import Anvil, Daphne, McpServer, free_port, wait_until
 
@@ -100,7 +100,13 @@ class Person:
         page.set_default_timeout(TIMEOUT_MS)
         page.on("dialog", self._dialog)
         page.on("pageerror", lambda error: self.errors.append(str(error)))
+        page.on("console", self._console)
         return page
+
+    def _console(self, message: ConsoleMessage) -> None:
+        # Failed loads (a 404 session, a refused websocket) are expected; CSP violations are not.
+        if message.type == "error" and "Content Security Policy" in message.text:
+            self.errors.append(message.text)
 
     def _dialog(self, dialog: Dialog) -> None:
         self.dialogs.append(dialog.message)

@@ -81,3 +81,17 @@ def test_closing_a_session_from_the_sessions_page_ends_it_in_its_tab(person, scr
     wait_until_ready(chat)
     assert stored_session_id(chat) != closed_id
     expect(chat.get_by_label("Message")).to_be_enabled()
+
+
+def test_another_browsers_session_id_is_not_found_here(person, screenshot):
+    bob_tab = person().new_tab()
+    bobs_id = open_chat(bob_tab)
+    wait_until_ready(bob_tab)
+    send_message(bob_tab, "balance of bob", network="testnet")
+    wait_for_answers(bob_tab, 1)
+    alice_tab = person().new_tab()
+    alice_tab.goto(f"/?session={bobs_id}")
+    expect(alice_tab.locator("[data-banner=session-expired]")).to_contain_text("not found")
+    expect(alice_tab.locator(".msg")).to_have_count(0)
+    assert stored_session_id(alice_tab) is None
+    screenshot(alice_tab)

@@ -60,12 +60,18 @@ def test_approving_a_wallet_request_sends_a_real_transaction_that_the_agent_repo
     screenshot(tab)
 
 
-def test_without_a_wallet_the_card_says_so_and_rejecting_tells_the_agent(person, screenshot):
+def test_without_a_wallet_the_card_survives_a_reload_says_so_and_rejecting_tells_the_agent(
+    person, screenshot
+):
     tab = person().new_tab()
     open_chat(tab)
     wait_until_ready(tab)
     send_message(tab, f"send 0.1 POL from {ALICE} to {RECIPIENT}", network="polygon")
     card = tab.locator(".approval-card")
+    expect(card).to_have_count(1)
+    tab.reload()  # the pending request comes back with session.state
+    wait_until_ready(tab)
+    expect(card).to_have_count(1)
     expect(card.locator(".approval-nowallet")).to_contain_text("No browser wallet")
     expect(card.get_by_role("button", name="Approve")).to_be_disabled()
     card.get_by_role("button", name="Reject").click()

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+
+from tests.deploy.helpers import DEADLINE, env_serving_only_testnet
+from testsupport.processes import Daphne, free_port, wait_until
 
 
 @pytest.fixture
@@ -22,3 +29,52 @@ def database_url(transactional_db: None, settings) -> str:
     host = db["HOST"] or "127.0.0.1"
     port = db["PORT"] or 5432
     return f"postgres://{credentials}@{host}:{port}/{db['NAME']}"
+
+
+@pytest.fixture
+def redis_url() -> str:
+    url = os.environ.get("REDIS_URL", "")
+    if not url:
+        pytest.skip("needs Redis shared between processes: set REDIS_URL")
+    return url
+
+
+def _start_backend(env: dict[str, str], log_path: Path) -> Daphne:
+    """Like testsupport's start_daphne, with the output kept for a failing test's report."""
+    port = free_port()
+    args = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
+    process = Daphne(
+        args=[*args, "chatproject.asgi:application"],
+        env={**os.environ, **env},
+        port=port,
+        log_path=log_path,
+    )
+    process.start()
+    return process
+
+
+@pytest.fixture
+def backends(
+    database_url, redis_url, anvil_testnet, mcp_testnet, tmp_path
+) -> Iterator[list[Daphne]]:
+    """Processes A and B, configured alike (the way the compose replicas are)."""
+    env = {
+        **env_serving_only_testnet(anvil_testnet.url),
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "MCP_TESTNET_URL": mcp_testnet.url,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "AGENT_PROVIDER": "builtin",
+    }
+    processes = [_start_backend(env, tmp_path / f"daphne-{name}.log") for name in "AB"]
+    try:
+        for process in processes:
+            try:
+                wait_until(process.ready, DEADLINE, f"daphne on port {process.port}")
+            except TimeoutError:
+                print(process.log_path.read_text())  # shown with the failure
+                raise
+        yield processes
+    finally:
+        for process in processes:
+            process.stop()

@@ -8,115 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
-import pytest
 from channels.db import database_sync_to_async
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import ClientConnection
 
 from sessions_app.models import ChatSession, Message
-from tests.deploy.helpers import env_serving_only_testnet
-from testsupport.processes import Daphne, free_port, wait_until
-
-DEADLINE = 60.0
-
-
-@pytest.fixture
-def redis_url() -> str:
-    url = os.environ.get("REDIS_URL", "")
-    if not url:
-        pytest.skip("needs Redis shared between processes: set REDIS_URL")
-    return url
-
-
-def _start_backend(env: dict[str, str], log_path: Path) -> Daphne:
-    """Like testsupport's start_daphne, with the output kept for a failing test's report."""
-    port = free_port()
-    args = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
-    process = Daphne(
-        args=[*args, "chatproject.asgi:application"],
-        env={**os.environ, **env},
-        port=port,
-        log_path=log_path,
-    )
-    process.start()
-    return process
-
-
-@pytest.fixture
-def backends(
-    database_url, redis_url, anvil_testnet, mcp_testnet, tmp_path
-) -> Iterator[list[Daphne]]:
-    """Processes A and B, configured alike (the way the compose replicas are)."""
-    env = {
-        **env_serving_only_testnet(anvil_testnet.url),
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "MCP_TESTNET_URL": mcp_testnet.url,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "AGENT_PROVIDER": "builtin",
-    }
-    processes = [_start_backend(env, tmp_path / f"daphne-{name}.log") for name in "AB"]
-    try:
-        for process in processes:
-            try:
-                wait_until(process.ready, DEADLINE, f"daphne on port {process.port}")
-            except TimeoutError:
-                print(process.log_path.read_text())
-                raise
-        yield processes
-    finally:
-        for process in processes:
-            process.stop()
-
-
-class Visitor:
-    """One browser: its cookies go to whichever process answers, as behind a load balancer."""
-
-    def __init__(self) -> None:
-        self.cookies = httpx.Cookies()
-        self.csrf_token = ""
-
-    async def post(self, backend: Daphne, path: str, body: dict[str, Any]) -> httpx.Response:
-        async with httpx.AsyncClient(base_url=backend.base_url, cookies=self.cookies) as client:
-            if not self.csrf_token:
-                self.csrf_token = (await client.get("/api/csrf")).json()["csrf_token"]
-            headers = {"X-CSRFToken": self.csrf_token}
-            response = await client.post(path, json=body, headers=headers, timeout=DEADLINE)
-            self.cookies.update(client.cookies)
-        return response
-
-    async def new_chat(self, backend: Daphne) -> str:
-        response = await self.post(backend, "/api/sessions", {"network": "testnet"})
-        assert response.status_code == 201, response.text
-        return response.json()["session"]["id"]
-
-    async def say(
-        self, backend: Daphne, chat_id: str, text: str, client_msg_id: str = ""
-    ) -> httpx.Response:
-        body = {"session_id": chat_id, "message": text, "network": "testnet"}
-        body["client_msg_id"] = client_msg_id or uuid.uuid4().hex
-        return await self.post(backend, "/api/chat", body)
-
-    def socket(self, backend: Daphne, chat_id: str) -> Any:
-        cookie = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
-        headers = {"Cookie": cookie, "Origin": backend.base_url}
-        url = f"ws://127.0.0.1:{backend.port}/ws/sessions/{chat_id}/"
-        return connect(url, additional_headers=headers, open_timeout=DEADLINE)
-
-
-async def events_until(socket: ClientConnection, event_type: str) -> list[dict[str, Any]]:
-    seen: list[dict[str, Any]] = []
-    async with asyncio.timeout(DEADLINE):
-        while not seen or seen[-1]["type"] != event_type:
-            seen.append(json.loads(await socket.recv()))
-    return seen
+from tests.deploy.helpers import DEADLINE, Visitor, events_until
 
 
 async def turns_completed(socket: ClientConnection, count: int) -> AsyncIterator[dict[str, Any]]:

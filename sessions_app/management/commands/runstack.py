@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import sys
 from argparse import ArgumentParser
+from pathlib import Path
 from typing import Any
 
 import environ
+from django.conf import settings
 from django.core.management import get_commands
 from django.core.management.base import BaseCommand
 from honcho.manager import Manager
@@ -18,6 +20,7 @@ from honcho.manager import Manager
 from chatproject.stack import StackOptions, backend_url, plan
 
 env = environ.Env()
+STOPPED_BY_SIGNAL = (130, 143)  # honcho's status after SIGINT / SIGTERM
 
 
 class Command(BaseCommand):
@@ -48,5 +51,12 @@ class Command(BaseCommand):
             manager.add_process(process.name, process.shell_command, env=process.env)
         self.stdout.write(f"Chat at {backend_url(stack_options)}  (Ctrl-C stops everything)")
         self.stdout.flush()
+        # whitenoise warns on every start while STATIC_ROOT is missing (no collectstatic here).
+        Path(settings.STATIC_ROOT).mkdir(exist_ok=True)
         manager.loop()
-        sys.exit(manager.returncode or 0)
+        sys.exit(exit_status(manager.returncode))
+
+
+def exit_status(returncode: int | None) -> int:
+    """0 when stopped by Ctrl-C or SIGTERM (as asked); a crashed child's status otherwise."""
+    return 0 if returncode in STOPPED_BY_SIGNAL else returncode or 0
