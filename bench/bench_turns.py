@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -68,12 +69,15 @@ async def new_browser_session(base_url: str) -> tuple[str, str]:
 
 
 async def one_session(port: int, chat_id: str, cookie: str, turns: int, start: asyncio.Event,
-                      first: list[float], whole: list[float], errors: list[str]) -> None:  # fmt: skip
+                      first: list[float], whole: list[float], errors: list[str],
+                      think: float) -> None:  # fmt: skip
     url = f"ws://127.0.0.1:{port}/ws/sessions/{chat_id}/"
     async with connect(url, origin="http://127.0.0.1", additional_headers={"Cookie": cookie}) as ws:
         assert json.loads(await ws.recv())["type"] == "session.state"
         await start.wait()
         for number in range(turns):
+            if think:  # a person reading the answer before asking again
+                await asyncio.sleep(random.uniform(0, 2 * think))
             frame = {"type": "chat.message", "text": "balance of alice", "network": "testnet",
                      "client_msg_id": f"bench-{number}"}  # fmt: skip
             sent = time.perf_counter()
@@ -84,7 +88,13 @@ async def one_session(port: int, chat_id: str, cookie: str, turns: int, start: a
                 if not got_first:
                     first.append(time.perf_counter() - sent)
                     got_first = True
-                STAGES.setdefault(event["type"] + ("" if event["type"] != "message.created" else "/" + event["message"]["role"]), []).append(time.perf_counter() - sent)
+                STAGES.setdefault(
+                    event["type"]
+                    + (
+                        "" if event["type"] != "message.created" else "/" + event["message"]["role"]
+                    ),
+                    [],
+                ).append(time.perf_counter() - sent)
                 if event["type"] == "error":
                     errors.append(event["message"])
                 if event["type"] == "tool.result" and not event["ok"]:
@@ -94,7 +104,7 @@ async def one_session(port: int, chat_id: str, cookie: str, turns: int, start: a
                     break
 
 
-async def run(port: int, sessions: int, turns: int) -> None:
+async def run(port: int, sessions: int, turns: int, think: float) -> None:
     base_url = f"http://127.0.0.1:{port}"
     created = [await new_browser_session(base_url) for _ in range(sessions)]
     first: list[float] = []
@@ -102,7 +112,9 @@ async def run(port: int, sessions: int, turns: int) -> None:
     errors: list[str] = []
     start = asyncio.Event()
     tasks = [
-        asyncio.create_task(one_session(port, chat_id, cookie, turns, start, first, whole, errors))
+        asyncio.create_task(
+            one_session(port, chat_id, cookie, turns, start, first, whole, errors, think)
+        )
         for chat_id, cookie in created
     ]
     await asyncio.sleep(1)  # every socket connected and idle
@@ -125,18 +137,26 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sessions", type=int, default=100)
     parser.add_argument("--turns", type=int, default=5)
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="mean seconds between a session's turns (0: every session asks at once, back to back)",
+    )
     args = parser.parse_args()
     database_url = os.environ.get("DATABASE_URL", "")
     if not database_url.startswith("postgres") or not os.environ.get("REDIS_URL"):
         sys.exit("Set DATABASE_URL (PostgreSQL) and REDIS_URL: the backend runs as daphne.")
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=BASE_DIR, check=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=BASE_DIR, check=True
+    )
     anvil = start_anvil(31337)
     mcp = start_runmcp("testnet", anvil.url)
     env = {"TESTNET_RPC_URL": anvil.url, "MCP_TESTNET_URL": mcp.url, "AGENT_PROVIDER": "builtin",
            "MAX_SESSIONS": "1000000", "LOG_LEVEL": "WARNING"}  # fmt: skip
     daphne = start_backend(env)
     try:
-        asyncio.run(run(daphne.port, args.sessions, args.turns))
+        asyncio.run(run(daphne.port, args.sessions, args.turns, args.think))
     finally:
         daphne.stop()
         mcp.stop()

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
+import httpx2
 from django.conf import settings
 
 from chatproject.logcontext import bind
@@ -47,13 +47,13 @@ class Pool:
     def __init__(self) -> None:
         self._servers: dict[tuple[str, str], Server] = {}
         self._turn: dict[str, int] = {}
-        self._http: httpx.AsyncClient | None = None
+        self._http: httpx2.AsyncClient | None = None
 
     @property
-    def http(self) -> httpx.AsyncClient:
+    def http(self) -> httpx2.AsyncClient:
         if self._http is None:
-            limits = httpx.Limits(max_connections=200, max_keepalive_connections=100)
-            self._http = httpx.AsyncClient(limits=limits, trust_env=False)
+            limits = httpx2.Limits(max_connections=200, max_keepalive_connections=100)
+            self._http = httpx2.AsyncClient(limits=limits, trust_env=False)
         return self._http
 
     def server(self, network: str, url: str) -> Server:
@@ -152,9 +152,9 @@ class Pool:
             response = await self.http.get(
                 server.connection.health_url, headers=_auth_headers(), timeout=timeout
             )
-        except httpx.TimeoutException:
+        except httpx2.TimeoutException:
             return Probe(False, None, "its health check timed out")
-        except httpx.HTTPError:
+        except httpx2.HTTPError:
             return Probe(False, None, "its health check could not connect")
         latency_ms = int((time.perf_counter() - started) * 1000)
         if response.status_code != 200:

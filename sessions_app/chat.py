@@ -7,10 +7,11 @@ from typing import Any
 
 from django.db.models import Prefetch
 
-from sessions_app import events
+from sessions_app import events, manager
 from sessions_app.agent import runner
 from sessions_app.dbthreads import db
 from sessions_app.models import ChatSession, Message, ToolCall
+from sessions_app.owner import Owner
 from sessions_app.serializers import chat_session_dict, message_dict
 
 
@@ -29,8 +30,9 @@ async def session_state_event(chat_session: ChatSession) -> dict[str, Any]:
 
 
 async def submit_chat_message(
-    chat_session: ChatSession, event: events.ChatMessageIn
+    chat_session: ChatSession, event: events.ChatMessageIn, owner: Owner | None = None
 ) -> tuple[dict[str, Any], bool]:
+    """Accept a user message; with ``owner`` the session's owner and activity are re-checked."""
     try:
         network = runner.check_network(event.network)
     except runner.TurnRefused as exc:
@@ -38,9 +40,14 @@ async def submit_chat_message(
     metadata: dict[str, Any] = {"network": network.name}
     if event.wallet:
         metadata["wallet"] = event.wallet
-    return await runner.accept_incoming(
-        chat_session, Message.Role.USER, event.text, metadata, event.client_msg_id
-    )
+    try:
+        return await runner.accept_incoming(
+            chat_session, Message.Role.USER, event.text, metadata, event.client_msg_id, owner
+        )
+    except manager.ChatSessionInactive as exc:
+        raise events.EventError("session_expired", exc.message) from None
+    except manager.ChatSessionNotFound as exc:
+        raise events.EventError(exc.code, exc.message) from None
 
 
 async def submit_wallet_result(

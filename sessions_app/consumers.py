@@ -65,13 +65,14 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def _handle(
         self, event: events.ChatMessageIn | events.ChatInterruptIn | events.WalletResultIn
     ) -> None:
-        chat_session = await self._active_session()
+        assert self.chat_session is not None
         if isinstance(event, events.ChatMessageIn):
-            await submit_chat_message(chat_session, event)
+            # The owner and activity check happens in the same database call as the store.
+            await submit_chat_message(self.chat_session, event, self.owner)
         elif isinstance(event, events.WalletResultIn):
-            await submit_wallet_result(chat_session, event)
+            await submit_wallet_result(await self._active_session(), event)
         else:
-            await runner.interrupt(chat_session.pk)
+            await runner.interrupt(self.chat_session.pk)
 
     async def _active_session(self) -> ChatSession:
         """The session re-read through the owner check: it may have expired or closed."""

@@ -56,3 +56,25 @@ def db(function: Callable[P, T]) -> Callable[P, Awaitable[T]]:
         return await asyncio.get_running_loop().run_in_executor(_pool(), call)
 
     return wrapper
+
+
+def shutdown() -> None:
+    """Close every pool thread's connections and stop the threads (tests, process exit)."""
+    global _executor
+    with _lock:
+        executor, _executor = _executor, None
+    if executor is None:
+        return
+    threads = len(getattr(executor, "_threads", ())) or 1
+    barrier = threading.Barrier(threads)
+
+    def close_here() -> None:
+        connections.close_all()
+        try:
+            barrier.wait(timeout=5)  # one call per thread: each closes its own connections
+        except threading.BrokenBarrierError:
+            pass
+
+    for _ in range(threads):
+        executor.submit(close_here)
+    executor.shutdown(wait=True)

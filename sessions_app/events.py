@@ -71,7 +71,8 @@ def parse_client_event(
         raise EventError("too_large", f"Frames are limited to {MAX_FRAME_CHARS} characters.")
     try:
         data = json.loads(frame)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        # RecursionError: nesting too deep for the parser; it killed the consumer (tests/abuse).
         raise EventError("bad_json", "The frame is not valid JSON.") from None
     return validate_client_event(data)
 
@@ -83,6 +84,9 @@ def validate_client_event(data: object) -> ChatMessageIn | ChatInterruptIn | Wal
         event = _client_event.validate_python(data)
     except ValidationError as exc:
         raise EventError("bad_event", _describe(exc)) from None
+    if any("\x00" in value for value in event.model_dump().values() if isinstance(value, str)):
+        # PostgreSQL text cannot hold NUL: storing it killed the consumer (tests/abuse).
+        raise EventError("bad_event", "Text may not contain NUL characters.")
     if isinstance(event, ChatMessageIn) and len(event.text) > settings.MAX_MESSAGE_CHARS:
         raise EventError(
             "message_too_long",

@@ -14,7 +14,6 @@ from typing import Any
 
 from django.utils import timezone
 
-from chatproject.metrics import TOOL_CALLS
 from chatproject.networks import Network
 from sessions_app import events
 from sessions_app.agent.tools import ToolOutcome, run_tool
@@ -92,7 +91,7 @@ class TurnContext:
         return outcome
 
     async def _finish_call(self, row: ToolCall, outcome: ToolOutcome) -> None:
-        TOOL_CALLS.labels(self.network.name, row.tool, "ok" if outcome.ok else "error").inc()
+        # Counted (with its latency) once, by mcp_proxy.client, like every proxied call.
         await _save_tool_result(row, outcome)
         event = events.tool_result(
             row.call_id, outcome.ok, outcome.payload(), outcome.duration_ms, outcome.text

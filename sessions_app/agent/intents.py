@@ -31,7 +31,10 @@ def _compile(pattern: str) -> re.Pattern[str]:
 PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "help",
-        _compile(r"^\s*(?:help|\?|what\s+can\s+you\s+do|commands|what\s+do\s+you\s+understand)\b"),
+        _compile(
+            r"^\s*(?:help\b|\?\s*$|what\s+can\s+you\s+do|commands\b"
+            r"|what\s+do\s+you\s+understand)"
+        ),
     ),
     (
         "send",

@@ -19,13 +19,14 @@ from django.conf import settings
 from chatproject import logcontext
 from chatproject.metrics import ERRORS, TURN_SECONDS, TURNS
 from chatproject.networks import Network, UnknownNetwork, get_network
-from sessions_app import events, turns
+from sessions_app import events, manager, turns
 from sessions_app.agent import interrupts
 from sessions_app.agent.context import TurnContext
 from sessions_app.agent.providers import get_provider
 from sessions_app.broadcast import publish, send_interrupt
 from sessions_app.dbthreads import db
 from sessions_app.models import ChatSession, Message, ToolCall
+from sessions_app.owner import Owner
 from sessions_app.rendering import render_markdown
 from sessions_app.serializers import message_dict
 
@@ -70,10 +71,15 @@ async def accept_incoming(
     text: str,
     metadata: dict[str, Any],
     client_msg_id: str = "",
+    owner: Owner | None = None,
 ) -> tuple[dict[str, Any], bool]:
-    """Store the message (queued when a turn runs), announce it, and start or queue its turn."""
+    """Store the message (queued when a turn runs), announce it, and start or queue its turn.
+
+    With ``owner``, the session is first re-checked (owner, activity) in the same database
+    call: raises manager.ChatSessionError when it may not take messages any more.
+    """
     message, data, created, claimed = await db(_claim_and_store)(
-        chat_session, role, text, metadata, client_msg_id
+        chat_session, role, text, metadata, client_msg_id, owner
     )
     if created:
         await publish(chat_session.pk, events.message_created(data))
@@ -85,8 +91,15 @@ async def accept_incoming(
 
 
 def _claim_and_store(
-    chat_session: ChatSession, role: str, text: str, metadata: dict[str, Any], client_msg_id: str
+    chat_session: ChatSession,
+    role: str,
+    text: str,
+    metadata: dict[str, Any],
+    client_msg_id: str,
+    owner: Owner | None,
 ) -> tuple[Message, dict[str, Any], bool, bool]:
+    if owner is not None:
+        manager.get_active_for_owner(chat_session.public_id, owner)
     message, created, claimed = turns.claim_and_store(
         chat_session, role, text, metadata, client_msg_id
     )

@@ -8,12 +8,13 @@ import json
 from dataclasses import dataclass, replace
 from typing import Any
 
+import pytest
 from channels.testing import WebsocketCommunicator
 from django.conf import settings as django_settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.test import AsyncClient
 
-from sessions_app import manager
+from sessions_app import dbthreads, manager
 from sessions_app.models import ChatSession
 from sessions_app.owner import Owner
 
@@ -103,3 +104,11 @@ def answer_text(seen: list[dict[str, Any]]) -> str:
 
 def dumps(value: Any) -> str:
     return json.dumps(value)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _close_chat_db_threads():
+    """The chat's database threads keep connections open: close them after each module, so
+    the test database can be dropped at the end."""
+    yield
+    dbthreads.shutdown()

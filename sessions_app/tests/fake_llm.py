@@ -93,24 +93,67 @@ def _pieces(text: str, size: int = 4) -> list[str]:
 
 def anthropic_events(reply: Reply) -> list[tuple[str, dict[str, Any]]]:
     usage = {"input_tokens": 1, "output_tokens": 1}
-    message = {"id": "msg_1", "type": "message", "role": "assistant", "content": [],
-               "model": "fake", "stop_reason": None, "stop_sequence": None, "usage": usage}  # fmt: skip
-    events: list[tuple[str, dict[str, Any]]] = [("message_start", {"type": "message_start", "message": message})]
+    message = {"id": "msg_1", "type": "message", "role": "assistant", "content": []}
+    message.update({"model": "fake", "stop_reason": None, "stop_sequence": None, "usage": usage})
+    events: list[tuple[str, dict[str, Any]]] = [
+        ("message_start", {"type": "message_start", "message": message})
+    ]
     index = 0
     if reply.text:
-        events.append(("content_block_start", {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}))
+        events.append(
+            (
+                "content_block_start",
+                {
+                    "type": "content_block_start",
+                    "index": 0,
+                    "content_block": {"type": "text", "text": ""},
+                },
+            )
+        )
         for piece in _pieces(reply.text):
-            events.append(("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": piece}}))
+            events.append(
+                (
+                    "content_block_delta",
+                    {
+                        "type": "content_block_delta",
+                        "index": 0,
+                        "delta": {"type": "text_delta", "text": piece},
+                    },
+                )
+            )
         events.append(("content_block_stop", {"type": "content_block_stop", "index": 0}))
         index = 1
     if reply.tool:
         block = {"type": "tool_use", "id": "toolu_01", "name": reply.tool, "input": {}}
-        events.append(("content_block_start", {"type": "content_block_start", "index": index, "content_block": block}))
+        events.append(
+            (
+                "content_block_start",
+                {"type": "content_block_start", "index": index, "content_block": block},
+            )
+        )
         for piece in _pieces(json.dumps(reply.arguments), 7):
-            events.append(("content_block_delta", {"type": "content_block_delta", "index": index, "delta": {"type": "input_json_delta", "partial_json": piece}}))
+            events.append(
+                (
+                    "content_block_delta",
+                    {
+                        "type": "content_block_delta",
+                        "index": index,
+                        "delta": {"type": "input_json_delta", "partial_json": piece},
+                    },
+                )
+            )
         events.append(("content_block_stop", {"type": "content_block_stop", "index": index}))
     stop = "tool_use" if reply.tool else "end_turn"
-    events.append(("message_delta", {"type": "message_delta", "delta": {"stop_reason": stop, "stop_sequence": None}, "usage": {"output_tokens": 5}}))
+    events.append(
+        (
+            "message_delta",
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": stop, "stop_sequence": None},
+                "usage": {"output_tokens": 5},
+            },
+        )
+    )
     events.append(("message_stop", {"type": "message_stop"}))
     return events
 
@@ -118,12 +161,23 @@ def anthropic_events(reply: Reply) -> list[tuple[str, dict[str, Any]]]:
 def openai_chunks(reply: Reply) -> list[dict[str, Any]]:
     def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
         choice = {"index": 0, "delta": delta, "finish_reason": finish}
-        return {"id": "c1", "object": "chat.completion.chunk", "created": 0, "model": "fake", "choices": [choice]}
+        return {
+            "id": "c1",
+            "object": "chat.completion.chunk",
+            "created": 0,
+            "model": "fake",
+            "choices": [choice],
+        }
 
     chunks = [chunk({"role": "assistant", "content": ""})]
     chunks += [chunk({"content": piece}) for piece in _pieces(reply.text)]
     if reply.tool:
-        start = {"index": 0, "id": "call_fake1", "type": "function", "function": {"name": reply.tool, "arguments": ""}}
+        start = {
+            "index": 0,
+            "id": "call_fake1",
+            "type": "function",
+            "function": {"name": reply.tool, "arguments": ""},
+        }
         chunks.append(chunk({"tool_calls": [start]}))
         for piece in _pieces(json.dumps(reply.arguments), 7):
             chunks.append(chunk({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]}))

@@ -9,6 +9,7 @@ from channels.db import database_sync_to_async
 
 from sessions_app.models import Message
 from sessions_app.tests.agent_support import (
+    _close_chat_db_threads,  # noqa: F401
     answer_text,
     ask,
     make_browser,
@@ -60,7 +61,9 @@ async def test_text_streams_as_deltas_and_is_recorded(socket, fake):
     assert message.content == "Hello from the model, streaming in pieces."
 
 
-async def test_tool_round_calls_the_real_server_and_answers_after_seeing_the_result(socket, fake, provider):
+async def test_tool_round_calls_the_real_server_and_answers_after_seeing_the_result(
+    socket, fake, provider
+):
     fake.replies = [
         Reply(text="Let me look.", tool="get_balance", arguments={"address": "alice"}),
         Reply(text="Alice has plenty of ETH."),
@@ -114,7 +117,11 @@ async def test_provider_error_ends_with_error_event_and_session_stays_usable(soc
 
 async def test_runaway_tool_loop_is_capped(socket, fake, settings):
     settings.AGENT_MAX_TOOL_ROUNDS = 2
-    fake.replies = [Reply(tool="get_gas_price"), Reply(tool="get_gas_price"), Reply(tool="get_gas_price")]
+    fake.replies = [
+        Reply(tool="get_gas_price"),
+        Reply(tool="get_gas_price"),
+        Reply(tool="get_gas_price"),
+    ]
     seen = await ask(socket, "loop forever")
     assert len(of_type(seen, "tool.call")) == 2
     assert "stopped after 2 rounds" in answer_text(seen)

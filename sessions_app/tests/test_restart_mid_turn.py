@@ -11,7 +11,10 @@ from django.conf import settings as django_settings
 from websockets.asyncio.client import connect
 
 from sessions_app.models import ChatSession, Message
-from sessions_app.tests.agent_support import make_browser
+from sessions_app.tests.agent_support import (
+    _close_chat_db_threads,  # noqa: F401
+    make_browser,
+)
 from sessions_app.tests.fake_llm import FakeLLM, Reply
 from testsupport.processes import start_daphne
 
@@ -57,7 +60,10 @@ def socket_to(daphne, browser, chat_id: str):
 async def test_backend_killed_mid_turn_restarts_with_history_and_usable_session(
     transactional_db, fake, anvil_testnet, mcp_testnet
 ):
-    if not django_settings.REDIS_URL or "postgres" not in django_settings.DATABASES["default"]["ENGINE"]:
+    if (
+        not django_settings.REDIS_URL
+        or "postgres" not in django_settings.DATABASES["default"]["ENGINE"]
+    ):
         pytest.skip("needs PostgreSQL and Redis shared with the daphne process")
     alice = await database_sync_to_async(make_browser)("alice")
     chat = await database_sync_to_async(alice.new_chat)()
@@ -67,7 +73,11 @@ async def test_backend_killed_mid_turn_restarts_with_history_and_usable_session(
     try:
         async with socket_to(daphne, alice, chat.public_id) as ws:
             await next_of(ws, "session.state")
-            await ws.send(json.dumps({"type": "chat.message", "text": "tell me a story", "network": "testnet"}))
+            await ws.send(
+                json.dumps(
+                    {"type": "chat.message", "text": "tell me a story", "network": "testnet"}
+                )
+            )
             await next_of(ws, "assistant.delta")
             daphne.kill()
     finally:
@@ -86,8 +96,10 @@ async def test_backend_killed_mid_turn_restarts_with_history_and_usable_session(
     try:
         async with socket_to(daphne, alice, chat.public_id) as ws:
             state = (await next_of(ws, "session.state"))[-1]
-            assert [m["content"] for m in state["messages"]][0] == "tell me a story"
-            await ws.send(json.dumps({"type": "chat.message", "text": "again", "network": "testnet"}))
+            assert state["messages"][0]["content"] == "tell me a story"
+            await ws.send(
+                json.dumps({"type": "chat.message", "text": "again", "network": "testnet"})
+            )
             seen = await next_of(ws, "turn.complete")
             assert "Fresh answer." in "".join(e.get("text", "") for e in seen)
     finally:

@@ -11,7 +11,11 @@ from channels.db import database_sync_to_async
 from django.conf import settings as django_settings
 from django.test import AsyncClient
 
-from sessions_app.tests.agent_support import make_browser, point_network
+from sessions_app.tests.agent_support import (
+    _close_chat_db_threads,  # noqa: F401
+    make_browser,
+    point_network,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -11,6 +11,7 @@ from channels.db import database_sync_to_async
 from sessions_app import manager
 from sessions_app.models import ChatSession
 from sessions_app.tests.agent_support import (
+    _close_chat_db_threads,  # noqa: F401
     answer_text,
     ask,
     make_browser,
@@ -53,20 +54,29 @@ async def test_sent_transaction_is_checked_on_chain(alice, wallet, anvil_polygon
     assert of_type(seen, "tool.call")[0]["tool"] == "prepare_transaction"
     request = of_type(seen, "wallet.request")[0]
     assert request["tx"]["chainId"] in ("0x89", 137)
-    stored = await database_sync_to_async(lambda: ChatSession.objects.get(pk=chat.pk).pending_wallet_request)()
+    stored = await database_sync_to_async(
+        lambda: ChatSession.objects.get(pk=chat.pk).pending_wallet_request
+    )()
     assert stored["request_id"] == request["request_id"] and stored["network"] == "polygon"
 
     before = int(rpc(anvil_polygon, "eth_getBalance", [TARGET, "latest"]), 16)
     tx_hash = rpc(anvil_polygon, "eth_sendTransaction", [request["tx"]])
     await socket.send_json_to(
-        {"type": "wallet.result", "request_id": request["request_id"], "status": "sent", "tx_hash": tx_hash}
+        {
+            "type": "wallet.result",
+            "request_id": request["request_id"],
+            "status": "sent",
+            "tx_hash": tx_hash,
+        }
     )
     after_turn = await receive_until(socket, "turn.complete")
     assert of_type(after_turn, "tool.call")[0]["tool"] == "get_transaction_receipt"
     assert of_type(after_turn, "tool.result")[0]["ok"] is True
     assert answer_text(after_turn)
     assert int(rpc(anvil_polygon, "eth_getBalance", [TARGET, "latest"]), 16) - before == 25 * 10**16
-    cleared = await database_sync_to_async(lambda: ChatSession.objects.get(pk=chat.pk).pending_wallet_request)()
+    cleared = await database_sync_to_async(
+        lambda: ChatSession.objects.get(pk=chat.pk).pending_wallet_request
+    )()
     assert cleared is None
     await socket.disconnect()
 
@@ -78,21 +88,30 @@ async def test_pending_request_survives_reconnect_and_can_be_rejected(alice, wal
     again, state = await open_socket(alice, chat.public_id)
     assert state["session"]["pending_wallet_request"]["request_id"] == request["request_id"]
     await again.send_json_to(
-        {"type": "wallet.result", "request_id": request["request_id"], "status": "rejected", "reason": "changed my mind"}
+        {
+            "type": "wallet.result",
+            "request_id": request["request_id"],
+            "status": "rejected",
+            "reason": "changed my mind",
+        }
     )
     seen = await receive_until(again, "turn.complete")
     assert "rejected" in answer_text(seen) and "changed my mind" in answer_text(seen)
     assert not of_type(seen, "tool.call")
-    await again.send_json_to({"type": "wallet.result", "request_id": request["request_id"], "status": "rejected"})
+    await again.send_json_to(
+        {"type": "wallet.result", "request_id": request["request_id"], "status": "rejected"}
+    )
     error = await again.receive_json_from(timeout=10)
     assert error["code"] == "unknown_wallet_request"
     await again.disconnect()
 
 
 async def test_pending_request_expires_with_the_session(alice, wallet):
-    chat, socket, seen = await request_transfer(alice, wallet)
+    chat, socket, _ = await request_transfer(alice, wallet)
     await database_sync_to_async(manager.expire)(chat)
-    stored = await database_sync_to_async(lambda: ChatSession.objects.get(pk=chat.pk).pending_wallet_request)()
+    stored = await database_sync_to_async(
+        lambda: ChatSession.objects.get(pk=chat.pk).pending_wallet_request
+    )()
     assert stored is None
     await socket.disconnect()
 

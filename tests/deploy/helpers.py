@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import pwd
 import uuid
 from typing import Any, Protocol
 
@@ -81,3 +83,17 @@ async def events_until(socket: ClientConnection, event_type: str) -> list[dict[s
         while not seen or seen[-1]["type"] != event_type:
             seen.append(json.loads(await socket.recv()))
     return seen
+
+
+def nginx_test_config(site: str, workdir: str) -> str:
+    """deploy/nginx.conf's server block wrapped in a main config that runs unprivileged."""
+    temp_paths = " ".join(
+        f"{kind}_temp_path {workdir}/{kind};"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    # Workers read the test's private temporary files: they run as the test's own user.
+    user = pwd.getpwuid(os.getuid()).pw_name
+    return (
+        f"user {user}; pid {workdir}/nginx.pid; error_log {workdir}/error.log; events {{}} "
+        f"http {{ access_log {workdir}/access.log; {temp_paths} {site} }}"
+    )

@@ -12,6 +12,8 @@ import pytest
 import yaml
 from django.conf import settings
 
+from tests.deploy.helpers import nginx_test_config
+
 ROOT = Path(settings.BASE_DIR)
 NGINX = (ROOT / "deploy" / "nginx.conf").read_text()
 
@@ -54,14 +56,7 @@ def test_nginx_accepts_the_configuration(tmp_path):
         pytest.skip("nginx is not installed on this machine")
     conf = tmp_path / "nginx.conf"
     site = NGINX.replace("server backend:8080", "server 127.0.0.1:9")
-    temp_paths = " ".join(
-        f"{kind}_temp_path {tmp_path}/{kind};"
-        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    conf.write_text(
-        f"pid {tmp_path}/pid; error_log {tmp_path}/error.log; events {{}} "
-        f"http {{ access_log off; {temp_paths} {site} }}"
-    )
+    conf.write_text(nginx_test_config(site, str(tmp_path)))
     result = subprocess.run([nginx, "-t", "-p", str(tmp_path), "-c", str(conf)], check=False)
     assert result.returncode == 0
 

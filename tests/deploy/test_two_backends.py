@@ -12,11 +12,14 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 from channels.db import database_sync_to_async
+from prometheus_client.parser import text_string_to_metric_families
 from websockets.asyncio.client import ClientConnection
 
 from sessions_app.models import ChatSession, Message
 from tests.deploy.helpers import DEADLINE, Visitor, events_until
+from testsupport.processes import Daphne
 
 
 async def turns_completed(socket: ClientConnection, count: int) -> AsyncIterator[dict[str, Any]]:
@@ -38,6 +41,15 @@ def replies_by_user_message(chat_id: str) -> dict[int, int]:
     return counts
 
 
+def _scrape(backend: Daphne) -> dict[tuple[str, tuple], float]:
+    text = httpx.get(f"{backend.base_url}/metrics", timeout=DEADLINE).text
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
 async def test_a_socket_on_one_process_receives_the_turn_posted_to_the_other(backends):
     process_a, process_b = backends
     alice = Visitor()
@@ -52,6 +64,11 @@ async def test_a_socket_on_one_process_receives_the_turn_posted_to_the_other(bac
     assert [event["message"]["role"] for event in seen[:2]] == ["user", "assistant"]
     assert "tool.call" in types and "tool.result" in types
     assert seen[-1]["message_id"] == seen[1]["message"]["id"]
+    # The process that ran the turn counted it, and each tool call once.
+    metrics = _scrape(process_b)
+    assert metrics[("chat_turns_total", (("network", "testnet"), ("outcome", "ok")))] == 1
+    tool_calls = sum(v for (name, _), v in metrics.items() if name == "mcp_tool_calls_total")
+    assert tool_calls == types.count("tool.call")
 
 
 async def test_a_message_posted_to_both_processes_at_once_runs_one_turn(backends):
