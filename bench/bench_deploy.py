@@ -80,8 +80,12 @@ def one_stack_run() -> tuple[float, float]:
         psutil.wait_procs(children, timeout=30)
         return up, time.perf_counter() - stopping
     finally:
-        if stack.poll() is None:
-            stack.kill()
+        if stack.poll() is None:  # interrupted: let honcho stop its children, then make sure
+            stack.send_signal(signal.SIGINT)
+            try:
+                stack.wait(20)
+            except subprocess.TimeoutExpired:
+                stack.kill()
 
 
 def bench_stack(runs: int) -> None:

@@ -184,6 +184,20 @@ async def agent_interface_throughput(clients: int, calls: int) -> dict[str, Any]
     return {"calls": per_user * clients, "seconds": elapsed, "rate": per_user * clients / elapsed}
 
 
+def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
+    """CPU time (user + system) used so far by each process and its children."""
+    import psutil
+
+    used = {}
+    for name, pid in pids.items():
+        process = psutil.Process(pid)
+        # This process started the others: count its children only for the servers.
+        children = [] if pid == os.getpid() else process.children(recursive=True)
+        times = [process.cpu_times()] + [c.cpu_times() for c in children]
+        used[name] = sum(t.user + t.system for t in times)
+    return used
+
+
 def row(name: str, stats: dict[str, float]) -> str:
     return f"| {name} | {stats['p50']:.2f} | {stats['p95']:.2f} | {stats['p99']:.2f} |"
 
@@ -215,22 +229,27 @@ def main() -> None:
 
     django.setup()
     daphne = start_daphne(backend_env)
+    pids = {"daphne": daphne.popen.pid, "runmcp": server.popen.pid, "anvil": anvil.popen.pid}
+    pids["bench client"] = os.getpid()
     try:
-        report(server.url, daphne.base_url, args)
+        report(server.url, daphne.base_url, args, pids)
     finally:
         daphne.stop()
         server.stop()
         anvil.stop()
 
 
-def report(mcp_url: str, base_url: str, args: argparse.Namespace) -> None:
+def report(mcp_url: str, base_url: str, args: argparse.Namespace, pids: dict[str, int]) -> None:
     n = args.overhead_calls
     direct = asyncio.run(direct_sdk_latencies(mcp_url, n))
     agent = asyncio.run(agent_interface_latencies(n))
     endpoint = asyncio.run(endpoint_latencies(base_url, n))
     direct_rate = asyncio.run(direct_sdk_throughput(mcp_url, args.clients, args.calls))
     agent_rate = asyncio.run(agent_interface_throughput(args.clients, args.calls))
+    before = cpu_seconds(pids)
     rate = asyncio.run(endpoint_throughput(base_url, args.clients, args.calls))
+    after = cpu_seconds(pids)
+    cpu_ms = {name: (after[name] - before[name]) * 1000 / rate["calls"] for name in pids}
     d, a, e = percentiles(direct), percentiles(agent), percentiles(endpoint)
     print(f"date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; nproc: {os.cpu_count()}; "
           f"python {platform.python_version()}")  # fmt: skip
@@ -249,6 +268,11 @@ def report(mcp_url: str, base_url: str, args: argparse.Namespace) -> None:
     print(f"- proxy endpoint under daphne: {rate['rate']:.0f} calls/s ({rate['calls']} calls in "
           f"{rate['seconds']:.1f} s), errors: {len(rate['errors'])}, latency p50 {rate['p50']:.1f} "
           f"p95 {rate['p95']:.1f} p99 {rate['p99']:.1f} ms")  # fmt: skip
+    parts = ", ".join(f"{name} {ms:.2f}" for name, ms in cpu_ms.items())
+    total = sum(cpu_ms.values())
+    print(f"- CPU per proxied call (ms, in the throughput run): {parts}; total {total:.2f}")
+    print(f"  -> ceiling on 2 idle cores for these processes: ~{2000 / total:.0f} calls/s "
+          "(PostgreSQL and Redis not counted)")  # fmt: skip
     for error in rate["errors"][:5]:
         print("  error:", error)
 

@@ -5,7 +5,11 @@ Measures, per message: the first event after sending it (message.created) and th
 (up to turn.complete). Needs PostgreSQL and Redis:
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/evmchat_bench \
-    REDIS_URL=redis://127.0.0.1:6379/5 .venv/bin/python bench/bench_turns.py --sessions 100 --turns 5
+    REDIS_URL=redis://127.0.0.1:6379/5 \
+    .venv/bin/python bench/bench_turns.py --sessions 100 --turns 5 [--think 5]
+
+BENCH_STAGES=1 adds when each event type arrived; BENCH_DAPHNE_LOG=FILE keeps daphne's log;
+REDIS_CHANNEL_LAYER=pubsub runs the backend on the Redis Pub/Sub channel layer.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ def start_backend(env: dict[str, str]) -> Daphne:
     port = free_port()
     command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
     log = os.environ.get("BENCH_DAPHNE_LOG")
-    daphne = Daphne(command + ["chatproject.asgi:application"], {**os.environ, **env}, port)
+    daphne = Daphne([*command, "chatproject.asgi:application"], {**os.environ, **env}, port)
     daphne.log_path = Path(log) if log else None
     daphne.start()
     wait_until(daphne.ready, 30, f"daphne on port {port}")
@@ -47,7 +51,7 @@ STAGES: dict[str, list[float]] = {}
 
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def summary(name: str, values: list[float]) -> str:
@@ -104,9 +108,10 @@ async def one_session(port: int, chat_id: str, cookie: str, turns: int, start: a
                     break
 
 
-async def run(port: int, sessions: int, turns: int, think: float) -> None:
-    base_url = f"http://127.0.0.1:{port}"
-    created = [await new_browser_session(base_url) for _ in range(sessions)]
+async def run(ports: list[int], sessions: int, turns: int, think: float) -> None:
+    """Session i lives on backend i mod len(ports) (HTTP and websocket alike)."""
+    assigned = [ports[i % len(ports)] for i in range(sessions)]
+    created = [await new_browser_session(f"http://127.0.0.1:{port}") for port in assigned]
     first: list[float] = []
     whole: list[float] = []
     errors: list[str] = []
@@ -115,7 +120,7 @@ async def run(port: int, sessions: int, turns: int, think: float) -> None:
         asyncio.create_task(
             one_session(port, chat_id, cookie, turns, start, first, whole, errors, think)
         )
-        for chat_id, cookie in created
+        for port, (chat_id, cookie) in zip(assigned, created, strict=True)
     ]
     await asyncio.sleep(1)  # every socket connected and idle
     started = time.perf_counter()
@@ -143,6 +148,7 @@ def main() -> None:
         default=0.0,
         help="mean seconds between a session's turns (0: every session asks at once, back to back)",
     )
+    parser.add_argument("--backends", type=int, default=1, help="daphne processes")
     args = parser.parse_args()
     database_url = os.environ.get("DATABASE_URL", "")
     if not database_url.startswith("postgres") or not os.environ.get("REDIS_URL"):
@@ -154,11 +160,13 @@ def main() -> None:
     mcp = start_runmcp("testnet", anvil.url)
     env = {"TESTNET_RPC_URL": anvil.url, "MCP_TESTNET_URL": mcp.url, "AGENT_PROVIDER": "builtin",
            "MAX_SESSIONS": "1000000", "LOG_LEVEL": "WARNING"}  # fmt: skip
-    daphne = start_backend(env)
+    backends = [start_backend(env) for _ in range(args.backends)]
     try:
-        asyncio.run(run(daphne.port, args.sessions, args.turns, args.think))
+        ports = [backend.port for backend in backends]
+        asyncio.run(run(ports, args.sessions, args.turns, args.think))
     finally:
-        daphne.stop()
+        for backend in backends:
+            backend.stop()
         mcp.stop()
         anvil.stop()
 

@@ -10,7 +10,7 @@ their own address and testnet transfers) while one fault is injected and then re
             acknowledged client_msg_id is stored exactly once.
 * redis:    the stack runs on its own redis-server (free port; the machine's shared Redis is
             never touched); stop it, start it again on the same port.
-* postgres: the backends reach PostgreSQL through a TCP proxy (bench/tcpproxy.py) that is cut
+* postgres: the backends reach PostgreSQL through a TCP proxy (testsupport/tcpproxy.py) that is cut
             for a few seconds (the machine's PostgreSQL is never stopped).
 
     .venv/bin/python bench/faults.py [--scenarios mcp,backend,redis,postgres] [--users 12]
@@ -35,9 +35,9 @@ from urllib.parse import urlsplit, urlunsplit
 from client import Browser, receive
 from loadgen import User, message_for
 from stack import DEFAULT_DATABASE_URL, Stack, start_stack
-from tcpproxy import TcpProxy
 
 from testsupport.processes import free_port, wait_until
+from testsupport.tcpproxy import TcpProxy
 
 RESULTS = Path(__file__).resolve().parent / "results"
 TURN_TIMEOUT = 45.0
@@ -144,12 +144,27 @@ async def one_turn(client: Client, traffic: Traffic, msg_id: str, frame: dict[st
             if event["type"] == "error" and turn.error:
                 break
     except TimeoutError:
-        turn.error = "timeout: no turn.complete"
+        turn.error = await explain_timeout(client, mine)
     except Exception as exc:
         turn.error = f"disconnected: {type(exc).__name__}"
     turn.ok = not turn.error
     turn.latency = traffic.now() - at
     return turn
+
+
+async def explain_timeout(client: Client, mine: dict[str, int]) -> str:
+    """No turn.complete arrived live: is the reply in the stored history (events lost)?"""
+    try:
+        history = await client.browser.history(client.user.session_id)
+    except Exception:
+        return "timeout: no turn.complete, history unreadable"
+    replies = [m for m in history["messages"] if m["metadata"].get("reply_to") == mine.get("asked")]
+    if "asked" not in mine:
+        return "timeout: message never acknowledged"
+    if replies:
+        status = replies[-1]["metadata"].get("status") or "complete"
+        return f"timeout: live events lost, reply in history ({status})"
+    return "timeout: no reply stored"
 
 
 def record_event(

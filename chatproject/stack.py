@@ -40,7 +40,7 @@ class StackProcess:
         return "exec " + shlex.join(self.argv)
 
 
-def plan(options: StackOptions, with_cleanup: bool = True) -> list[StackProcess]:
+def plan(options: StackOptions) -> list[StackProcess]:
     """Every process of the local stack, each with the environment it needs."""
     env = _child_env()
     processes = []
@@ -49,10 +49,9 @@ def plan(options: StackOptions, with_cleanup: bool = True) -> list[StackProcess]
         processes.append(anvil)
     processes += [_runmcp(network, env) for network in _served_networks()]
     processes.append(_backend(options, env))
-    if with_cleanup:
-        interval = str(options.cleanup_interval)
-        argv = [*_manage(), "cleanup_sessions", "--loop", "--interval", interval]
-        processes.append(StackProcess("cleanup", argv, env))
+    interval = str(options.cleanup_interval)
+    argv = [*_manage(), "cleanup_sessions", "--loop", "--interval", interval]
+    processes.append(StackProcess("cleanup", argv, env))
     return processes
 
 

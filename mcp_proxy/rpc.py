@@ -53,7 +53,7 @@ class McpConnection:
     def __init__(self, url: str, http: httpx2.AsyncClient, token: Callable[[], str]) -> None:
         self.url = url
         self.health_url = health_url_for(url)
-        self._http = http
+        self.http = http
         self._token = token
         self._ids = itertools.count(1)
         self._init_lock = asyncio.Lock()
@@ -111,7 +111,7 @@ class McpConnection:
 
     async def _send(self, message: dict[str, Any], timeout: float) -> httpx2.Response:
         try:
-            response = await self._http.post(
+            response = await self.http.post(
                 self.url, json=message, headers=self._headers(), timeout=timeout
             )
         except httpx2.TimeoutException as exc:

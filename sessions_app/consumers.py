@@ -11,11 +11,13 @@ import logging
 from typing import Any
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.db import DatabaseError
 
 from chatproject import logcontext
 from chatproject.metrics import ERRORS, OPEN_WEBSOCKETS
 from sessions_app import events, manager
 from sessions_app.agent import runner
+from sessions_app.agent.runner import DATABASE_UNAVAILABLE
 from sessions_app.broadcast import events_group
 from sessions_app.chat import session_state_event, submit_chat_message, submit_wallet_result
 from sessions_app.dbthreads import db
@@ -61,6 +63,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self._handle(event)
         except events.EventError as exc:
             await self.send_error(exc.code, exc.message)
+        except DatabaseError:
+            # The database is unreachable: say so and keep the socket (tests/faults).
+            log.warning("database unavailable while handling a frame", exc_info=True)
+            await self.send_error(*DATABASE_UNAVAILABLE)
 
     async def _handle(
         self, event: events.ChatMessageIn | events.ChatInterruptIn | events.WalletResultIn

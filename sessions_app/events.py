@@ -9,6 +9,17 @@ transactions from it (``prepare_transaction``) and hands them back as ``wallet.r
 
 Server -> client events are plain dicts with ``type`` first, built by the functions below so
 that every producer (consumer, turn runner, SSE view) sends exactly the same shapes.
+
+Additive details, on top of ARCHITECTURE.md:
+- Messages (``session.state`` / ``message.created``) are serializers.message_dict: ``status``
+  is "" (done), "queued" (waits for the running turn), "streaming", "interrupted" or "error";
+  assistant messages carry ``html`` and ``tool_calls`` (serializers.tool_call_dict, so a
+  reloaded page can draw the tool cards); ``metadata.reply_to`` links an answer to its message.
+- Each turn starts with ``message.created`` for its (empty, "streaming") assistant message;
+  ``tool.call``, ``assistant.delta`` and ``turn.complete`` then refer to it by id.
+- ``tool.result`` also carries ``text``, the tool's own one-sentence summary.
+- A wallet outcome is recorded as a message with role "system" (metadata.kind
+  "wallet_result") and answered by a turn like a user message.
 """
 
 from __future__ import annotations

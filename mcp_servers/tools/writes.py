@@ -18,6 +18,9 @@ from mcp_servers.tools.txparams import TransactionInput, build_transaction
 from mcp_servers.units import format_units
 
 GAS_MARGIN_PERCENT = 20  # estimates can undershoot when state changes before inclusion
+_send_locks: dict[
+    str, asyncio.Lock
+] = {}  # per sender address (tests/faults/test_concurrent_transfers)
 
 
 class PrepareInput(TransactionInput):
@@ -113,7 +116,10 @@ async def send_transaction(chain: Chain, params: SendInput) -> ToolResult:
         )
     await simulate(chain, tx)
     w3 = chain.w3
-    tx_hash = await w3.eth.send_transaction(tx)  # type: ignore[arg-type]
+    # Anvil picks the nonce; two concurrent sends from one account can get the same one
+    # ("nonce too low" / "replacement transaction underpriced"): send one at a time per sender.
+    async with _send_locks.setdefault(tx["from"], asyncio.Lock()):
+        tx_hash = await w3.eth.send_transaction(tx)  # type: ignore[arg-type]
     try:
         receipt = await w3.eth.wait_for_transaction_receipt(
             tx_hash, timeout=chain.timeout, poll_latency=0.05

@@ -15,6 +15,7 @@ from collections.abc import Coroutine
 from typing import Any
 
 from django.conf import settings
+from django.db import DatabaseError
 
 from chatproject import logcontext
 from chatproject.metrics import ERRORS, TURN_SECONDS, TURNS
@@ -33,6 +34,12 @@ from sessions_app.serializers import message_dict
 log = logging.getLogger(__name__)
 
 _background: set[asyncio.Task[Any]] = set()
+
+
+DATABASE_UNAVAILABLE = (
+    "database_unavailable",
+    "The database is unreachable right now; nothing new could be stored. Try again shortly.",
+)
 
 
 class TurnRefused(Exception):
@@ -108,7 +115,12 @@ def _claim_and_store(
 
 async def kick(chat_session_id: int) -> None:
     """Start draining queued messages if nobody holds the turn (also recovers dead claims)."""
-    if await db(_claim_if_queued)(chat_session_id):
+    try:
+        claimed = await db(_claim_if_queued)(chat_session_id)
+    except DatabaseError:  # database away: the next connect or message kicks again
+        log.warning("kick skipped: database unavailable", exc_info=True)
+        return
+    if claimed:
         spawn(drain(chat_session_id))
 
 
@@ -136,10 +148,25 @@ async def drain(chat_session_id: int, first: Message | None = None) -> None:
             stop.clear()
             await run_turn(chat_session_id, message, stop)
             message = None
+    except DatabaseError:
+        # Without the database the turn can neither continue nor be stored: tell the
+        # session's sockets (the event goes through Redis), then free the claim (tests/faults).
+        log.warning("turn stopped: database unavailable", exc_info=True)
+        await publish(chat_session_id, events.error(*DATABASE_UNAVAILABLE))
     finally:
         beat.cancel()
         await interrupts.unwatch(chat_session_id)
-        await db(turns.release)(chat_session_id)
+        await _release_when_possible(chat_session_id)
+
+
+async def _release_when_possible(chat_session_id: int, attempts: int = 30) -> None:
+    """Release the claim, retrying while the database is away (else the lease runs out)."""
+    for attempt in range(attempts):
+        try:
+            await db(turns.release)(chat_session_id)
+            return
+        except DatabaseError:
+            await asyncio.sleep(min(0.5 * 2**attempt, 5.0))
 
 
 async def _heartbeat(chat_session_id: int) -> None:

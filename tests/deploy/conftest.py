@@ -53,6 +53,13 @@ def _start_backend(env: dict[str, str], log_path: Path) -> Daphne:
     return process
 
 
+def _ready_or_dead(process: Daphne) -> bool:
+    """Ready; or fail at once, with its output, when it died (a port taken meanwhile, ...)."""
+    if not process.running:
+        raise RuntimeError(f"daphne exited:\n{process.log_path.read_text()}")
+    return process.ready()
+
+
 @pytest.fixture
 def backends(
     database_url, redis_url, anvil_testnet, mcp_testnet, tmp_path
@@ -69,11 +76,7 @@ def backends(
     processes = [_start_backend(env, tmp_path / f"daphne-{name}.log") for name in "AB"]
     try:
         for process in processes:
-            try:
-                wait_until(process.ready, DEADLINE, f"daphne on port {process.port}")
-            except TimeoutError:
-                print(process.log_path.read_text())  # shown with the failure
-                raise
+            wait_until(lambda p=process: _ready_or_dead(p), DEADLINE, f"daphne on {process.port}")
         yield processes
     finally:
         for process in processes:

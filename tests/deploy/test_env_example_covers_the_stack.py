@@ -31,3 +31,9 @@ def test_compose_interpolations_are_documented():
 
 def test_compose_profiles_and_anvil_binary_are_documented():
     assert {"COMPOSE_PROFILES", "ANVIL_BIN", "MAINNET_FORK_URL"} <= DOCUMENTED
+
+
+def test_readme_configuration_table_lists_every_variable_of_env_example():
+    readme = (ROOT / "README.md").read_text()
+    in_table = set(re.findall(r"^\| `([A-Z][A-Z0-9_]*)` \|", readme, re.M))
+    assert not DOCUMENTED - in_table, f"README lacks: {sorted(DOCUMENTED - in_table)}"

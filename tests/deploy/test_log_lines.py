@@ -13,6 +13,7 @@ from django.conf import settings
 
 from chatproject.logcontext import ChatContextFilter, bind, bound
 from chatproject.stack import backend_argv
+from tests.deploy.helpers import DEADLINE, Visitor
 from testsupport.processes import BASE_DIR, free_port, wait_until
 
 TIMESTAMPED = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
@@ -80,3 +81,21 @@ def test_the_backend_process_writes_every_line_through_the_configured_format(tmp
     assert any("Not Found: /no-such-page" in line for line in lines)
     assert all(" session=" in line and " network=" in line for line in lines)
     assert "GET /no-such-page" not in log_path.read_text()  # no access log past LOGGING
+
+
+async def test_a_chat_session_view_logs_its_session_and_network(backends):
+    process = backends[0]
+    alice = Visitor()
+    chat_id = await alice.new_chat(process)
+    body = {"session_id": chat_id, "tool": "no_such_tool", "params": {}}
+    response = await alice.post(process, "/api/mcp/testnet", body)
+    assert response.status_code >= 400
+    expected = f"session={chat_id[:8]} network=testnet"
+
+    def logged() -> bool:
+        return any(
+            expected in line and "no_such_tool" in line
+            for line in process.log_path.read_text().splitlines()
+        )
+
+    wait_until(logged, DEADLINE, "the refused tool call's log line")

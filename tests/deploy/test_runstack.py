@@ -15,7 +15,9 @@ from tests.deploy.helpers import env_serving_only_testnet, network_health_state
 from testsupport.processes import BASE_DIR, free_port, wait_until
 
 
-def _testnet_is_up(backend_port: int) -> bool:
+def _testnet_is_up(stack: subprocess.Popen, backend_port: int) -> bool:
+    if stack.poll() is not None:
+        raise RuntimeError(f"runstack exited with status {stack.returncode}")
     response = httpx.get(f"http://127.0.0.1:{backend_port}/health", timeout=2)
     if response.headers.get("content-type", "") != "application/json":
         return False  # not up yet, or no route yet
@@ -33,6 +35,37 @@ def _still_running(processes: list[psutil.Process]) -> list[psutil.Process]:
     return alive
 
 
+@pytest.fixture(scope="module")
+def migrated_sqlite_url(tmp_path_factory) -> str:
+    """A migrated SQLite file, as `make run` has on a bare machine."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('stack') / 'stack.sqlite3'}"
+    migrate = [sys.executable, "manage.py", "migrate", "--noinput", "-v0"]
+    subprocess.run(migrate, cwd=BASE_DIR, env={**os.environ, "DATABASE_URL": url}, check=True)
+    return url
+
+
+@pytest.fixture
+def stack_database_url(request, settings) -> str:
+    """PostgreSQL's test database when the tests run on it; the SQLite file otherwise."""
+    if "postgresql" in settings.DATABASES["default"]["ENGINE"]:
+        return request.getfixturevalue("database_url")
+    return request.getfixturevalue("migrated_sqlite_url")
+
+
+def _stop_for_good(stack: subprocess.Popen, children: list[psutil.Process]) -> None:
+    """After a failure too: ask runstack to stop its tree, then kill whatever is left of it."""
+    if stack.poll() is None:
+        children = children or psutil.Process(stack.pid).children(recursive=True)
+        stack.send_signal(signal.SIGINT)
+        try:
+            stack.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            stack.kill()
+            stack.wait()
+    for process in _still_running(children):
+        process.kill()
+
+
 def _stack_env(database_url: str, backend_port: int, anvil_port: int, mcp_port: int) -> dict:
     env = {key: value for key, value in os.environ.items() if not key.startswith("MCP_")}
     env.update(env_serving_only_testnet(f"http://127.0.0.1:{anvil_port}"))
@@ -47,7 +80,7 @@ def _stack_env(database_url: str, backend_port: int, anvil_port: int, mcp_port: 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_runstack_serves_testnet_and_a_stop_signal_ends_every_child(
-    database_url, tmp_path, stop_signal
+    stack_database_url, tmp_path, stop_signal
 ):
     backend_port, anvil_port, mcp_port = free_port(), free_port(), free_port()
     log_path = tmp_path / "runstack.log"
@@ -55,13 +88,13 @@ def test_runstack_serves_testnet_and_a_stop_signal_ends_every_child(
         stack = subprocess.Popen(
             [sys.executable, "manage.py", "runstack"],
             cwd=BASE_DIR,
-            env=_stack_env(database_url, backend_port, anvil_port, mcp_port),
+            env=_stack_env(stack_database_url, backend_port, anvil_port, mcp_port),
             stdout=log,
             stderr=subprocess.STDOUT,
         )
     children: list[psutil.Process] = []
     try:
-        wait_until(lambda: _testnet_is_up(backend_port), 90, "backend /health with testnet up")
+        wait_until(lambda: _testnet_is_up(stack, backend_port), 90, "/health with testnet up")
         children = psutil.Process(stack.pid).children(recursive=True)
         command_lines = [" ".join(child.cmdline()) for child in children]
         mcp_server = ("testnet", f"--port {mcp_port}")  # runmcp, or what it re-executes as
@@ -76,8 +109,4 @@ def test_runstack_serves_testnet_and_a_stop_signal_ends_every_child(
         print(log_path.read_text())  # shown with the failure
         raise
     finally:
-        if stack.poll() is None:
-            stack.kill()
-            stack.wait()
-        for process in _still_running(children):
-            process.kill()
+        _stop_for_good(stack, children)

@@ -80,3 +80,13 @@ def test_an_explicit_mcp_url_is_left_alone(configure, monkeypatch):
 def test_private_keys_stay_out_of_the_log(configure):
     configure()
     assert "--silent" in _by_name()["anvil"].argv
+
+
+def test_database_and_redis_urls_reach_every_python_process(configure, monkeypatch):
+    configure()
+    monkeypatch.setenv("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/evmchat_x")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/3")
+    for name in ("mcp-testnet", "backend", "cleanup"):
+        env = _by_name()[name].env
+        assert env["DATABASE_URL"].endswith("/evmchat_x")
+        assert env["REDIS_URL"] == "redis://127.0.0.1:6379/3"

@@ -13,7 +13,6 @@ from typing import Any
 
 import environ
 from django.conf import settings
-from django.core.management import get_commands
 from django.core.management.base import BaseCommand
 from honcho.manager import Manager
 
@@ -43,11 +42,8 @@ class Command(BaseCommand):
             cleanup_interval=options["cleanup_interval"],
             start_anvil=not options["no_anvil"],
         )
-        with_cleanup = "cleanup_sessions" in get_commands()
-        if not with_cleanup:
-            self.stderr.write("cleanup_sessions is not available: expiry happens on access only.")
         manager = Manager()
-        for process in plan(stack_options, with_cleanup=with_cleanup):
+        for process in plan(stack_options):
             manager.add_process(process.name, process.shell_command, env=process.env)
         self.stdout.write(f"Chat at {backend_url(stack_options)}  (Ctrl-C stops everything)")
         self.stdout.flush()

@@ -1,0 +1,71 @@
+"""PostgreSQL unreachable for a moment (a cut TCP proxy between daphne and the database; the
+machine's PostgreSQL is never stopped): the chat answers with a clear error event and keeps
+the socket, then works again once the database is back, without restarting anything."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import tempfile
+from pathlib import Path
+
+import pytest
+from channels.db import database_sync_to_async
+from django.conf import settings as django_settings
+from websockets.asyncio.client import connect
+
+from sessions_app.tests.agent_support import (
+    _close_chat_db_threads,  # noqa: F401
+    make_browser,
+)
+from testsupport.processes import free_port, start_daphne, wait_until
+from testsupport.tcpproxy import TcpProxy
+
+pytestmark = pytest.mark.django_db(transaction=True)
+DEADLINE = 30.0
+
+
+@pytest.fixture
+async def proxy():
+    database = django_settings.DATABASES["default"]
+    proxy = TcpProxy(database["HOST"] or "127.0.0.1", int(database["PORT"] or 5432))
+    await proxy.start()
+    yield proxy
+    await proxy.stop()
+
+
+@pytest.fixture
+async def backend(proxy):
+    database = django_settings.DATABASES["default"]
+    url = f"postgres://{database['USER']}@127.0.0.1:{proxy.port}/{database['NAME']}"
+    env = {"DATABASE_URL": url, "REDIS_URL": django_settings.REDIS_URL, "LOG_LEVEL": "ERROR"}
+    daphne = await asyncio.to_thread(start_daphne, env, free_port(), False)
+    daphne.stop()
+    daphne.log_path = Path(tempfile.gettempdir()) / f"test-postgres-outage-{daphne.port}.log"
+    daphne.start()
+    await asyncio.to_thread(wait_until, daphne.ready, 60, "daphne")
+    yield daphne
+    daphne.stop()
+
+
+async def next_event(ws, *types: str) -> dict:
+    while True:
+        event = json.loads(await asyncio.wait_for(ws.recv(), DEADLINE))
+        if event["type"] in types:
+            return event
+
+
+async def test_database_cut_gives_a_clear_error_then_recovers(proxy, backend):
+    alice = await database_sync_to_async(make_browser)("alice")
+    chat = await database_sync_to_async(alice.new_chat)()
+    cookie = f"{django_settings.SESSION_COOKIE_NAME}={alice.session_key}"
+    url = f"ws://127.0.0.1:{backend.port}/ws/sessions/{chat.public_id}/"
+    async with connect(url, origin="http://127.0.0.1", additional_headers={"Cookie": cookie}) as ws:
+        assert (await next_event(ws, "session.state"))["session"]["id"] == chat.public_id
+        proxy.cut()
+        await ws.send(json.dumps({"type": "chat.message", "text": "help", "network": "testnet"}))
+        error = await next_event(ws, "error")
+        assert error["code"] == "database_unavailable", error
+        proxy.restore()
+        await ws.send(json.dumps({"type": "chat.message", "text": "help", "network": "testnet"}))
+        assert (await next_event(ws, "turn.complete", "error"))["type"] == "turn.complete"
