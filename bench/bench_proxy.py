@@ -31,7 +31,13 @@ import httpx
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from testsupport.processes import start_anvil, start_daphne, start_runmcp  # noqa: E402
+from testsupport.processes import (  # noqa: E402
+    Process,
+    start_anvil,
+    start_daphne,
+    start_runmcp,
+    wait_until,
+)
 
 TOOL = "get_block_number"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/evmchat_bench"
@@ -211,8 +217,22 @@ def main() -> None:
     database_url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
     redis_url = os.environ.get("REDIS_URL", DEFAULT_REDIS_URL)
     prepare_database(database_url)
+    started: list[Process] = []  # every process this bench starts is stopped, whatever fails
+    try:
+        run_with_stack(database_url, redis_url, args, started)
+    finally:
+        for process in reversed(started):
+            process.stop()
+
+
+def run_with_stack(
+    database_url: str, redis_url: str, args: argparse.Namespace, started: list[Process]
+) -> None:
     anvil = start_anvil(31337)
-    server = start_runmcp("testnet", anvil.url)
+    started.append(anvil)
+    server = start_runmcp("testnet", anvil.url, wait=False)
+    started.append(server)
+    wait_until(server.ready, 30, "runmcp testnet")
     backend_env = {
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
@@ -228,15 +248,16 @@ def main() -> None:
     import django
 
     django.setup()
-    daphne = start_daphne(backend_env)
-    pids = {"daphne": daphne.popen.pid, "runmcp": server.popen.pid, "anvil": anvil.popen.pid}
+    daphne = start_daphne(backend_env, wait=False)
+    started.append(daphne)
+    wait_until(daphne.ready, 30, "daphne")
+    pids = {
+        name: p.popen.pid
+        for name, p in (("daphne", daphne), ("runmcp", server), ("anvil", anvil))
+        if p.popen
+    }
     pids["bench client"] = os.getpid()
-    try:
-        report(server.url, daphne.base_url, args, pids)
-    finally:
-        daphne.stop()
-        server.stop()
-        anvil.stop()
+    report(server.url, daphne.base_url, args, pids)
 
 
 def report(mcp_url: str, base_url: str, args: argparse.Namespace, pids: dict[str, int]) -> None:

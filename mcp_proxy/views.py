@@ -112,7 +112,8 @@ def _call_body(request: HttpRequest) -> dict[str, Any]:
         raise ProxyError("bad_request", "The request body is too large.", status=413) from None
     try:
         body = json.loads(raw or b"{}")
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        # RecursionError: nesting too deep for the parser, was a 500 (tests/abuse fuzzing).
         raise ProxyError("bad_request", "The body is not valid JSON.") from None
     if not isinstance(body, dict):
         raise ProxyError("bad_request", "The body must be a JSON object.")

@@ -124,3 +124,10 @@ def test_post_without_csrf_token_is_forbidden_and_with_it_succeeds(networks, ali
     )
     assert response.status_code == 200, response.content
     assert response.json()["ok"] is True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_json_nested_too_deep_is_a_bad_request_not_a_500(networks, alice):
+    deep = "[" * 30000 + "]" * 30000  # within the size limit, beyond the parser's recursion
+    error = assert_error(post_raw(alice.client(), "testnet", deep), 400, "bad_request")
+    assert "JSON" in error["message"]

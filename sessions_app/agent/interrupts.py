@@ -1,8 +1,9 @@
 """Interrupts reach the process running a turn, whichever process received them.
 
-Each process (per event loop) has one channel-layer channel and one reader task. While the
-process drains a session's turns, that channel is in the session's control group; an interrupt
-sent to the group (from any process) sets the session's asyncio.Event here.
+Each process (per event loop) has one channel-layer channel and one reader task while it drains
+turns. While the process drains a session's turns, that channel is in the session's control
+group; an interrupt sent to the group (from any process) sets the session's asyncio.Event here.
+The reader stops when no session is being drained.
 """
 
 from __future__ import annotations
@@ -62,3 +63,8 @@ async def unwatch(chat_session_id: int) -> None:
     listener = await _listener()
     listener.flags.pop(chat_session_id, None)
     await listener.layer.group_discard(control_group(chat_session_id), listener.channel)
+    if not listener.flags and listener.task is not None:
+        # Idle: stop reading. A pending receive() holds the layer's loop-bound receive lock,
+        # which must not outlive this loop (each test, each async_to_sync call has its own).
+        listener.task.cancel()
+        _listeners.pop(id(listener.loop), None)

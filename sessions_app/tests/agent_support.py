@@ -112,3 +112,15 @@ def _close_chat_db_threads():
     the test database can be dropped at the end."""
     yield
     dbthreads.shutdown()
+
+
+@pytest.fixture(autouse=True)
+async def _finish_background_turns():
+    """Let this test's turn tasks end in its own event loop: a channel-layer receive left
+    pending in a closed loop would break the (process-wide) Redis layer for later tests."""
+    yield
+    from sessions_app.agent import runner
+
+    pending = [task for task in runner._background if not task.done()]
+    if pending:
+        await asyncio.wait(pending, timeout=10)

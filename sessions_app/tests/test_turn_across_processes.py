@@ -14,6 +14,7 @@ from django.conf import settings as django_settings
 from sessions_app.models import Message
 from sessions_app.tests.agent_support import (
     _close_chat_db_threads,  # noqa: F401
+    _finish_background_turns,  # noqa: F401
     make_browser,
     open_socket,
     point_network,

@@ -53,6 +53,7 @@ def json_post_endpoints() -> list[str]:
         "/api/sessions/" + "x" * 32 + "/close",
         "/api/chat",
         "/api/interrupt",
+        "/api/wallet",
         "/api/mcp/testnet",
         "/api/mcp/polygon",
         "/api/mcp/nonexistent",

@@ -4,6 +4,7 @@ and nothing written when a request is refused."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from urllib.parse import quote
 
 import pytest
@@ -12,7 +13,14 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.abuse.helpers import assert_json_error, json_post_endpoints, row_counts
+from tests.abuse.helpers import (
+    assert_json_error,
+    create_session,
+    csrf_client,
+    json_post_endpoints,
+    row_counts,
+)
+from testsupport.processes import free_port
 
 FUZZ = settings(
     max_examples=60,
@@ -104,3 +112,30 @@ def test_session_create_accepts_only_known_networks(network):
     else:
         assert assert_json_error(response)["code"] == "unknown_network"
         assert row_counts() == before
+
+
+@pytest.mark.django_db(transaction=True)
+@FUZZ
+@given(
+    tool=weird_text | st.sampled_from(["get_balance", "send_transaction", "get_block"]),
+    params=st.dictionaries(weird_text, json_values | weird_text, max_size=4),
+    message=weird_text,
+)
+def test_owned_session_with_hostile_payloads_never_500s(settings, tool, params, message):
+    """With a real owned session the requests reach the recording paths (ToolCall, Message):
+    NUL characters and odd unicode must be refused or stored, never a 500."""
+    table = dict(settings.NETWORKS)
+    unreachable = f"http://127.0.0.1:{free_port()}/mcp"
+    table["testnet"] = replace(table["testnet"], mcp_urls=(unreachable,))
+    settings.NETWORKS = table
+    client, token = csrf_client()
+    session_id = create_session(client, token)
+    headers = {"X-CSRFToken": token}
+    for path, body in [
+        ("/api/mcp/testnet", {"session_id": session_id, "tool": tool, "params": params}),
+        ("/api/chat", {"session_id": session_id, "message": message, "network": "testnet"}),
+    ]:
+        response = client.post(path, json.dumps(body), "application/json", headers=headers)
+        assert response.status_code < 500, (path, response.content[:300])
+        if response.status_code >= 400:
+            assert_json_error(response)

@@ -25,8 +25,9 @@ DEADLINE = 20.0
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=3)
-    | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
+    ),
     max_leaves=10,
 )
 weird_text = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=60)
@@ -51,7 +52,8 @@ text_frames = st.one_of(
     st.integers(MAX_FRAME_CHARS + 1, MAX_FRAME_CHARS * 2).map(lambda n: "x" * n),
 )
 frames = st.one_of(
-    text_frames.map(lambda text: ("text", text)), st.binary(min_size=1, max_size=100).map(lambda b: ("bytes", b))
+    text_frames.map(lambda text: ("text", text)),
+    st.binary(min_size=1, max_size=100).map(lambda b: ("bytes", b)),
 )
 
 
@@ -115,5 +117,10 @@ async def test_history_keeps_fuzzed_text_literally(alice_chat):
 async def test_nul_characters_do_not_break_the_consumer(alice_chat):
     """PostgreSQL text cannot hold NUL: the message is refused or stored, the socket lives."""
     alice, chat = alice_chat
-    frame = {"type": "chat.message", "text": "a\x00b", "network": "testnet", "client_msg_id": "\x00"}
+    frame = {
+        "type": "chat.message",
+        "text": "a\x00b",
+        "network": "testnet",
+        "client_msg_id": "\x00",
+    }
     await survives(chat.public_id, alice, [("text", json.dumps(frame))])
