@@ -31,6 +31,8 @@ class BuiltinProvider:
             await ctx.say(help_text(ctx))
         elif intent.name == "send":
             await self._send(ctx, intent.args)
+        elif intent.name == "my_balance":
+            await self._wallet_balance(ctx)
         else:
             tool, arguments = plan(intent)
             await report(ctx, await ctx.call_tool(tool, arguments), tool)
@@ -47,6 +49,16 @@ class BuiltinProvider:
             await ctx.say(f"{outcome.text}\n\nPlease confirm or reject it in your wallet.")
             return
         await report(ctx, outcome, tool)
+
+    async def _wallet_balance(self, ctx: TurnContext) -> None:
+        if not ctx.wallet:
+            await ctx.say(
+                "I don't know your address: connect your wallet in the page, or ask for the "
+                "*balance of 0x…*" + (" (or of alice, bob, …)." if ctx.network.dev else ".")
+            )
+            return
+        outcome = await ctx.call_tool("get_balance", {"address": ctx.wallet})
+        await report(ctx, outcome, "get_balance")
 
     async def _after_wallet(self, ctx: TurnContext) -> None:
         meta = ctx.trigger.metadata
@@ -128,6 +140,7 @@ def help_text(ctx: TurnContext) -> str:
     lines = [
         f"On **{network.name}** (chain id {network.chain_id}) I understand:",
         "- *balance of 0x…* (or an ENS name" + (", or alice, bob, …)" if network.dev else ")"),
+        "- *my balance* (the wallet connected in the page)",
         "- *block number*, *latest block*, *block 12*",
         "- *transaction 0x…hash*, *receipt for 0x…hash*",
         "- *gas price*, *network info*",

@@ -85,6 +85,13 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             rf"|\bbalance\s+(?P<address4>0x[0-9a-fA-F]{{40}})"
         ),
     ),
+    (
+        "my_balance",
+        _compile(
+            r"\bmy\s+(?:wallet'?s?\s+)?balance\b|\bbalance\s+of\s+my\s+wallet\b"
+            r"|\bhow\s+much\s+(?:eth|ether|pol|matic|money)?\s*do\s+i\s+have\b"
+        ),
+    ),
     ("block", _compile(r"\bblock\s+(?:number\s+|no\.?\s*|\#\s*)?(?P<number>\d+)\b")),
     ("latest_block", _compile(r"\b(?:latest|last|newest|most\s+recent)\s+block\b(?!\s+number)")),
     (

@@ -125,3 +125,13 @@ async def test_send_without_wallet_asks_to_connect_one(alice):
     help_text = answer_text(await ask(socket, "help", network="polygon"))
     assert "from alice" not in help_text and "your wallet signs" in help_text
     await socket.disconnect()
+
+
+async def test_my_balance_uses_the_connected_wallet(alice, wallet):
+    chat = await database_sync_to_async(alice.new_chat)()
+    socket, _ = await open_socket(alice, chat.public_id)
+    seen = await ask(socket, "what's my balance?", network="polygon", wallet=wallet)
+    call = of_type(seen, "tool.call")[0]
+    assert call["tool"] == "get_balance" and call["arguments"] == {"address": wallet}
+    assert of_type(seen, "tool.result")[0]["ok"] is True
+    await socket.disconnect()
