@@ -4,7 +4,7 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test setup lint typecheck pytest chromium
+.PHONY: run test setup lint typecheck pytest test-tools
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -18,9 +18,11 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Debian's Chromium for the browser tests (never `playwright install`).
-chromium:
-	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+# Debian's Chromium for the browser tests (never `playwright install`) and nginx for the
+# load-balancer test. Both from Debian's packages; installed once, when missing.
+test-tools:
+	@command -v chromium >/dev/null && command -v nginx >/dev/null || { \
+		apt-get update -qq && apt-get install -y -qq chromium nginx-light; }
 
 run: setup
 	$(PY) manage.py migrate --noinput
@@ -33,7 +35,7 @@ lint: setup
 typecheck: setup
 	$(VENV)/bin/mypy chatproject sessions_app mcp_proxy mcp_servers
 
-pytest: setup chromium
+pytest: setup test-tools
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 

@@ -31,7 +31,14 @@ from websockets.asyncio.client import connect
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from testsupport.processes import Daphne, free_port, start_anvil, start_runmcp, wait_until  # noqa: E402
+from testsupport.processes import (  # noqa: E402
+    Daphne,
+    McpServer,
+    free_port,
+    start_anvil,
+    start_runmcp,
+    wait_until,
+)
 
 
 def start_backend(env: dict[str, str]) -> Daphne:
@@ -157,17 +164,19 @@ def main() -> None:
         [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=BASE_DIR, check=True
     )
     anvil = start_anvil(31337)
-    mcp = start_runmcp("testnet", anvil.url)
-    env = {"TESTNET_RPC_URL": anvil.url, "MCP_TESTNET_URL": mcp.url, "AGENT_PROVIDER": "builtin",
-           "MAX_SESSIONS": "1000000", "LOG_LEVEL": "WARNING"}  # fmt: skip
-    backends = [start_backend(env) for _ in range(args.backends)]
+    started: list[Daphne | McpServer] = []
     try:
+        mcp = start_runmcp("testnet", anvil.url)
+        started.append(mcp)
+        env = {"TESTNET_RPC_URL": anvil.url, "MCP_TESTNET_URL": mcp.url}
+        env.update({"AGENT_PROVIDER": "builtin", "MAX_SESSIONS": "1000000", "LOG_LEVEL": "WARNING"})
+        backends = [start_backend(env) for _ in range(args.backends)]
+        started.extend(backends)
         ports = [backend.port for backend in backends]
         asyncio.run(run(ports, args.sessions, args.turns, args.think))
     finally:
-        for backend in backends:
-            backend.stop()
-        mcp.stop()
+        for process in reversed(started):
+            process.stop()
         anvil.stop()
 
 

@@ -128,6 +128,8 @@ async def user_loop(client: Client, traffic: Traffic, networks: tuple[str, ...])
             continue
         pending = None
         step += 1
+        if turn.error:  # a user reads the error before trying again
+            await asyncio.sleep(1.0)
 
 
 async def one_turn(client: Client, traffic: Traffic, msg_id: str, frame: dict[str, Any]) -> Turn:

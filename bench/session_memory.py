@@ -106,7 +106,8 @@ async def churn_phase(total: int, browsers_count: int = 100) -> dict[str, Any]:
             samples.append((done + 1000, rss_of(stack.daphnes[0]) / MB))
             print(f"  churn {done + 1000}: rss {samples[-1][1]:.1f} MB", flush=True)
         await asyncio.sleep(2.5)
-        await browsers[0].create_session()  # its creation expires every stale session
+        sweeper = await browsers[0].create_session()  # its creation expires every stale one
+        await browsers[0].close_session(sweeper)
         final = await settled_rss(stack)
         for browser in browsers:
             await browser.aclose()

@@ -117,11 +117,27 @@ def _call_body(request: HttpRequest) -> dict[str, Any]:
         raise ProxyError("bad_request", "The body is not valid JSON.") from None
     if not isinstance(body, dict):
         raise ProxyError("bad_request", "The body must be a JSON object.")
+    if _has_nul(body):  # PostgreSQL cannot store NUL in text/jsonb: was a 500 (tests/abuse)
+        raise ProxyError("bad_request", "Text may not contain NUL characters.")
     if not isinstance(body.get("tool"), str) or not body["tool"]:
         raise ProxyError("bad_request", 'The body needs "tool": the name of a tool.')
     if not isinstance(body.get("params", {}), dict):
         raise ProxyError("bad_request", 'The "params" must be a JSON object.')
     return body
+
+
+def _has_nul(value: object) -> bool:
+    """True when any string (key or value) anywhere in ``value`` holds a NUL character."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str) and "\x00" in item:
+            return True
+        if isinstance(item, dict):
+            pending += [*item.keys(), *item.values()]
+        elif isinstance(item, list):
+            pending += item
+    return False
 
 
 @require_GET

@@ -31,10 +31,15 @@ def _pool() -> ThreadPoolExecutor:
     global _executor, _owner_pid
     with _lock:
         if _executor is None or _owner_pid != os.getpid():
-            workers = int(os.environ.get("CHAT_DB_THREADS", "8"))
+            workers = int(os.environ.get("CHAT_DB_THREADS", "0")) or _default_workers()
             _executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="chat-db")
             _owner_pid = os.getpid()
         return _executor
+
+
+def _default_workers() -> int:
+    """SQLite (the embedded setup) takes one writer at a time: one thread, as Channels does."""
+    return 1 if connections["default"].vendor == "sqlite" else 8
 
 
 def _run(function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:

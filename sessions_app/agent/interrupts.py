@@ -36,6 +36,7 @@ class _Listener:
 
 
 _listeners: dict[int, _Listener] = {}
+_stopping: set[asyncio.Task[None]] = set()  # readers cancelled, not yet finished
 
 
 async def _listener() -> _Listener:
@@ -67,4 +68,17 @@ async def unwatch(chat_session_id: int) -> None:
         # Idle: stop reading. A pending receive() holds the layer's loop-bound receive lock,
         # which must not outlive this loop (each test, each async_to_sync call has its own).
         listener.task.cancel()
+        _stopping.add(listener.task)
+        listener.task.add_done_callback(_stopping.discard)
         _listeners.pop(id(listener.loop), None)
+
+
+async def settle(timeout: float = 10) -> None:
+    """Wait until this loop's stopped reader has really ended (its receive() released the
+    layer's loop-bound lock): for code that closes the loop right after, like tests."""
+    loop = asyncio.get_running_loop()
+    listener = _listeners.get(id(loop))
+    tasks = [listener.task] if listener is not None and listener.task is not None else []
+    tasks = [task for task in [*tasks, *_stopping] if task.get_loop() is loop and not task.done()]
+    if tasks:
+        await asyncio.wait(tasks, timeout=timeout)

@@ -21,7 +21,7 @@ from chatproject import logcontext
 from chatproject.metrics import ERRORS, TURN_SECONDS, TURNS
 from chatproject.networks import Network, UnknownNetwork, get_network
 from sessions_app import events, manager, turns
-from sessions_app.agent import interrupts
+from sessions_app.agent import interrupts, titles
 from sessions_app.agent.context import TurnContext
 from sessions_app.agent.providers import get_provider
 from sessions_app.broadcast import publish, send_interrupt
@@ -164,9 +164,12 @@ async def _release_when_possible(chat_session_id: int, attempts: int = 30) -> No
     for attempt in range(attempts):
         try:
             await db(turns.release)(chat_session_id)
-            return
         except DatabaseError:
             await asyncio.sleep(min(0.5 * 2**attempt, 5.0))
+            continue
+        if attempt:  # messages may have queued up while the database was away
+            await kick(chat_session_id)
+        return
 
 
 async def _heartbeat(chat_session_id: int) -> None:
@@ -194,6 +197,8 @@ async def run_turn(chat_session_id: int, trigger: Message, stop: asyncio.Event) 
         )
         outcome, error = await _work_until_done_or_interrupted(ctx, stop)
         await _finish(ctx, outcome, error)
+        if outcome == "ok" and trigger.seq == 1 and settings.AGENT_PROVIDER != "builtin":
+            spawn(titles.retitle(chat_session.pk, trigger.content))
         TURNS.labels(network_name, outcome).inc()
         TURN_SECONDS.labels(network_name).observe(time.perf_counter() - started)
 

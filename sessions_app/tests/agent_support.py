@@ -119,8 +119,9 @@ async def _finish_background_turns():
     """Let this test's turn tasks end in its own event loop: a channel-layer receive left
     pending in a closed loop would break the (process-wide) Redis layer for later tests."""
     yield
-    from sessions_app.agent import runner
+    from sessions_app.agent import interrupts, runner
 
     pending = [task for task in runner._background if not task.done()]
     if pending:
         await asyncio.wait(pending, timeout=10)
+    await interrupts.settle()

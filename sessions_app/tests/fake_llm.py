@@ -26,6 +26,8 @@ class Reply:
 class FakeLLM:
     replies: list[Reply] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
+    title: str = "Fake chat title"
+    title_requests: list[dict[str, Any]] = field(default_factory=list)
     port: int = 0
     runner: web.AppRunner | None = None
 
@@ -66,6 +68,21 @@ class FakeLLM:
         return response
 
     async def anthropic(self, request: web.Request) -> web.StreamResponse:
+        if not (await request.json()).get("stream"):  # a title request, not a turn
+            self.title_requests.append(await request.json())
+            content = [{"type": "text", "text": self.title}]
+            return web.json_response(
+                {
+                    "id": "msg_t",
+                    "type": "message",
+                    "role": "assistant",
+                    "content": content,
+                    "model": "fake",
+                    "stop_reason": "end_turn",
+                    "stop_sequence": None,
+                    "usage": {"input_tokens": 1, "output_tokens": 1},
+                }
+            )
         reply = await self._next(request)
         if reply.status != 200:
             return self._error(reply)
@@ -76,6 +93,19 @@ class FakeLLM:
         return response
 
     async def openai(self, request: web.Request) -> web.StreamResponse:
+        if not (await request.json()).get("stream"):  # a title request, not a turn
+            self.title_requests.append(await request.json())
+            message = {"role": "assistant", "content": self.title}
+            choice = {"index": 0, "message": message, "finish_reason": "stop"}
+            return web.json_response(
+                {
+                    "id": "c_t",
+                    "object": "chat.completion",
+                    "created": 0,
+                    "model": "fake",
+                    "choices": [choice],
+                }
+            )
         reply = await self._next(request)
         if reply.status != 200:
             return self._error(reply)

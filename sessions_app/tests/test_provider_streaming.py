@@ -4,10 +4,13 @@ runmcp server, history replay in the provider's own format, and a provider error
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import pytest
 from channels.db import database_sync_to_async
 
-from sessions_app.models import Message
+from sessions_app.models import ChatSession, Message
 from sessions_app.tests.agent_support import (
     _close_chat_db_threads,  # noqa: F401
     _finish_background_turns,  # noqa: F401
@@ -103,6 +106,21 @@ async def test_history_is_replayed_with_tool_calls(socket, fake, provider):
     else:
         assert "chain id 31337" in wire["system"]
         assert wire["messages"][0]["role"] == "user"
+
+
+async def test_first_turn_gets_a_title_from_the_model(socket, fake):
+    fake.replies = [Reply(text="Hi.")]
+    fake.title = "Greeting the assistant"
+    await ask(socket, "hello there, who are you?")
+    deadline = time.monotonic() + 30
+    while not fake.title_requests or await current_title() != "Greeting the assistant":
+        assert time.monotonic() < deadline, "no model title"
+        await asyncio.sleep(0.05)
+    assert "hello there" in str(fake.title_requests[0]["messages"])
+
+
+async def current_title() -> str:
+    return await database_sync_to_async(lambda: ChatSession.objects.get().title)()
 
 
 async def test_provider_error_ends_with_error_event_and_session_stays_usable(socket, fake):

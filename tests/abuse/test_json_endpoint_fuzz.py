@@ -136,6 +136,9 @@ def test_owned_session_with_hostile_payloads_never_500s(settings, tool, params, 
         ("/api/chat", {"session_id": session_id, "message": message, "network": "testnet"}),
     ]:
         response = client.post(path, json.dumps(body), "application/json", headers=headers)
-        assert response.status_code < 500, (path, response.content[:300])
-        if response.status_code >= 400:
+        # 502/503 are fitting for the unreachable MCP server; a 500 is a bug.
+        assert response.status_code != 500, (path, response.content[:300])
+        if 400 <= response.status_code < 500:
             assert_json_error(response)
+        elif response.status_code >= 500:
+            assert response.json()["error"]["code"] in ("unreachable", "server_down")
