@@ -69,13 +69,16 @@ def message_for(user: User, step: int) -> tuple[str, str, str]:
     return network, "read", f"balance of {user.address}"
 
 
-async def run_user(user: User, messages: int, others: set[str], start: asyncio.Event) -> None:
+async def run_user(
+    user: User, messages: int, others: set[str], start: asyncio.Event, ramp: asyncio.Semaphore
+) -> None:
     browser = Browser(user.base_url)
     try:
-        await browser.open()
-        user.session_id = await browser.create_session(NETWORKS[user.index % len(NETWORKS)])
-        ws = await browser.websocket(user.session_id)
-        state = await receive(ws, 60)
+        async with ramp:  # users arrive a few at a time; then they all chat at once
+            await browser.open()
+            user.session_id = await browser.create_session(NETWORKS[user.index % len(NETWORKS)])
+            ws = await browser.websocket(user.session_id)
+            state = await receive(ws, 60)
         assert state["type"] == "session.state", state
     except Exception as exc:  # a setup failure is a recorded error, not a crash of the run
         user.setup_error = f"{type(exc).__name__}: {exc}"[:300]
@@ -105,9 +108,9 @@ async def one_turn(ws: Any, user: User, step: int, others: set[str]) -> TurnReco
     frame = {"type": "chat.message", "text": text, "network": network}
     frame["client_msg_id"] = uuid.uuid4().hex
     started = time.monotonic()
-    await ws.send(json.dumps(frame))
     said: list[str] = []
     try:
+        await ws.send(json.dumps(frame))
         while True:
             event = await receive(ws, TURN_TIMEOUT - (time.monotonic() - started))
             elapsed = time.monotonic() - started
@@ -174,7 +177,7 @@ async def sample_rss(stack: Stack | None, stop: asyncio.Event, peak: list[int]) 
 
 
 async def run_level(
-    stack: Stack | None, urls: list[str], users_count: int, messages: int
+    stack: Stack | None, urls: list[str], users_count: int, messages: int, ramp: int = 20
 ) -> dict[str, Any]:
     """One run with ``users_count`` concurrent users; returns its figures."""
     users = [User(i, urls[i % len(urls)]) for i in range(users_count)]
@@ -183,7 +186,8 @@ async def run_level(
     baseline = stack.backend_rss() if stack else 0
     peak = [baseline]
     sampler = asyncio.create_task(sample_rss(stack, stop, peak))
-    tasks = [asyncio.create_task(run_user(u, messages, addresses, start)) for u in users]
+    gate = asyncio.Semaphore(ramp)
+    tasks = [asyncio.create_task(run_user(u, messages, addresses, start, gate)) for u in users]
     await wait_connected(users, tasks)
     connected_rss = stack.backend_rss() if stack else 0
     began = time.monotonic()
@@ -281,6 +285,7 @@ async def main() -> None:
     parser.add_argument("--urls", default="", help="backends already running (comma-separated)")
     parser.add_argument("--backends", type=int, default=2)
     parser.add_argument("--max-sessions", type=int, default=2000, help="MAX_SESSIONS env")
+    parser.add_argument("--ramp", type=int, default=20, help="session set-ups at a time")
     parser.add_argument("--plot", action="store_true", help="write docs/latency_vs_users.png")
     parser.add_argument("--out", default="load.json", help="file name under bench/results/")
     args = parser.parse_args()
@@ -293,7 +298,7 @@ async def main() -> None:
     results = []
     try:
         for count in [int(n) for n in args.users.split(",")]:
-            result = await run_level(stack, urls, count, args.messages)
+            result = await run_level(stack, urls, count, args.messages, args.ramp)
             results.append(result)
             print_row(result)
             print(json.dumps(result), flush=True)

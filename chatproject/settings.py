@@ -104,6 +104,10 @@ elif REDIS_URL:
                     {
                         "address": REDIS_URL,
                         "max_connections": env.int("REDIS_MAX_CONNECTIONS", default=1000),
+                        # redis-py 8 times reads out after 5 s, exactly the layer's BZPOPMIN
+                        # wait: under load the idle receive timed out and killed consumers
+                        # (tests/faults/test_redis_layer_timeouts.py). Read longer than that.
+                        "socket_timeout": env.float("REDIS_SOCKET_TIMEOUT", default=30.0),
                     }
                 ],
                 "capacity": 1500,

@@ -11,3 +11,6 @@ urlpatterns = [
     path("", include("sessions_app.urls")),
     path("", include("mcp_proxy.urls")),
 ]
+
+handler404 = "chatproject.errors.not_found"
+handler500 = "chatproject.errors.server_error"

@@ -111,8 +111,8 @@ def _call_body(request: HttpRequest) -> dict[str, Any]:
     except RequestDataTooBig:
         raise ProxyError("bad_request", "The request body is too large.", status=413) from None
     try:
-        body = json.loads(raw or b"{}")
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        body = json.loads(raw or b"{}", parse_constant=_no_constants)
+    except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError included
         # RecursionError: nesting too deep for the parser, was a 500 (tests/abuse fuzzing).
         raise ProxyError("bad_request", "The body is not valid JSON.") from None
     if not isinstance(body, dict):
@@ -124,6 +124,11 @@ def _call_body(request: HttpRequest) -> dict[str, Any]:
     if not isinstance(body.get("params", {}), dict):
         raise ProxyError("bad_request", 'The "params" must be a JSON object.')
     return body
+
+
+def _no_constants(name: str) -> object:
+    """NaN and Infinity are not JSON; PostgreSQL's jsonb refuses them (a 500, tests/abuse)."""
+    raise ValueError(f"{name} is not valid JSON.")
 
 
 def _has_nul(value: object) -> bool:

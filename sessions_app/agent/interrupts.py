@@ -9,6 +9,7 @@ The reader stops when no session is being drained.
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,14 +27,21 @@ class _Listener:
     task: asyncio.Task[None] | None = None
 
     async def run(self) -> None:
-        while True:
-            message = await self.layer.receive(self.channel)
-            if message.get("type") != INTERRUPT_MESSAGE_TYPE:
-                continue
-            flag = self.flags.get(message.get("session", -1))
-            if flag is not None:
-                flag.set()
+        try:
+            while True:
+                message = await self.layer.receive(self.channel)
+                if message.get("type") != INTERRUPT_MESSAGE_TYPE:
+                    continue
+                flag = self.flags.get(message.get("session", -1))
+                if flag is not None:
+                    flag.set()
+        except Exception:  # a Redis failure (or a cancel it turned into a timeout)
+            log.warning("the interrupt reader stopped; the next turn starts a new one")
+            if _listeners.get(id(self.loop)) is self:
+                _listeners.pop(id(self.loop), None)
 
+
+log = logging.getLogger(__name__)
 
 _listeners: dict[int, _Listener] = {}
 _stopping: set[asyncio.Task[None]] = set()  # readers cancelled, not yet finished
