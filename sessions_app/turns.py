@@ -9,6 +9,11 @@ Messages are stored before anything is streamed. A message that arrives while a 
 stored with status "queued"; the process holding the claim drains queued messages in order.
 Whoever stores a queued message tries to claim afterwards, and the drainer checks the queue
 again after releasing, so a message is never left behind between the two.
+
+A message being answered has status "" until its assistant message (``metadata.reply_to``)
+exists. Whoever takes the claim knows no turn is in flight, so such a message without an
+answer was orphaned by a dead (or stopped) turn: it goes back to the queue, in its place.
+Answers are only begun under the claim (see runner._begin_turn), so none is begun twice.
 """
 
 from __future__ import annotations
@@ -22,6 +27,9 @@ from typing import Any
 import psutil
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import CharField, Exists, OuterRef, QuerySet
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from sessions_app.models import ChatSession, Message
@@ -64,11 +72,13 @@ def try_claim(chat_session_id: int) -> bool:
     sessions = ChatSession.objects.filter(pk=chat_session_id, status=ChatSession.Status.ACTIVE)
     claim = {"processing": True, "processing_since": now, "processing_by": PROCESS_ID}
     if sessions.filter(processing=False).update(**claim):
+        _requeue_unanswered(chat_session_id)
         return True
     with transaction.atomic():
         if sessions.filter(processing=True, processing_since__lt=now - lease()).update(**claim):
             log.warning("recovered a turn claim whose lease ran out")
             _close_abandoned_messages(chat_session_id)
+            _requeue_unanswered(chat_session_id)
             return True
         holder = sessions.filter(processing=True).values_list("processing_by", flat=True).first()
         if holder is None or holder == PROCESS_ID or not holder_is_dead(holder):
@@ -77,6 +87,7 @@ def try_claim(chat_session_id: int) -> bool:
             return False
         log.warning("recovered the turn claim of a dead process")
         _close_abandoned_messages(chat_session_id)
+        _requeue_unanswered(chat_session_id)
         return True
 
 
@@ -90,6 +101,39 @@ def _close_abandoned_messages(chat_session_id: int) -> None:
         note = "_(This answer was cut short: the server stopped during the turn.)_"
         message.content = f"{message.content}\n\n{note}".strip()
         message.save(update_fields=["metadata", "content"])
+
+
+def awaiting_answer(chat_session_id: int) -> QuerySet[Message]:
+    """Messages that started or wait for a turn (queued or being answered) and have no answer."""
+    replies = (
+        Message.objects.filter(
+            chat_session_id=OuterRef("chat_session_id"), role=Message.Role.ASSISTANT
+        )
+        .annotate(reply_to=KeyTextTransform("reply_to", "metadata"))
+        .filter(reply_to=Cast(OuterRef("pk"), CharField()))
+    )
+    return (
+        Message.objects.filter(chat_session_id=chat_session_id, metadata__status__in=["", QUEUED])
+        .exclude(role=Message.Role.ASSISTANT)
+        .exclude(Exists(replies))
+    )
+
+
+def _requeue_unanswered(chat_session_id: int) -> None:
+    """Called by the new holder of the claim: an unanswered message nobody answers is queued."""
+    orphans = awaiting_answer(chat_session_id).filter(metadata__status="")
+    for message in orphans.order_by("seq"):
+        log.warning("re-queued a message whose turn was lost")
+        message.metadata = {**message.metadata, "status": QUEUED}
+        message.save(update_fields=["metadata"])
+
+
+def holds_claim(chat_session_id: int) -> bool:
+    """True when this process holds the claim; locks the session row until the transaction ends."""
+    held = ChatSession.objects.select_for_update().filter(
+        pk=chat_session_id, processing=True, processing_by=PROCESS_ID
+    )
+    return held.exists()
 
 
 def heartbeat(chat_session_id: int) -> None:
@@ -109,8 +153,11 @@ def has_queued(chat_session_id: int) -> bool:
 
 
 def take_next_queued(chat_session_id: int) -> Message | None:
-    """The oldest queued message, now marked as being answered."""
+    """The oldest queued message, now marked as being answered; None unless we hold the claim
+    (a holder whose lease was taken over must leave the queue to the new holder)."""
     with transaction.atomic():
+        if not holds_claim(chat_session_id):
+            return None
         message = (
             Message.objects.select_for_update()
             .filter(chat_session_id=chat_session_id, metadata__status=QUEUED)
@@ -174,12 +221,14 @@ def claim_and_store(
     metadata: dict[str, Any],
     client_msg_id: str = "",
 ) -> tuple[Message, bool, bool]:
-    """(message, created, claimed): the message stored as queued unless this call took the turn.
+    """(message, created, claimed): the message stored as queued unless this call took the turn
+    with nothing waiting before it (e.g. a message re-queued on recovery keeps its place).
 
-    A resend (same client_msg_id) stores nothing and gives the turn back.
+    A resend (same client_msg_id) stores nothing and gives the turn back (unless messages wait).
     """
     claimed = try_claim(chat_session.pk)
-    metadata = {**metadata, "status": "" if claimed else QUEUED}
+    first_in_line = claimed and not has_queued(chat_session.pk)
+    metadata = {**metadata, "status": "" if first_in_line else QUEUED}
     try:
         message, created = store_incoming(chat_session, role, text, metadata, client_msg_id)
     except BaseException:
@@ -187,8 +236,7 @@ def claim_and_store(
             release(chat_session.pk)
         raise
     if claimed and not created:
-        release(chat_session.pk)
-        claimed = False
+        claimed = release_or_reclaim(chat_session.pk)
     return message, created, claimed
 
 

@@ -15,7 +15,7 @@ from collections.abc import Coroutine
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 
 from chatproject import logcontext
 from chatproject.metrics import ERRORS, TURN_SECONDS, TURNS
@@ -91,7 +91,8 @@ async def accept_incoming(
     if created:
         await publish(chat_session.pk, events.message_created(data))
     if claimed:
-        spawn(drain(chat_session.pk, first=message))
+        first_in_line = created and message.metadata.get("status") != turns.QUEUED
+        spawn(drain(chat_session.pk, first=message if first_in_line else None))
     else:
         await kick(chat_session.pk)
     return data, created
@@ -114,7 +115,8 @@ def _claim_and_store(
 
 
 async def kick(chat_session_id: int) -> None:
-    """Start draining queued messages if nobody holds the turn (also recovers dead claims)."""
+    """Start draining if a message awaits its answer and nobody holds the turn (also recovers
+    dead claims and the messages they left unanswered)."""
     try:
         claimed = await db(_claim_if_queued)(chat_session_id)
     except DatabaseError:  # database away: the next connect or message kicks again
@@ -125,7 +127,8 @@ async def kick(chat_session_id: int) -> None:
 
 
 def _claim_if_queued(chat_session_id: int) -> bool:
-    return turns.has_queued(chat_session_id) and turns.try_claim(chat_session_id)
+    awaiting = turns.awaiting_answer(chat_session_id).exists()
+    return awaiting and turns.try_claim(chat_session_id)
 
 
 async def interrupt(chat_session_id: int) -> None:
@@ -137,6 +140,7 @@ async def drain(chat_session_id: int, first: Message | None = None) -> None:
     beat = spawn(_heartbeat(chat_session_id))
     stop = await interrupts.watch(chat_session_id)
     message = first
+    released = False
     try:
         while True:
             if message is None:
@@ -144,6 +148,7 @@ async def drain(chat_session_id: int, first: Message | None = None) -> None:
             if message is None:
                 if await db(turns.release_or_reclaim)(chat_session_id):
                     continue
+                released = True  # releasing again could free a claim taken since then
                 return
             stop.clear()
             await run_turn(chat_session_id, message, stop)
@@ -156,7 +161,8 @@ async def drain(chat_session_id: int, first: Message | None = None) -> None:
     finally:
         beat.cancel()
         await interrupts.unwatch(chat_session_id)
-        await _release_when_possible(chat_session_id)
+        if not released:
+            await _release_when_possible(chat_session_id)
 
 
 async def _release_when_possible(chat_session_id: int, attempts: int = 30) -> None:
@@ -206,13 +212,17 @@ async def run_turn(chat_session_id: int, trigger: Message, stop: asyncio.Event) 
 def _begin_turn(
     chat_session_id: int, trigger: Message
 ) -> tuple[ChatSession, Message, dict[str, Any]] | None:
-    """The session and the new (streaming) assistant message; None if the session ended."""
-    chat_session = ChatSession.objects.get(pk=chat_session_id)
-    if not chat_session.is_active:
-        return None
-    metadata = {"status": turns.STREAMING, "reply_to": trigger.pk}
-    metadata["network"] = trigger.metadata.get("network") or chat_session.network
-    assistant = chat_session.add_message(Message.Role.ASSISTANT, "", metadata)
+    """The session and the new (streaming) assistant message; None if the session ended or
+    this process lost the claim (its lease was taken over: the new holder answers)."""
+    with transaction.atomic():
+        if not turns.holds_claim(chat_session_id):
+            return None
+        chat_session = ChatSession.objects.get(pk=chat_session_id)
+        if not chat_session.is_active:
+            return None
+        metadata = {"status": turns.STREAMING, "reply_to": trigger.pk}
+        metadata["network"] = trigger.metadata.get("network") or chat_session.network
+        assistant = chat_session.add_message(Message.Role.ASSISTANT, "", metadata)
     # A new message has no tool calls yet: spare message_dict the query.
     assistant._prefetched_objects_cache = {"tool_calls": ToolCall.objects.none()}  # type: ignore[attr-defined]
     return chat_session, assistant, message_dict(assistant)

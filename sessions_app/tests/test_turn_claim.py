@@ -85,6 +85,7 @@ def test_expired_session_cannot_be_claimed(chat):
 
 
 def test_queued_messages_come_out_in_order(chat):
+    assert turns.try_claim(chat.pk)  # only the holder of the claim takes from the queue
     first, _ = turns.store_incoming(chat, "user", "one", {"status": turns.QUEUED})
     second, _ = turns.store_incoming(chat, "user", "two", {"status": turns.QUEUED})
     assert turns.take_next_queued(chat.pk) == first

@@ -7,7 +7,6 @@ runmcp servers over real Anvil chains and the builtin agent.
 
 from __future__ import annotations
 
-import os
 import re
 import socket
 from collections.abc import Callable, Iterator
@@ -19,10 +18,6 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.browser.helpers import ARTIFACTS, TIMEOUT_MS, Person, backend_env, start_backend
 from testsupport.processes import Anvil, Daphne, McpServer
-
-# Playwright's sync API keeps an event loop on the main thread while the browser is open,
-# which Django would take for an async context; the test process's ORM calls are plain sync.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -36,10 +31,21 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
-def chromium() -> Iterator[Browser]:
+@pytest.fixture(scope="module", autouse=True)
+def sync_orm_beside_playwright() -> Iterator[None]:
+    """Playwright's sync API keeps an event loop on the main thread while the browser is open,
+    which Django would take for an async context; this module's ORM calls are plain sync.
+    Scoped to the browser modules so that no other test loses Django's async-safety check."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
+
+
+# Module scope: the sync API's event loop must be gone before other modules' async tests run.
+@pytest.fixture(scope="module")
+def chromium(sync_orm_beside_playwright: None) -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is missing: run `make chromium` (apt-get install -y chromium).")
+        pytest.fail("Chromium is missing: run `make test-tools` (apt-get install -y chromium).")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
