@@ -32,6 +32,8 @@ async def closed_code(socket) -> int:
     assert connected
     output = await socket.receive_output(timeout=10)
     assert output["type"] == "websocket.close"
+    # End the consumer inside this test's loop, not in the loop's teardown.
+    await socket.disconnect()
     return output["code"]
 
 
