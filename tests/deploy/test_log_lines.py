@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import io
 import logging
 import re
@@ -39,9 +40,15 @@ def _log_through(handler: logging.Handler, message: str) -> None:
 
 def test_a_bound_line_carries_session_and_network_and_an_unbound_one_dashes():
     handler, stream = _configured_handler()
-    with bound(session="AbCdEfGh12345678", network="polygon"):
-        _log_through(handler, "inside")
-    _log_through(handler, "outside")
+
+    def log_inside_then_outside() -> None:
+        with bound(session="AbCdEfGh12345678", network="polygon"):
+            _log_through(handler, "inside")
+        _log_through(handler, "outside")
+
+    # A fresh context, as each request and turn has: the test client's async_to_sync copies
+    # context changes of earlier tests' async views back into this thread.
+    contextvars.Context().run(log_inside_then_outside)
     inside, outside = stream.getvalue().splitlines()
     assert "session=AbCdEfGh network=polygon inside" in inside
     assert "session=- network=- outside" in outside
