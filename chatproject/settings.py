@@ -83,10 +83,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.boo
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
-if REDIS_URL and env.str("REDIS_CHANNEL_LAYER", default="core") == "pubsub":
-    # Redis Pub/Sub fan-out: one PUBLISH per event instead of the core layer's sorted sets and
-    # Lua scripts (see docs/benchmarks.md, "Agent turns"); events are not kept for absent
-    # listeners, which the chat does not need (everything is in the database first).
+if REDIS_URL and env.str("REDIS_CHANNEL_LAYER", default="pubsub") == "pubsub":
+    # The default: Redis Pub/Sub fan-out, one PUBLISH per event instead of the core layer's
+    # sorted sets and Lua scripts: twice the turn throughput (docs/benchmarks.md, "Agent
+    # turns"). Events are not kept for absent listeners, which the chat does not need:
+    # everything is in the database before it is streamed, and a socket catches up from it.
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
