@@ -83,11 +83,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.boo
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
-if REDIS_URL and env.str("REDIS_CHANNEL_LAYER", default="pubsub") == "pubsub":
-    # The default: Redis Pub/Sub fan-out, one PUBLISH per event instead of the core layer's
-    # sorted sets and Lua scripts: twice the turn throughput (docs/benchmarks.md, "Agent
-    # turns"). Events are not kept for absent listeners, which the chat does not need:
-    # everything is in the database before it is streamed, and a socket catches up from it.
+if REDIS_URL and env.str("REDIS_CHANNEL_LAYER", default="core") == "pubsub":
+    # Opt-in: Redis Pub/Sub fan-out, one PUBLISH per event instead of the core layer's sorted
+    # sets and Lua scripts: twice the turn throughput (docs/benchmarks.md, "Agent turns").
+    # Not the default: after a Redis restart its sockets stay open but hear nothing more
+    # (docs/benchmarks.md, "Faults"), where the core layer's sockets close and reconnect.
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",

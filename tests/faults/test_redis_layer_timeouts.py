@@ -3,9 +3,8 @@
 channels_redis' core layer waits in BZPOPMIN for up to ``brpop_timeout`` (5 s); redis-py 8
 aborts any read after ``socket_timeout`` (default 5 s). With equal values an idle consumer's
 receive races the timeout, and under load (the 500-user run of bench/loadgen.py) it lost:
-TimeoutError inside the consumer, socket closed with 1011. The default layer is Pub/Sub, which
-does not block that way, so the core layer is configured here the way REDIS_CHANNEL_LAYER=core
-configures it: in a fresh process with that setting.
+TimeoutError inside the consumer, socket closed with 1011. The core layer is configured here the
+way REDIS_CHANNEL_LAYER=core configures it, in a fresh process, whatever this run's layer is.
 """
 
 from __future__ import annotations
