@@ -58,8 +58,10 @@ class Process:
 
     def start(self) -> None:
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
+        # Unbuffered: tests read the log file while the process runs.
+        env = {**self.env, "PYTHONUNBUFFERED": "1"}
         self.popen = subprocess.Popen(
-            self.args, env=self.env, cwd=BASE_DIR, stdout=log, stderr=subprocess.STDOUT
+            self.args, env=env, cwd=BASE_DIR, stdout=log, stderr=subprocess.STDOUT
         )
 
     @property
