@@ -4,24 +4,12 @@ and browsers (alice, bob) that own chat sessions through their Django session co
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
 
 import pytest
-from django.conf import settings as django_settings
-from django.contrib.sessions.backends.db import SessionStore
-from django.test import AsyncClient, Client
+from django.test import Client
 
-from sessions_app import manager
-from sessions_app.models import ChatSession
-from sessions_app.owner import Owner
+from testsupport.browsers import Browser, make_browser, point_network
 from testsupport.processes import Anvil, McpServer, start_runmcp
-
-
-def point_network(settings, name: str, rpc_url: str, *mcp_urls: str) -> None:
-    """Replace the network table in settings (never mutate the shared one)."""
-    table = dict(settings.NETWORKS)
-    table[name] = replace(table[name], rpc_url=rpc_url, mcp_urls=tuple(mcp_urls))
-    settings.NETWORKS = table
 
 
 @pytest.fixture
@@ -37,38 +25,6 @@ def unlimited(settings):
     """Tests that make many calls on one chat session turn the rate limit off."""
     settings.PROXY_RATE_LIMIT = 0
     return settings
-
-
-@dataclass
-class Browser:
-    """A person's browser: a Django session cookie that owns chat sessions."""
-
-    name: str
-    session_key: str
-
-    @property
-    def owner(self) -> Owner:
-        return Owner(session_key=self.session_key)
-
-    def new_chat(self) -> ChatSession:
-        return manager.create_chat_session(self.owner)
-
-    def client(self, **kwargs) -> Client:
-        client = Client(**kwargs)
-        client.cookies[django_settings.SESSION_COOKIE_NAME] = self.session_key
-        return client
-
-    def async_client(self) -> AsyncClient:
-        client = AsyncClient()
-        client.cookies[django_settings.SESSION_COOKIE_NAME] = self.session_key
-        return client
-
-
-def make_browser(name: str) -> Browser:
-    store = SessionStore()
-    store.create()
-    assert store.session_key
-    return Browser(name, store.session_key)
 
 
 @pytest.fixture

@@ -5,59 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
 from channels.testing import WebsocketCommunicator
-from django.conf import settings as django_settings
-from django.contrib.sessions.backends.db import SessionStore
-from django.test import AsyncClient
 
-from sessions_app import dbthreads, manager
-from sessions_app.models import ChatSession
-from sessions_app.owner import Owner
+from sessions_app import dbthreads
+from testsupport.browsers import Browser
+from testsupport.browsers import make_browser as make_browser  # re-exported for the tests
+from testsupport.browsers import point_network as point_network  # re-exported for the tests
 
 DEADLINE = 30.0
-
-
-def point_network(settings, name: str, rpc_url: str, *mcp_urls: str) -> None:
-    """Replace the network table in settings (never mutate the shared one)."""
-    table = dict(settings.NETWORKS)
-    table[name] = replace(table[name], rpc_url=rpc_url, mcp_urls=tuple(mcp_urls))
-    settings.NETWORKS = table
-
-
-@dataclass
-class Browser:
-    name: str
-    session_key: str
-
-    @property
-    def owner(self) -> Owner:
-        return Owner(session_key=self.session_key)
-
-    def new_chat(self) -> ChatSession:
-        return manager.create_chat_session(self.owner)
-
-    def socket(self, chat_id: str) -> WebsocketCommunicator:
-        from chatproject.asgi import application
-
-        cookie = f"{django_settings.SESSION_COOKIE_NAME}={self.session_key}".encode()
-        headers = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1"), (b"cookie", cookie)]
-        return WebsocketCommunicator(application, f"/ws/sessions/{chat_id}/", headers=headers)
-
-    def async_client(self) -> AsyncClient:
-        client = AsyncClient()
-        client.cookies[django_settings.SESSION_COOKIE_NAME] = self.session_key
-        return client
-
-
-def make_browser(name: str) -> Browser:
-    store = SessionStore()
-    store.create()
-    assert store.session_key
-    return Browser(name, store.session_key)
 
 
 async def open_socket(browser: Browser, chat_id: str) -> tuple[WebsocketCommunicator, dict]:
