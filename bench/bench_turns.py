@@ -9,7 +9,7 @@ Measures, per message: the first event after sending it (message.created) and th
     .venv/bin/python bench/bench_turns.py --sessions 100 --turns 5 [--think 5]
 
 BENCH_STAGES=1 adds when each event type arrived; BENCH_DAPHNE_LOG=FILE keeps daphne's log;
-REDIS_CHANNEL_LAYER=pubsub runs the backend on the Redis Pub/Sub channel layer.
+REDIS_CHANNEL_LAYER=core runs the backend on channels_redis' core layer (the default is Pub/Sub).
 """
 
 from __future__ import annotations

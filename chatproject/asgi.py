@@ -1,4 +1,5 @@
-"""ASGI entry point: HTTP through Django, websockets through the Channels routing."""
+"""ASGI entry point: HTTP through Django (the proxy's tool calls on a lean path in front of
+it, mcp_proxy/asgi.py), websockets through the Channels routing."""
 
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from mcp_proxy.asgi import ProxyCallApp  # noqa: E402
 from sessions_app.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": ProxyCallApp(django_asgi_app),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),

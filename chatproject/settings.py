@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 from chatproject.networks import build_network_table
 
@@ -83,18 +84,26 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.boo
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
-if REDIS_URL and env.str("REDIS_CHANNEL_LAYER", default="core") == "pubsub":
-    # Opt-in: Redis Pub/Sub fan-out, one PUBLISH per event instead of the core layer's sorted
-    # sets and Lua scripts: twice the turn throughput (docs/benchmarks.md, "Agent turns").
-    # Not the default: after a Redis restart its sockets stay open but hear nothing more
-    # (docs/benchmarks.md, "Faults"), where the core layer's sockets close and reconnect.
+REDIS_CHANNEL_LAYER = env.str("REDIS_CHANNEL_LAYER", default="pubsub")
+if REDIS_CHANNEL_LAYER not in ("pubsub", "core"):
+    raise ImproperlyConfigured(
+        f"REDIS_CHANNEL_LAYER must be pubsub or core, not {REDIS_CHANNEL_LAYER!r}"
+    )
+if REDIS_URL and REDIS_CHANNEL_LAYER == "pubsub":
+    # Default: Redis Pub/Sub fan-out, one PUBLISH per event instead of the core layer's sorted
+    # sets and Lua scripts: first event p95 27 ms vs 137 ms (docs/benchmarks.md, "Agent
+    # turns"). Our subclass closes the process's sockets when the Redis connection is lost, as
+    # the core layer does, so pages reconnect and reload the history after a Redis restart
+    # (chatproject/channel_layer.py; tests/faults/test_redis_restart_pubsub_*.py).
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "BACKEND": "chatproject.channel_layer.ResilientPubSubChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL]},
         }
     }
 elif REDIS_URL:
+    # Opt-in (REDIS_CHANNEL_LAYER=core): channels_redis' sorted-set layer, several round trips
+    # and Lua calls per group_send; messages wait in Redis for up to `expiry` seconds.
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
@@ -136,6 +145,17 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
+if REDIS_URL:
+    # Browser sessions read from Redis, written through to PostgreSQL: every API call and
+    # socket loads one, and a Redis GET costs half the CPU of the query (docs/benchmarks.md).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "evmchat",
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 from channels.layers import get_channel_layer
@@ -55,8 +56,20 @@ async def _channel_layer_check() -> None:
     channel = await layer.new_channel("health.")
     await layer.send(channel, {"type": "health.ping"})
     message = await layer.receive(channel)
+    await _drop_channel(layer, channel)
     if message.get("type") != "health.ping":
         raise RuntimeError("the channel layer returned another message")
+
+
+async def _drop_channel(layer: Any, channel: str) -> None:
+    """Channels has no delete_channel: a layer lets a channel go when a receive on it is
+    cancelled, which is how a consumer leaves. Without this the Pub/Sub layer would keep one
+    subscription per health check for the life of the process."""
+    pending = asyncio.ensure_future(layer.receive(channel))
+    await asyncio.sleep(0)  # let it start waiting
+    pending.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await pending
 
 
 async def _networks() -> dict[str, Any]:

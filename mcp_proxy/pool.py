@@ -2,7 +2,9 @@
 
 Replicas of a network are used in turn, skipping those whose circuit is open. A call that
 failed on one replica is tried once more on the next only when that cannot do anything
-twice: the tool is read-only, or the first server never received the request.
+twice: the tool is read-only, or the first server never received the request. With one
+replica, a read whose connection was dropped (a keep-alive connection the server closed as it
+was reused) is tried once more on a new connection.
 """
 
 from __future__ import annotations
@@ -86,7 +88,8 @@ class Pool:
         if not candidates:
             raise server_down(network.name)
         failure: TransportFailure | None = None
-        for server in candidates[:2]:
+        # A single replica gets its second try too, but only after a dropped connection.
+        for server in candidates[:2] if len(candidates) > 1 else candidates * 2:
             if failure is not None and time.monotonic() >= deadline:
                 break  # a timeout used the whole budget: nothing left for a second replica
             try:
@@ -97,6 +100,8 @@ class Pool:
                 failure = exc
                 if exc.request_sent and not retry:
                     break
+                if len(candidates) == 1 and exc.kind != "dropped":
+                    break  # refused or timed out: the same server again would not help
         assert failure is not None
         raise transport_error(network.name, failure)
 

@@ -31,7 +31,7 @@ class TransportFailure(Exception):
 
     def __init__(self, kind: str, message: str, request_sent: bool) -> None:
         super().__init__(message)
-        self.kind = kind  # "unreachable" | "timeout"
+        self.kind = kind  # "unreachable" | "dropped" | "timeout"
         self.message = message
         self.request_sent = request_sent  # False: the server never saw it, a retry is safe
 
@@ -120,7 +120,8 @@ class McpConnection:
         except httpx2.ConnectError:
             raise TransportFailure("unreachable", "refused the connection", False) from None
         except httpx2.HTTPError:
-            raise TransportFailure("unreachable", "dropped the connection", True) from None
+            # Often a keep-alive connection the server closed just as it was reused.
+            raise TransportFailure("dropped", "dropped the connection", True) from None
         return _check_status(response)
 
     def _headers(self) -> dict[str, str]:

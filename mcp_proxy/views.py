@@ -17,7 +17,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET, require_POST
 
 from chatproject.logcontext import bound
-from mcp_proxy import client, health, ratelimit
+from mcp_proxy import client, health, ratelimit, records
 from mcp_proxy.client import ProxyError, ToolResult
 from sessions_app import manager
 from sessions_app.dbthreads import db
@@ -27,7 +27,7 @@ from sessions_app.owner import owner_from_request
 logger = logging.getLogger(__name__)
 
 
-def _error(code: str, message: str, status: int, **extra: Any) -> JsonResponse:
+def error_response(code: str, message: str, status: int, **extra: Any) -> JsonResponse:
     body = {"ok": False, "error": {"code": code, "message": message, **extra}}
     response = JsonResponse(body, status=status)
     if "retry_after" in extra:
@@ -36,11 +36,11 @@ def _error(code: str, message: str, status: int, **extra: Any) -> JsonResponse:
 
 
 def _proxy_error(exc: ProxyError) -> JsonResponse:
-    return _error(exc.code, exc.message, exc.status, **exc.extra)
+    return error_response(exc.code, exc.message, exc.status, **exc.extra)
 
 
 def _session_error(exc: manager.ChatSessionError) -> JsonResponse:
-    return _error(exc.code, exc.message, exc.status)
+    return error_response(exc.code, exc.message, exc.status)
 
 
 def _admit(request: HttpRequest, session_id: object) -> ChatSession:
@@ -92,7 +92,7 @@ async def _record(
     error: ProxyError | None,
 ) -> ToolCall:
     """Every call that reached the proxy is kept on its chat session (the admin shows it)."""
-    return await db(ToolCall.objects.create)(
+    row = ToolCall(
         chat_session=chat_session,
         call_id=f"proxy-{secrets.token_hex(8)}",
         network=network[:32],
@@ -102,6 +102,8 @@ async def _record(
         is_error=error is not None,
         duration_ms=result.duration_ms if result else 0,
     )
+    await records.save(row)
+    return row
 
 
 def _call_body(request: HttpRequest) -> dict[str, Any]:

@@ -7,7 +7,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.fields.json import KT
 from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils import timezone
@@ -154,6 +155,16 @@ class Message(models.Model):
                 fields=["chat_session", "client_msg_id"],
                 condition=~Q(client_msg_id=""),
                 name="message_client_id_unique",
+            ),
+        ]
+        indexes = [
+            # turns.awaiting_answer (run by kick on every socket connect) looks up each user
+            # message's answer by metadata->>'reply_to' inside the session.
+            models.Index(
+                F("chat_session"),
+                KT("metadata__reply_to"),
+                condition=Q(role="assistant"),
+                name="message_reply_to_idx",
             ),
         ]
 

@@ -171,3 +171,32 @@ def start_daphne(env: dict[str, str], port: int | None = None, wait: bool = True
     if wait:
         wait_until(daphne.ready, 30, f"daphne on port {port}")
     return daphne
+
+
+@dataclass
+class RedisServer(Process):
+    """A redis-server of the test's own (never the machine's shared one): nothing persisted,
+    so a restart comes back empty, as a real crash without persistence does."""
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def ready(self) -> bool:
+        with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+
+    def restart(self) -> None:
+        """Start again on the same port (after kill())."""
+        self.start()
+        wait_until(self.ready, 20, f"redis-server on port {self.port}")
+
+
+def start_redis(port: int | None = None) -> RedisServer:
+    port = port or free_port()
+    args = ["redis-server", "--port", str(port), "--bind", "127.0.0.1"]
+    args += ["--save", "", "--appendonly", "no", "--daemonize", "no"]
+    server = RedisServer(args=args, env=dict(os.environ), port=port)
+    server.restart()
+    return server

@@ -1,5 +1,6 @@
 """A small TCP proxy that can be cut: makes a shared server (PostgreSQL) 'unavailable' to the
-backends for a few seconds without touching the server itself."""
+backends for a few seconds without touching the server itself, or drops the connection a
+request arrives on (a keep-alive connection closed by the server as the client reused it)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ class TcpProxy:
     server: asyncio.Server | None = None
     writers: set[asyncio.StreamWriter] = field(default_factory=set)
     refused: int = 0
+    drop_requests: int = 0  # the next N requests on open connections are dropped unanswered
+    dropped: int = 0
 
     async def start(self) -> None:
         self.server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
@@ -51,12 +54,25 @@ class TcpProxy:
             writer.transport.abort()
             return
         self.writers |= {writer, up_writer}
-        await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
+        await asyncio.gather(
+            self._pipe(reader, up_writer, client=writer), self._pipe(up_reader, writer)
+        )
         self.writers -= {writer, up_writer}
 
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _pipe(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        client: asyncio.StreamWriter | None = None,
+    ) -> None:
+        """Copy until EOF; bytes from ``client`` may instead drop its connection (drop_requests)."""
         with contextlib.suppress(OSError, asyncio.IncompleteReadError):
             while data := await reader.read(65536):
+                if client is not None and self.drop_requests > 0:
+                    self.drop_requests -= 1
+                    self.dropped += 1
+                    client.transport.abort()  # as a server closing an idle keep-alive connection
+                    break
                 writer.write(data)
                 await writer.drain()
         writer.transport.abort()

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from django.test import Client
+
+from mcp_proxy import health
 
 
 @pytest.mark.django_db(transaction=True)
@@ -52,3 +56,26 @@ def test_down_network_does_not_make_the_backend_unhealthy(networks, settings):
     response = Client().get("/health")
     assert response.status_code == 200
     assert response.json()["networks"]["testnet"]["state"] == "down"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_repeated_health_checks_leave_no_channel_subscribed(networks, settings):
+    """The Pub/Sub layer keeps a subscription per channel until a receive on it is cancelled."""
+    from channels.layers import channel_layers
+
+    assert settings.REDIS_URL, "the tests run against Redis (REDIS_URL)"
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "chatproject.channel_layer.ResilientPubSubChannelLayer",
+            "CONFIG": {"hosts": [settings.REDIS_URL]},
+        }
+    }
+    layer = channel_layers["default"]
+
+    async def five_checks() -> tuple[list[bool], int]:
+        reports = [await health.backend_report() for _ in range(5)]
+        return [r["channel_layer"]["ok"] for r in reports], len(layer._get_layer().channels)
+
+    oks, channels_left = asyncio.run(five_checks())
+    assert oks == [True] * 5
+    assert channels_left == 0

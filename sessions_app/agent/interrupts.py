@@ -3,58 +3,89 @@
 Each process (per event loop) has one channel-layer channel and one reader task while it drains
 turns. While the process drains a session's turns, that channel is in the session's control
 group; an interrupt sent to the group (from any process) sets the session's asyncio.Event here.
-The reader stops when no session is being drained.
+The reader stops when no session is being drained. When the channel layer fails (Redis
+restarted), the reader takes a new channel and joins every watched session's group again once
+Redis is back, so turns that outlive the outage can still be interrupted.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from channels.layers import get_channel_layer
 
-from sessions_app.broadcast import INTERRUPT_MESSAGE_TYPE, control_group
+from sessions_app.broadcast import INTERRUPT_MESSAGE_TYPE, LAYER_DOWN, control_group
+
+log = logging.getLogger(__name__)
+
+REJOIN_SECONDS = 1.0  # between attempts to rejoin the groups while Redis is away
 
 
 @dataclass
 class _Listener:
     loop: asyncio.AbstractEventLoop
     layer: Any
-    channel: str
+    channel: str = ""  # set by join(); emptied only by the reader when its receive fails
     flags: dict[int, asyncio.Event] = field(default_factory=dict)
+    # Drains of this process watching each session: two overlap when a turn claim is handed
+    # over within the process, and the old drain's unwatch must not deafen the new one.
+    watchers: Counter[int] = field(default_factory=Counter)
     task: asyncio.Task[None] | None = None
+    joining: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @property
+    def current(self) -> bool:
+        return _listeners.get(id(self.loop)) is self
+
+    async def join(self, *sessions: int) -> None:
+        """Put the channel in these sessions' control groups (all of them if it is new)."""
+        async with self.joining:
+            if not self.channel:
+                self.channel = await self.layer.new_channel()
+                sessions = tuple(self.flags)
+            for chat_session_id in sessions:
+                await self.layer.group_add(control_group(chat_session_id), self.channel)
 
     async def run(self) -> None:
-        try:
-            while True:
+        while True:
+            try:
+                if not self.channel:
+                    await self.join()
                 message = await self.layer.receive(self.channel)
-                if message.get("type") != INTERRUPT_MESSAGE_TYPE:
-                    continue
-                flag = self.flags.get(message.get("session", -1))
-                if flag is not None:
-                    flag.set()
-        except Exception:  # a Redis failure (or a cancel it turned into a timeout)
-            log.warning("the interrupt reader stopped; the next turn starts a new one")
-            if _listeners.get(id(self.loop)) is self:
-                _listeners.pop(id(self.loop), None)
+            except Exception:  # a Redis failure (or a cancel the layer turned into an error)
+                if not self.current:
+                    return
+                log.warning("the interrupt reader lost the channel layer; rejoining")
+                self.channel = ""
+                await asyncio.sleep(REJOIN_SECONDS)
+                continue
+            self.deliver(message)
 
+    def deliver(self, message: dict[str, Any]) -> None:
+        if message.get("type") == INTERRUPT_MESSAGE_TYPE:
+            flag = self.flags.get(message.get("session", -1))
+            if flag is not None:
+                flag.set()
 
-log = logging.getLogger(__name__)
 
 _listeners: dict[int, _Listener] = {}
 _stopping: set[asyncio.Task[None]] = set()  # readers cancelled, not yet finished
 
 
-async def _listener() -> _Listener:
+def _listener() -> _Listener:
     loop = asyncio.get_running_loop()
     current = _listeners.get(id(loop))
     if current is not None and current.loop is loop and current.task and not current.task.done():
         return current
     layer = get_channel_layer()
     assert layer is not None, "CHANNEL_LAYERS must be configured"
-    listener = _Listener(loop, layer, await layer.new_channel())
+    listener = _Listener(loop, layer)
+    if current is not None and current.loop is loop:  # its reader died: keep who watches what
+        listener.flags, listener.watchers = current.flags, current.watchers
     listener.task = loop.create_task(listener.run())
     _listeners[id(loop)] = listener
     return listener
@@ -62,23 +93,43 @@ async def _listener() -> _Listener:
 
 async def watch(chat_session_id: int) -> asyncio.Event:
     """Start hearing interrupts for this session; the returned flag is set by one."""
-    listener = await _listener()
+    listener = _listener()
     flag = listener.flags.setdefault(chat_session_id, asyncio.Event())
-    await listener.layer.group_add(control_group(chat_session_id), listener.channel)
+    listener.watchers[chat_session_id] += 1
+    try:
+        await listener.join(chat_session_id)
+    except LAYER_DOWN:
+        # The turn runs anyway; the reader joins the group once Redis answers again.
+        log.warning("interrupts from other processes not heard until Redis is back")
     return flag
 
 
 async def unwatch(chat_session_id: int) -> None:
-    listener = await _listener()
+    listener = _listeners.get(id(asyncio.get_running_loop()))
+    if listener is None:
+        return
+    listener.watchers[chat_session_id] -= 1
+    if listener.watchers[chat_session_id] > 0:
+        return  # another drain of this process still watches the session
+    del listener.watchers[chat_session_id]
     listener.flags.pop(chat_session_id, None)
-    await listener.layer.group_discard(control_group(chat_session_id), listener.channel)
-    if not listener.flags and listener.task is not None:
-        # Idle: stop reading. A pending receive() holds the layer's loop-bound receive lock,
-        # which must not outlive this loop (each test, each async_to_sync call has its own).
+    try:
+        if listener.channel:
+            await listener.layer.group_discard(control_group(chat_session_id), listener.channel)
+    except LAYER_DOWN:
+        log.warning("leaving a control group failed: Redis unreachable")
+    if not listener.flags:
+        _stop(listener)
+
+
+def _stop(listener: _Listener) -> None:
+    # Idle: stop reading. A pending receive() holds the layer's loop-bound receive lock, which
+    # must not outlive this loop (each test, each async_to_sync call has its own).
+    _listeners.pop(id(listener.loop), None)
+    if listener.task is not None:
         listener.task.cancel()
         _stopping.add(listener.task)
         listener.task.add_done_callback(_stopping.discard)
-        _listeners.pop(id(listener.loop), None)
 
 
 async def settle(timeout: float = 10) -> None:

@@ -160,9 +160,13 @@ async def drain(chat_session_id: int, first: Message | None = None) -> None:
         await publish(chat_session_id, events.error(*DATABASE_UNAVAILABLE))
     finally:
         beat.cancel()
-        await interrupts.unwatch(chat_session_id)
-        if not released:
-            await _release_when_possible(chat_session_id)
+        try:
+            await interrupts.unwatch(chat_session_id)
+        finally:
+            # Whatever unwatch met, free the claim: a claim left behind holds the session's
+            # next messages until its lease runs out (bench/faults.py --scenarios redis).
+            if not released:
+                await _release_when_possible(chat_session_id)
 
 
 async def _release_when_possible(chat_session_id: int, attempts: int = 30) -> None:
