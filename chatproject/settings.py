@@ -150,7 +150,7 @@ if REDIS_URL:
     # socket loads one, and a Redis GET costs half the CPU of the query (docs/benchmarks.md).
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "chatproject.cache.SharedPoolRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "evmchat",
         }
