@@ -9,6 +9,16 @@ import pytest
 from testsupport.processes import Anvil, McpServer, start_anvil, start_runmcp
 
 
+@pytest.fixture(autouse=True)
+def _interrupt_readers_stop_when_idle(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process tests run turns in short-lived event loops (one per test or async_to_sync
+    call): a reader lingering on a loop about to close would outlive it. test_interrupt_reader
+    _linger.py covers the lingering that the long-lived loop of a backend gets."""
+    from sessions_app.agent import interrupts
+
+    monkeypatch.setattr(interrupts, "IDLE_SECONDS", 0.0)
+
+
 @pytest.fixture(scope="session")
 def anvil_testnet() -> Iterator[Anvil]:
     """An Anvil chain with chain id 31337, served as testnet."""

@@ -3,9 +3,9 @@
 Each process (per event loop) has one channel-layer channel and one reader task while it drains
 turns. While the process drains a session's turns, that channel is in the session's control
 group; an interrupt sent to the group (from any process) sets the session's asyncio.Event here.
-The reader stops when no session is being drained. When the channel layer fails (Redis
-restarted), the reader takes a new channel and joins every watched session's group again once
-Redis is back, so turns that outlive the outage can still be interrupted.
+The reader stops when no session has been drained for IDLE_SECONDS. When the channel layer
+fails (Redis restarted), the reader takes a new channel and joins every watched session's
+group again once Redis is back, so turns that outlive the outage can still be interrupted.
 """
 
 from __future__ import annotations
@@ -23,6 +23,10 @@ from sessions_app.broadcast import INTERRUPT_MESSAGE_TYPE, LAYER_DOWN, control_g
 log = logging.getLogger(__name__)
 
 REJOIN_SECONDS = 1.0  # between attempts to rejoin the groups while Redis is away
+# An idle reader keeps its channel this long: under steady traffic every turn would otherwise
+# subscribe a new channel and drop it again (measured: the Redis round trips of that churn
+# were most of the time a busy backend took to start a turn; docs/benchmarks.md).
+IDLE_SECONDS = 30.0
 
 
 @dataclass
@@ -36,6 +40,7 @@ class _Listener:
     watchers: Counter[int] = field(default_factory=Counter)
     task: asyncio.Task[None] | None = None
     joining: asyncio.Lock = field(default_factory=asyncio.Lock)
+    idle_stop: asyncio.TimerHandle | None = None
 
     @property
     def current(self) -> bool:
@@ -94,6 +99,9 @@ def _listener() -> _Listener:
 async def watch(chat_session_id: int) -> asyncio.Event:
     """Start hearing interrupts for this session; the returned flag is set by one."""
     listener = _listener()
+    if listener.idle_stop is not None:
+        listener.idle_stop.cancel()
+        listener.idle_stop = None
     flag = listener.flags.setdefault(chat_session_id, asyncio.Event())
     listener.watchers[chat_session_id] += 1
     try:
@@ -119,6 +127,15 @@ async def unwatch(chat_session_id: int) -> None:
     except LAYER_DOWN:
         log.warning("leaving a control group failed: Redis unreachable")
     if not listener.flags:
+        # Idle: keep the channel a while (the next turn would subscribe a new one), then stop.
+        if IDLE_SECONDS > 0:
+            listener.idle_stop = listener.loop.call_later(IDLE_SECONDS, _stop_if_idle, listener)
+        else:
+            _stop(listener)
+
+
+def _stop_if_idle(listener: _Listener) -> None:
+    if not listener.flags:
         _stop(listener)
 
 
@@ -137,6 +154,10 @@ async def settle(timeout: float = 10) -> None:
     layer's loop-bound lock): for code that closes the loop right after, like tests."""
     loop = asyncio.get_running_loop()
     listener = _listeners.get(id(loop))
+    if listener is not None and not listener.flags:  # idle, lingering: stop it now
+        if listener.idle_stop is not None:
+            listener.idle_stop.cancel()
+        _stop(listener)
     tasks = [listener.task] if listener is not None and listener.task is not None else []
     tasks = [task for task in [*tasks, *_stopping] if task.get_loop() is loop and not task.done()]
     if tasks:

@@ -1,0 +1,29 @@
+"""A backend's interrupt reader keeps its channel between turns for a while (no subscribe per
+turn), still hears interrupts for the next turn, and stops once idle."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sessions_app.agent import interrupts
+from sessions_app.broadcast import send_interrupt
+
+SESSION = 515151
+
+
+async def test_the_reader_keeps_its_channel_between_turns_and_stops_when_idle(monkeypatch):
+    monkeypatch.setattr(interrupts, "IDLE_SECONDS", 0.3)
+    loop_id = id(asyncio.get_running_loop())
+    await interrupts.watch(SESSION)  # a turn
+    channel = interrupts._listeners[loop_id].channel
+    await interrupts.unwatch(SESSION)
+    flag = await interrupts.watch(SESSION)  # the next turn, before the reader went idle
+    try:
+        assert interrupts._listeners[loop_id].channel == channel
+        await send_interrupt(SESSION)
+        await asyncio.wait_for(flag.wait(), 5)
+    finally:
+        await interrupts.unwatch(SESSION)
+    await asyncio.sleep(0.6)  # idle past IDLE_SECONDS
+    assert loop_id not in interrupts._listeners
+    await interrupts.settle()
