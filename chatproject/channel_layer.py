@@ -114,6 +114,7 @@ class _Shard(RedisSingleShardConnection):
     def __init__(self, host: dict[str, Any], channel_layer: _LoopLayer) -> None:
         super().__init__(host, channel_layer)
         self._down = False
+        self._publisher: aioredis.Redis | None = None
 
     def _check_up(self) -> None:
         if self._down:
@@ -123,10 +124,20 @@ class _Shard(RedisSingleShardConnection):
         # Tried even while this shard thinks Redis is away (a refused connection fails at
         # once): another process may already be back and have let a page reconnect, whose
         # events must not be dropped here while the PING probe has not caught up yet.
+        # Upstream publishes under the shard's lock, one round trip at a time for the whole
+        # process, queued behind subscriptions too; publishing needs none of the subscription
+        # state, so it goes through a pool of its own, in parallel.
+        if self._publisher is None:
+            self._publisher = aioredis.Redis(connection_pool=create_pool(self.host))
         try:
-            await super().publish(channel, message)
+            await self._publisher.publish(channel, message)
         except (RedisConnectionError, RedisTimeoutError) as exc:
             raise ChannelLayerUnavailable(f"Redis is unreachable: {exc}") from exc
+
+    async def flush(self) -> None:
+        await super().flush()
+        publisher, self._publisher = self._publisher, None
+        await _close_quietly(publisher, None)
 
     async def subscribe(self, channel: str) -> None:
         self._check_up()  # a consumer refused now reconnects a moment later
