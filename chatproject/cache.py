@@ -39,8 +39,3 @@ class SharedPoolRedisCache(RedisCache):
                     client = RedisCacheClient(self._client_servers, **self._client_options)
                     _clients[self._config_key] = client
         return client
-
-
-def shared_clients() -> dict[str, Any]:
-    """The process's clients, by configuration (tests)."""
-    return dict(_clients)

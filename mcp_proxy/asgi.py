@@ -29,7 +29,7 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.middleware.security import SecurityMiddleware
 from django.urls import Resolver404, resolve
 
-from chatproject.errors import json_error
+from chatproject.errors import json_error, server_error
 from mcp_proxy import views
 from sessions_app.dbthreads import db
 
@@ -63,8 +63,7 @@ class ProxyCallApp:
             return
         body = await _read_body(receive, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
         if body is None:
-            message = "The request body is too large."
-            response: HttpResponse = views.error_response("bad_request", message, 413)
+            response: HttpResponse = views.proxy_error_response(views.body_too_large())
         else:
             request = ASGIRequest(scope, io.BytesIO(body))
             response = await self.respond(request, network)
@@ -76,7 +75,7 @@ class ProxyCallApp:
             response = refused or await views.call(request, network)
         except Exception:
             logger.exception("the proxy call endpoint failed")
-            response = json_error("server_error", "The server failed to answer; try again.", 500)
+            response = server_error(request)
         return await self.finish(request, response)
 
     def refusal(self, request: ASGIRequest) -> HttpResponse | None:

@@ -27,7 +27,7 @@ from sessions_app.owner import owner_from_request
 logger = logging.getLogger(__name__)
 
 
-def error_response(code: str, message: str, status: int, **extra: Any) -> JsonResponse:
+def _error(code: str, message: str, status: int, **extra: Any) -> JsonResponse:
     body = {"ok": False, "error": {"code": code, "message": message, **extra}}
     response = JsonResponse(body, status=status)
     if "retry_after" in extra:
@@ -35,12 +35,16 @@ def error_response(code: str, message: str, status: int, **extra: Any) -> JsonRe
     return response
 
 
-def _proxy_error(exc: ProxyError) -> JsonResponse:
-    return error_response(exc.code, exc.message, exc.status, **exc.extra)
+def body_too_large() -> ProxyError:
+    return ProxyError("bad_request", "The request body is too large.", status=413)
+
+
+def proxy_error_response(exc: ProxyError) -> JsonResponse:
+    return _error(exc.code, exc.message, exc.status, **exc.extra)
 
 
 def _session_error(exc: manager.ChatSessionError) -> JsonResponse:
-    return error_response(exc.code, exc.message, exc.status)
+    return _error(exc.code, exc.message, exc.status)
 
 
 def _admit(request: HttpRequest, session_id: object) -> ChatSession:
@@ -56,14 +60,14 @@ async def call(request: HttpRequest, network: str) -> JsonResponse:
     try:
         body = _call_body(request)
     except ProxyError as exc:
-        return _proxy_error(exc)
+        return proxy_error_response(exc)
     with bound(network=network):
         try:
             chat_session = await db(_admit)(request, body.get("session_id"))
         except manager.ChatSessionError as exc:
             return _session_error(exc)
         except ProxyError as exc:
-            return _proxy_error(exc)
+            return proxy_error_response(exc)
         with bound(session=chat_session.public_id):
             return await _call_and_record(chat_session, network, body)
 
@@ -77,7 +81,7 @@ async def _call_and_record(
     except ProxyError as exc:
         logger.info("tool call %s refused: %s", tool, exc.code)
         await _record(chat_session, network, tool, params, None, exc)
-        return _proxy_error(exc)
+        return proxy_error_response(exc)
     row = await _record(chat_session, network, tool, params, result, None)
     answer = {"ok": True, "result": result.payload(), "text": result.text}
     return JsonResponse({**answer, "duration_ms": result.duration_ms, "call_id": row.call_id})
@@ -111,7 +115,7 @@ def _call_body(request: HttpRequest) -> dict[str, Any]:
     try:
         raw = request.body
     except RequestDataTooBig:
-        raise ProxyError("bad_request", "The request body is too large.", status=413) from None
+        raise body_too_large() from None
     try:
         body = json.loads(raw or b"{}", parse_constant=_no_constants)
     except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError included
@@ -158,7 +162,7 @@ async def tools(request: HttpRequest, network: str) -> JsonResponse:
         except manager.ChatSessionError as exc:
             return _session_error(exc)
         except ProxyError as exc:
-            return _proxy_error(exc)
+            return proxy_error_response(exc)
     return JsonResponse({"ok": True, "network": network, "tools": [s.as_dict() for s in specs]})
 
 
