@@ -24,8 +24,8 @@ log = logging.getLogger(__name__)
 
 REJOIN_SECONDS = 1.0  # between attempts to rejoin the groups while Redis is away
 # An idle reader keeps its channel this long: under steady traffic every turn would otherwise
-# subscribe a new channel and drop it again (measured: the Redis round trips of that churn
-# were most of the time a busy backend took to start a turn; docs/benchmarks.md).
+# subscribe a new channel and drop it again, two Redis round trips per turn (the latency tails
+# of bench_turns.py did not move measurably; docs/benchmarks.md).
 IDLE_SECONDS = 30.0
 
 
@@ -70,6 +70,12 @@ class _Listener:
                 continue
             self.deliver(message)
 
+    def cancel_idle_stop(self) -> None:
+        """A turn starts, or the reader stops now: the pending idle stop is moot."""
+        if self.idle_stop is not None:
+            self.idle_stop.cancel()
+            self.idle_stop = None
+
     def deliver(self, message: dict[str, Any]) -> None:
         if message.get("type") == INTERRUPT_MESSAGE_TYPE:
             flag = self.flags.get(message.get("session", -1))
@@ -99,9 +105,7 @@ def _listener() -> _Listener:
 async def watch(chat_session_id: int) -> asyncio.Event:
     """Start hearing interrupts for this session; the returned flag is set by one."""
     listener = _listener()
-    if listener.idle_stop is not None:
-        listener.idle_stop.cancel()
-        listener.idle_stop = None
+    listener.cancel_idle_stop()
     flag = listener.flags.setdefault(chat_session_id, asyncio.Event())
     listener.watchers[chat_session_id] += 1
     try:
@@ -142,6 +146,7 @@ def _stop_if_idle(listener: _Listener) -> None:
 def _stop(listener: _Listener) -> None:
     # Idle: stop reading. A pending receive() holds the layer's loop-bound receive lock, which
     # must not outlive this loop (each test, each async_to_sync call has its own).
+    listener.cancel_idle_stop()
     _listeners.pop(id(listener.loop), None)
     if listener.task is not None:
         listener.task.cancel()
@@ -155,8 +160,6 @@ async def settle(timeout: float = 10) -> None:
     loop = asyncio.get_running_loop()
     listener = _listeners.get(id(loop))
     if listener is not None and not listener.flags:  # idle, lingering: stop it now
-        if listener.idle_stop is not None:
-            listener.idle_stop.cancel()
         _stop(listener)
     tasks = [listener.task] if listener is not None and listener.task is not None else []
     tasks = [task for task in [*tasks, *_stopping] if task.get_loop() is loop and not task.done()]
