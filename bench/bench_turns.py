@@ -34,23 +34,16 @@ sys.path.insert(0, str(BASE_DIR))
 from testsupport.processes import (  # noqa: E402
     Daphne,
     McpServer,
-    free_port,
     start_anvil,
+    start_daphne,
     start_runmcp,
-    wait_until,
 )
 
 
 def start_backend(env: dict[str, str]) -> Daphne:
     """daphne, logging to BENCH_DAPHNE_LOG when set."""
-    port = free_port()
-    command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
     log = os.environ.get("BENCH_DAPHNE_LOG")
-    daphne = Daphne([*command, "chatproject.asgi:application"], {**os.environ, **env}, port)
-    daphne.log_path = Path(log) if log else None
-    daphne.start()
-    wait_until(daphne.ready, 30, f"daphne on port {port}")
-    return daphne
+    return start_daphne(env, log_path=Path(log) if log else None)
 
 
 STAGES: dict[str, list[float]] = {}

@@ -161,12 +161,15 @@ class Daphne(Process):
         return httpx.get(f"{self.base_url}/api/csrf", timeout=1).status_code == 200
 
 
-def start_daphne(env: dict[str, str], port: int | None = None, wait: bool = True) -> Daphne:
-    """Start the backend under daphne; ``env`` must carry DATABASE_URL, MCP_*_URL, etc."""
+def start_daphne(
+    env: dict[str, str], port: int | None = None, wait: bool = True, log_path: Path | None = None
+) -> Daphne:
+    """Start the backend under daphne; ``env`` must carry DATABASE_URL, MCP_*_URL, etc.
+    Its output goes to ``log_path`` when given."""
     port = port or free_port()
     command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
     command.append("chatproject.asgi:application")
-    daphne = Daphne(args=command, env={**os.environ, **env}, port=port)
+    daphne = Daphne(args=command, env={**os.environ, **env}, port=port, log_path=log_path)
     daphne.start()
     if wait:
         wait_until(daphne.ready, 30, f"daphne on port {port}")

@@ -42,6 +42,15 @@ async def receive_until(
             return seen
 
 
+async def next_event(ws: Any, *types: str, timeout: float = DEADLINE) -> dict[str, Any]:
+    """The next event of one of ``types`` on a real websocket client (``websockets``) to a
+    daphne, skipping the others."""
+    while True:
+        event = json.loads(await asyncio.wait_for(ws.recv(), timeout))
+        if event["type"] in types:
+            return event
+
+
 async def say(socket: WebsocketCommunicator, text: str, network: str = "testnet", **extra) -> None:
     await socket.send_json_to({"type": "chat.message", "text": text, "network": network, **extra})
 

@@ -17,12 +17,12 @@ from websockets.asyncio.client import connect
 from sessions_app.tests.agent_support import (
     _close_chat_db_threads,  # noqa: F401
     make_browser,
+    next_event,
 )
 from testsupport.processes import free_port, start_daphne, wait_until
 from testsupport.tcpproxy import TcpProxy
 
 pytestmark = pytest.mark.django_db(transaction=True)
-DEADLINE = 30.0
 
 
 @pytest.fixture
@@ -39,20 +39,12 @@ async def backend(proxy):
     database = django_settings.DATABASES["default"]
     url = f"postgres://{database['USER']}@127.0.0.1:{proxy.port}/{database['NAME']}"
     env = {"DATABASE_URL": url, "REDIS_URL": django_settings.REDIS_URL, "LOG_LEVEL": "ERROR"}
-    daphne = await asyncio.to_thread(start_daphne, env, free_port(), False)
-    daphne.stop()
-    daphne.log_path = Path(tempfile.gettempdir()) / f"test-postgres-outage-{daphne.port}.log"
-    daphne.start()
+    port = free_port()
+    log_path = Path(tempfile.gettempdir()) / f"test-postgres-outage-{port}.log"
+    daphne = await asyncio.to_thread(start_daphne, env, port, False, log_path)
     await asyncio.to_thread(wait_until, daphne.ready, 60, "daphne")
     yield daphne
     daphne.stop()
-
-
-async def next_event(ws, *types: str) -> dict:
-    while True:
-        event = json.loads(await asyncio.wait_for(ws.recv(), DEADLINE))
-        if event["type"] in types:
-            return event
 
 
 async def test_database_cut_gives_a_clear_error_then_recovers(proxy, backend):

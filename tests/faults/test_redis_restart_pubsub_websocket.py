@@ -18,13 +18,14 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from sessions_app.tests.agent_support import (
+    DEADLINE,
     _close_chat_db_threads,  # noqa: F401
     make_browser,
+    next_event,
 )
 from testsupport.processes import free_port, start_daphne, start_redis, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
-DEADLINE = 30.0
 
 
 @pytest.fixture
@@ -43,20 +44,12 @@ async def backend(redis_server):
     url += f"{database['PORT'] or 5432}/{database['NAME']}"
     env = {"DATABASE_URL": url, "REDIS_URL": redis_server.url, "LOG_LEVEL": "ERROR"}
     env["REDIS_CHANNEL_LAYER"] = "pubsub"  # the default, whatever this run's layer is
-    daphne = await asyncio.to_thread(start_daphne, env, free_port(), False)
-    daphne.stop()
-    daphne.log_path = Path(tempfile.gettempdir()) / f"test-redis-restart-{daphne.port}.log"
-    daphne.start()
+    port = free_port()
+    log_path = Path(tempfile.gettempdir()) / f"test-redis-restart-{port}.log"
+    daphne = await asyncio.to_thread(start_daphne, env, port, False, log_path)
     await asyncio.to_thread(wait_until, daphne.ready, 60, "daphne")
     yield daphne
     daphne.stop()
-
-
-async def next_event(ws, *types: str) -> dict:
-    while True:
-        event = json.loads(await asyncio.wait_for(ws.recv(), DEADLINE))
-        if event["type"] in types:
-            return event
 
 
 async def reconnect(url: str, headers: dict[str, str]):
