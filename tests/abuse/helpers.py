@@ -1,10 +1,12 @@
-"""Shared checks of the abuse tests: the JSON error shape and 'nothing was written'."""
+"""Shared checks of the abuse tests: the JSON error shape and 'nothing was written'; and
+contracts on Anvil that answer with a chosen (hostile) string."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+import httpx
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import Resolver404, resolve
@@ -67,3 +69,22 @@ def _routed(path: str) -> bool:
     except Resolver404:
         return False
     return True
+
+
+def string_returning_code(text: str) -> str:
+    """Runtime code answering every call with abi.encode(text): CODECOPY a blob and RETURN it."""
+    data = text.encode()
+    blob = (32).to_bytes(32, "big") + len(data).to_bytes(32, "big")
+    blob += data + b"\0" * (-len(data) % 32)
+    size = len(blob).to_bytes(2, "big").hex()
+    offset = (15).to_bytes(2, "big").hex()  # the prefix below is 15 bytes long
+    prefix = f"61{size}61{offset}600039" + f"61{size}6000f3"
+    return "0x" + prefix + blob.hex()
+
+
+def install_string_contract(anvil_url: str, address: str, text: str) -> str:
+    """Put code at ``address`` on the Anvil that answers every call with ``text``."""
+    body = {"jsonrpc": "2.0", "id": 1, "method": "anvil_setCode"}
+    body["params"] = [address, string_returning_code(text)]
+    assert "error" not in httpx.post(anvil_url, json=body, timeout=10).json()
+    return address

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
-import httpx
 import pytest
 from channels.db import database_sync_to_async
 from hypothesis import given, settings
@@ -21,11 +20,10 @@ from sessions_app.rendering import render_markdown
 from sessions_app.tests.agent_support import (
     _close_chat_db_threads,  # noqa: F401
     ask,
-    make_browser,
     of_type,
     open_socket,
-    point_network,
 )
+from tests.abuse.helpers import install_string_contract
 
 PAYLOADS = [
     "<script>alert(1)</script>",
@@ -89,30 +87,9 @@ ALICE = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
 EVIL_NAME = '<img src=x onerror=alert("pwned")><script>alert(2)</script>'
 
 
-def string_returning_code(text: str) -> str:
-    """Runtime code answering every call with abi.encode(text): CODECOPY a blob and RETURN it."""
-    data = text.encode()
-    blob = (32).to_bytes(32, "big") + len(data).to_bytes(32, "big")
-    blob += data + b"\0" * (-len(data) % 32)
-    size = len(blob).to_bytes(2, "big").hex()
-    offset = (15).to_bytes(2, "big").hex()  # the prefix below is 15 bytes long
-    prefix = f"61{size}61{offset}600039" + f"61{size}6000f3"
-    return "0x" + prefix + blob.hex()
-
-
 @pytest.fixture
 def evil_contract(anvil_testnet) -> str:
-    address = "0x" + "e7" * 20
-    body = {"jsonrpc": "2.0", "id": 1, "method": "anvil_setCode"}
-    body["params"] = [address, string_returning_code(EVIL_NAME)]
-    assert "error" not in httpx.post(anvil_testnet.url, json=body, timeout=10).json()
-    return address
-
-
-@pytest.fixture
-def alice(transactional_db, settings, anvil_testnet, mcp_testnet):
-    point_network(settings, "testnet", anvil_testnet.url, mcp_testnet.url)
-    return make_browser("alice")
+    return install_string_contract(anvil_testnet.url, "0x" + "e7" * 20, EVIL_NAME)
 
 
 @pytest.mark.django_db(transaction=True)
