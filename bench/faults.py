@@ -22,11 +22,10 @@ import argparse
 import asyncio
 import json
 import os
-import signal
-import subprocess
 import time
 import uuid
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,7 +35,7 @@ from client import Browser, receive
 from loadgen import User, message_for
 from stack import DEFAULT_DATABASE_URL, Stack, start_stack
 
-from testsupport.processes import free_port, wait_until
+from testsupport.processes import start_redis
 from testsupport.tcpproxy import TcpProxy
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -272,78 +271,68 @@ def summary(traffic: Traffic, fault_at: float, repaired_at: float) -> dict[str, 
     }
 
 
+NETWORKS = ("testnet", "polygon")
+
+
+async def through_a_fault(
+    stack: Stack,
+    users: int,
+    outage: float,
+    cause: Callable[[], None],
+    repair: Callable[[], Awaitable[None]],
+) -> dict[str, Any]:
+    """Users chat for 8 s, ``cause`` breaks something for ``outage`` s, ``repair`` mends it,
+    they chat 25 s more; what they saw."""
+    traffic, clients, tasks = await run_traffic(stack.urls, users, NETWORKS)
+    await asyncio.sleep(8)
+    fault_at = traffic.now()
+    cause()
+    await asyncio.sleep(outage)
+    await repair()
+    repaired_at = traffic.now()
+    await asyncio.sleep(25)
+    await finish(traffic, clients, tasks)
+    return summary(traffic, fault_at, repaired_at)
+
+
 async def scenario_mcp(users: int, outage: float) -> dict[str, Any]:
     stack = start_stack(2, MAX_SESSIONS="2000")
-    try:
-        traffic, clients, tasks = await run_traffic(stack.urls, users, ("testnet", "polygon"))
-        await asyncio.sleep(8)
-        fault_at = traffic.now()
-        stack.mcp["polygon"].kill()
-        await asyncio.sleep(outage)
+
+    async def repair() -> None:
         await asyncio.to_thread(stack.restart_mcp, "polygon")
-        repaired_at = traffic.now()
-        await asyncio.sleep(25)
-        await finish(traffic, clients, tasks)
-        return summary(traffic, fault_at, repaired_at)
+
+    try:
+        return await through_a_fault(stack, users, outage, stack.mcp["polygon"].kill, repair)
     finally:
         stack.stop()
 
 
 async def scenario_backend(users: int, outage: float) -> dict[str, Any]:
     stack = start_stack(2, MAX_SESSIONS="2000")
-    try:
-        traffic, clients, tasks = await run_traffic(stack.urls, users, ("testnet", "polygon"))
-        await asyncio.sleep(8)
-        fault_at = traffic.now()
-        victim = stack.daphnes[0]
-        victim.kill()
-        await asyncio.sleep(outage)
+    victim = stack.daphnes[0]
+
+    async def repair() -> None:
         stack.daphnes[0] = await asyncio.to_thread(stack.start_backend, victim.port)
-        repaired_at = traffic.now()
-        await asyncio.sleep(25)
-        await finish(traffic, clients, tasks)
-        return summary(traffic, fault_at, repaired_at)
+
+    try:
+        return await through_a_fault(stack, users, outage, victim.kill, repair)
     finally:
         stack.stop()
-
-
-def start_redis(port: int) -> subprocess.Popen[bytes]:
-    command = ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"]
-    command += ["--daemonize", "no", "--bind", "127.0.0.1"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_until(lambda: _redis_up(port), 20, f"redis-server on {port}")
-    return process
-
-
-def _redis_up(port: int) -> bool:
-    import socket
-
-    with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
-        sock.sendall(b"PING\r\n")
-        return sock.recv(16).startswith(b"+PONG")
 
 
 async def scenario_redis(users: int, outage: float) -> dict[str, Any]:
-    port = free_port()
-    redis = start_redis(port)
-    os.environ["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+    redis = start_redis()
+    os.environ["REDIS_URL"] = redis.url
     stack = start_stack(2, MAX_SESSIONS="2000")
+
+    async def repair() -> None:
+        await asyncio.to_thread(redis.restart)
+
     try:
-        traffic, clients, tasks = await run_traffic(stack.urls, users, ("testnet", "polygon"))
-        await asyncio.sleep(8)
-        fault_at = traffic.now()
-        redis.send_signal(signal.SIGKILL)
-        redis.wait()
-        await asyncio.sleep(outage)
-        redis = await asyncio.to_thread(start_redis, port)
-        repaired_at = traffic.now()
-        await asyncio.sleep(25)
-        await finish(traffic, clients, tasks)
-        return summary(traffic, fault_at, repaired_at)
+        return await through_a_fault(stack, users, outage, redis.kill, repair)
     finally:
         stack.stop()
         redis.kill()
-        redis.wait()
 
 
 def through_proxy(database_url: str, port: int) -> str:
@@ -361,17 +350,12 @@ async def scenario_postgres(users: int, outage: float) -> dict[str, Any]:
     os.environ["DATABASE_URL"] = through_proxy(database_url, proxy.port)
     stack: Stack | None = None
     try:
-        stack = await asyncio.to_thread(start_stack, 2, ("testnet", "polygon"), MAX_SESSIONS="2000")
-        traffic, clients, tasks = await run_traffic(stack.urls, users, ("testnet", "polygon"))
-        await asyncio.sleep(8)
-        fault_at = traffic.now()
-        proxy.cut()
-        await asyncio.sleep(outage)
-        proxy.restore()
-        repaired_at = traffic.now()
-        await asyncio.sleep(25)
-        await finish(traffic, clients, tasks)
-        result = summary(traffic, fault_at, repaired_at)
+        stack = await asyncio.to_thread(start_stack, 2, NETWORKS, MAX_SESSIONS="2000")
+
+        async def repair() -> None:
+            proxy.restore()
+
+        result = await through_a_fault(stack, users, outage, proxy.cut, repair)
         result["connections_refused_during_cut"] = proxy.refused
         return result
     finally:
