@@ -21,19 +21,11 @@ from sessions_app.tests.agent_support import (
     open_socket,
     point_network,
 )
-from sessions_app.tests.fake_llm import FakeLLM, Reply
+from sessions_app.tests.fake_llm import Reply
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PROVIDERS = ["anthropic", "openai"]
-
-
-@pytest.fixture
-async def fake():
-    server = FakeLLM()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 @pytest.fixture(params=PROVIDERS)

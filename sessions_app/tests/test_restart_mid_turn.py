@@ -16,18 +16,10 @@ from sessions_app.tests.agent_support import (
     _finish_background_turns,  # noqa: F401
     make_browser,
 )
-from sessions_app.tests.fake_llm import FakeLLM, Reply
+from sessions_app.tests.fake_llm import Reply
 from testsupport.processes import start_daphne
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-async def fake():
-    server = FakeLLM()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 def backend_env(fake, anvil_testnet, mcp_testnet) -> dict[str, str]:

@@ -21,19 +21,11 @@ from sessions_app.tests.agent_support import (
     receive_until,
     say,
 )
-from sessions_app.tests.fake_llm import FakeLLM, Reply
+from sessions_app.tests.fake_llm import Reply
 from sessions_app.tests.test_restart_mid_turn import backend_env, next_of, socket_to
 from testsupport.processes import start_daphne
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-async def fake():
-    server = FakeLLM()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 async def test_turn_in_other_process_streams_here_and_obeys_interrupt_from_here(
