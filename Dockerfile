@@ -20,11 +20,9 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 
-# Runtime packages only: test, lint, type and plotting tools stay out of the image.
+# Runtime packages only: requirements-dev.txt (tests, lint, types, plots) stays out.
 COPY requirements.txt ./
-RUN grep -viE '^(pytest|playwright|hypothesis|ruff|mypy|django-stubs|types-|matplotlib|pyyaml)' \
-        requirements.txt > /tmp/runtime-requirements.txt \
-    && pip install -r /tmp/runtime-requirements.txt
+RUN pip install -r requirements.txt
 
 COPY --from=anvil /usr/local/bin/anvil /usr/local/bin/anvil
 COPY . .
