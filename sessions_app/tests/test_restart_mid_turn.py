@@ -53,11 +53,6 @@ def socket_to(daphne, browser, chat_id: str):
 async def test_backend_killed_mid_turn_restarts_with_history_and_usable_session(
     transactional_db, fake, anvil_testnet, mcp_testnet
 ):
-    if (
-        not django_settings.REDIS_URL
-        or "postgres" not in django_settings.DATABASES["default"]["ENGINE"]
-    ):
-        pytest.skip("needs PostgreSQL and Redis shared with the daphne process")
     alice = await database_sync_to_async(make_browser)("alice")
     chat = await database_sync_to_async(alice.new_chat)()
     env = backend_env(fake, anvil_testnet, mcp_testnet)

@@ -7,15 +7,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from sessions_app import manager
 from sessions_app.models import ChatSession
 from sessions_app.owner import Owner
-
-pytestmark = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="the cross-connection lock is PostgreSQL's"
-)
 
 LIMIT = 5
 REQUESTS = 20

@@ -6,7 +6,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from sessions_app import manager
 from sessions_app.models import ChatSession, Message
@@ -25,7 +25,6 @@ def test_each_session_numbers_its_own_messages_from_one():
     assert alices.add_message("assistant", "a3").seq == 4
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks across connections")
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_writers_leave_no_gaps_or_duplicates():
     chat = manager.create_chat_session(ALICE)

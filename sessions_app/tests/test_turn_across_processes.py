@@ -9,7 +9,6 @@ import time
 
 import pytest
 from channels.db import database_sync_to_async
-from django.conf import settings as django_settings
 
 from sessions_app.models import Message
 from sessions_app.tests.agent_support import (
@@ -31,11 +30,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 async def test_turn_in_other_process_streams_here_and_obeys_interrupt_from_here(
     transactional_db, settings, fake, anvil_testnet, mcp_testnet
 ):
-    if (
-        not django_settings.REDIS_URL
-        or "postgres" not in django_settings.DATABASES["default"]["ENGINE"]
-    ):
-        pytest.skip("needs PostgreSQL and Redis shared with the daphne process")
     point_network(settings, "testnet", anvil_testnet.url, mcp_testnet.url)
     settings.AGENT_PROVIDER = "openai"
     settings.OPENAI_BASE_URL = fake.openai_url

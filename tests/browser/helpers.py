@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-import pytest
 from django.conf import settings
 from playwright.sync_api import BrowserContext, ConsoleMessage, Dialog, Locator, Page
 
@@ -22,11 +21,10 @@ TIMEOUT_MS = 20_000
 
 
 def backend_database_url() -> str:
-    """DATABASE_URL pointing at the pytest test database (after django_db_setup)."""
+    """DATABASE_URL pointing at the pytest test database (after django_db_setup): the same
+    PostgreSQL as DATABASE_URL (the one testsupport/services.py starts when it is unset)."""
     database = settings.DATABASES["default"]
-    parts = urlsplit(os.environ.get("DATABASE_URL", ""))
-    if database["ENGINE"] != "django.db.backends.postgresql" or not parts.scheme:
-        pytest.skip("The browser tests need PostgreSQL (DATABASE_URL=postgres://...).")
+    parts = urlsplit(os.environ["DATABASE_URL"])
     return urlunsplit(parts._replace(path=f"/{database['NAME']}"))
 
 
@@ -40,7 +38,7 @@ def backend_env(
 ) -> dict[str, str]:
     env = {
         "DATABASE_URL": backend_database_url(),
-        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        "REDIS_URL": os.environ["REDIS_URL"],
         "AGENT_PROVIDER": "builtin",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DEBUG": "false",

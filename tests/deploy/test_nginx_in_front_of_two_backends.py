@@ -1,7 +1,8 @@
 """deploy/nginx.conf itself in front of two daphne processes: websockets upgrade, chat works
 with no affinity, a dead process is routed around, /static/ comes from disk, /metrics is hidden.
 
-Runs where an nginx binary is installed (NGINX_BIN or the PATH); skipped elsewhere.
+nginx is NGINX_BIN, or the one on the PATH or in /usr/sbin (`make test` installs Debian's
+nginx-light when it is missing).
 """
 
 from __future__ import annotations
@@ -17,8 +18,11 @@ import pytest
 from tests.deploy.helpers import DEADLINE, Visitor, events_until, nginx_test_config
 from testsupport.processes import BASE_DIR, Process, free_port, wait_until
 
-NGINX_BIN = os.environ.get("NGINX_BIN") or shutil.which("nginx")
-pytestmark = pytest.mark.skipif(NGINX_BIN is None, reason="nginx is not installed here")
+NGINX_BIN = (
+    os.environ.get("NGINX_BIN")
+    or shutil.which("nginx")
+    or shutil.which("nginx", path="/usr/sbin:/sbin")
+)
 
 
 @dataclass
@@ -30,6 +34,7 @@ class Nginx(Process):
 
 @pytest.fixture
 def balancer(backends, tmp_path) -> Iterator[Nginx]:
+    assert NGINX_BIN, "nginx is missing: `make test-tools` installs Debian's nginx-light"
     port = free_port()
     servers = " ".join(f"server 127.0.0.1:{backend.port};" for backend in backends)
     site = (BASE_DIR / "deploy" / "nginx.conf").read_text()

@@ -38,8 +38,6 @@ def redis_server():
 @pytest.fixture
 async def backend(redis_server):
     database = django_settings.DATABASES["default"]
-    if "postgres" not in database["ENGINE"]:
-        pytest.skip("daphne needs the test's PostgreSQL database")
     url = f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
     url += f"{database['PORT'] or 5432}/{database['NAME']}"
     env = {"DATABASE_URL": url, "REDIS_URL": redis_server.url, "LOG_LEVEL": "ERROR"}

@@ -61,14 +61,16 @@ class Command(BaseCommand):
     def run_pass_surviving_database_errors(self) -> None:
         # A database restart must not end the loop: report it and try again next tick.
         try:
-            self.run_pass()
+            self.run_pass(quiet_when_idle=True)
         except DatabaseError as exc:
             self.stderr.write(f"cleanup_sessions: pass failed, will retry: {exc}")
         finally:
             # A long-lived process must not keep a connection the server has dropped.
             close_old_connections()
 
-    def run_pass(self) -> int:
+    def run_pass(self, quiet_when_idle: bool = False) -> int:
         expired = manager.expire_stale()
-        self.stdout.write(f"Expired {expired} stale chat session(s).")
+        # The loop speaks only when a pass did something: a line a minute saying "0" is noise.
+        if expired or not quiet_when_idle:
+            self.stdout.write(f"Expired {expired} stale chat session(s).")
         return expired
