@@ -7,6 +7,13 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatproject.settings")
+    if sys.argv[1:2] == ["runmcp"]:
+        # An MCP server needs neither the app registry nor the database: going straight to it
+        # skips django.setup() and a second interpreter (runmcp's re-exec), a third of its
+        # start-up (docs/benchmarks.md, "runmcp start-up").
+        from mcp_servers.serve import main as serve
+
+        sys.exit(serve(sys.argv[2:]))
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

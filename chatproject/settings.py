@@ -67,9 +67,16 @@ DATABASES = {
 }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Several writers (the agent turn, the cleanup loop) share the file: wait, don't fail.
+    # The embedded default (`make run`): the backend's threads and the cleanup loop write to one
+    # file. WAL lets readers go on during a write; a write transaction takes the lock when it
+    # begins (IMMEDIATE), so it waits up to `timeout` s there instead of failing half-way
+    # with "database is locked" (tests/embedded/test_embedded_default_stack.py).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
 # PostgreSQL connection pool (psycopg_pool): under ASGI every request otherwise opens (and forks
 # a server process for) its own connection. Opt-in via DATABASE_POOL=1 (mcp_proxy's benchmark).

@@ -10,9 +10,11 @@ from __future__ import annotations
 import os
 import shlex
 import sys
+import threading
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+import httpx
 from django.conf import settings
 
 from chatproject.networks import Network
@@ -58,6 +60,19 @@ def plan(options: StackOptions) -> list[StackProcess]:
 def backend_url(options: StackOptions) -> str:
     host = "127.0.0.1" if options.host in ("0.0.0.0", "::") else options.host
     return f"http://{host}:{options.port}/"
+
+
+def wait_until_healthy(url: str, stopped: threading.Event, interval: float = 0.2) -> bool:
+    """True once GET <url>health answers 200 (the backend serves and its database and channel
+    layer work); False when ``stopped`` is set first (the stack ended before that)."""
+    while not stopped.is_set():
+        try:
+            if httpx.get(f"{url}health", timeout=2).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        stopped.wait(interval)
+    return False
 
 
 def _served_networks() -> list[Network]:

@@ -1,13 +1,18 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from chatproject.metrics_view import metrics
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("metrics", metrics, name="metrics"),
+    # Pages without our <link rel="icon"> (the admin, a JSON URL opened in a tab): browsers
+    # still ask for /favicon.ico, and a 404 there logs a WARNING per page load.
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("", include("sessions_app.urls")),
     path("", include("mcp_proxy.urls")),
 ]

@@ -94,6 +94,10 @@ def test_runstack_serves_testnet_and_a_stop_signal_ends_every_child(
         )
     children: list[psutil.Process] = []
     try:
+        # The URL is printed only once the backend answers: /health works the moment it shows.
+        wait_until(lambda: "Chat at" in log_path.read_text(), 90, "the Chat at line")
+        health = httpx.get(f"http://127.0.0.1:{backend_port}/health", timeout=5)
+        assert health.status_code == 200
         wait_until(lambda: _testnet_is_up(stack, backend_port), 90, "/health with testnet up")
         children = psutil.Process(stack.pid).children(recursive=True)
         command_lines = [" ".join(child.cmdline()) for child in children]

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from honcho.manager import Manager
 
-from chatproject.stack import StackOptions, backend_url, plan
+from chatproject.stack import StackOptions, backend_url, plan, wait_until_healthy
 
 env = environ.Env()
 STOPPED_BY_SIGNAL = (130, 143)  # honcho's status after SIGINT / SIGTERM
@@ -45,12 +46,20 @@ class Command(BaseCommand):
         manager = Manager()
         for process in plan(stack_options):
             manager.add_process(process.name, process.shell_command, env=process.env)
-        self.stdout.write(f"Chat at {backend_url(stack_options)}  (Ctrl-C stops everything)")
-        self.stdout.flush()
         # whitenoise warns on every start while STATIC_ROOT is missing (no collectstatic here).
         Path(settings.STATIC_ROOT).mkdir(exist_ok=True)
+        stopped = threading.Event()
+        url = backend_url(stack_options)
+        threading.Thread(target=self.announce, args=(url, stopped), daemon=True).start()
         manager.loop()
+        stopped.set()
         sys.exit(exit_status(manager.returncode))
+
+    def announce(self, url: str, stopped: threading.Event) -> None:
+        """The URL is printed once the backend answers /health: a click on it then works."""
+        if wait_until_healthy(url, stopped):
+            self.stdout.write(f"Chat at {url}  (Ctrl-C stops everything)")
+            self.stdout.flush()
 
 
 def exit_status(returncode: int | None) -> int:
