@@ -8,9 +8,15 @@ PY := $(VENV)/bin/python
 
 setup: $(VENV)/.installed node_modules/.installed
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# `make run` needs only the runtime packages; `make test` adds the development ones
+# (requirements-dev.txt includes requirements.txt).
+$(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.runtime requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
@@ -24,7 +30,7 @@ test-tools:
 	@command -v chromium >/dev/null && command -v nginx >/dev/null || { \
 		apt-get update -qq && apt-get install -y -qq chromium nginx-light; }
 
-run: setup
+run: $(VENV)/.runtime node_modules/.installed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py runstack
 
