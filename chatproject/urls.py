@@ -8,8 +8,8 @@ from chatproject.metrics_view import metrics
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("metrics", metrics, name="metrics"),
+    path("", include("mcp_proxy.urls")),  # before sessions_app's api/mcp/<network>
     path("", include("sessions_app.urls")),
-    path("", include("mcp_proxy.urls")),
 ]
 
 handler404 = "chatproject.errors.not_found"
