@@ -10,6 +10,11 @@ Measures, per message: the first event after sending it (message.created) and th
 
 BENCH_STAGES=1 adds when each event type arrived; BENCH_DAPHNE_LOG=FILE keeps daphne's log;
 REDIS_CHANNEL_LAYER=core runs the backend on channels_redis' core layer (the default is Pub/Sub).
+
+CPU per turn of each process (psutil, user + system time between the start and the end of the
+timed part): daphne, runmcp, Anvil, the PostgreSQL backends of this benchmark's database (found
+by the database name in their process title) and redis-server. Redis is the machine's shared
+server: its figure includes whatever other clients did meanwhile.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import time
 from pathlib import Path
 
 import httpx
+import psutil
 from websockets.asyncio.client import connect
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -47,6 +53,49 @@ def start_backend(env: dict[str, str]) -> Daphne:
 
 
 STAGES: dict[str, list[float]] = {}
+
+
+class CpuMeter:
+    """CPU seconds spent by each named group of processes between start() and stop()."""
+
+    def __init__(self, pids: dict[str, list[int]], database: str) -> None:
+        self.pids = pids
+        self.database = database
+        self.before: dict[int, float] = {}
+        self.spent: dict[str, float] = {}
+
+    def _groups(self) -> dict[str, list[psutil.Process]]:
+        groups = {name: [psutil.Process(pid) for pid in pids] for name, pids in self.pids.items()}
+        groups["postgres"], groups["redis"] = [], []
+        for process in psutil.process_iter(["name", "cmdline"]):
+            title = " ".join(process.info["cmdline"] or [])
+            if title.startswith("postgres: ") and f" {self.database} " in title:
+                groups["postgres"].append(process)
+            elif (process.info["name"] or "").startswith("redis-server"):
+                groups["redis"].append(process)
+        return groups
+
+    @staticmethod
+    def _cpu(process: psutil.Process) -> float:
+        try:
+            times = process.cpu_times()
+        except psutil.Error:
+            return 0.0
+        return times.user + times.system
+
+    def start(self) -> None:
+        for processes in self._groups().values():
+            for process in processes:
+                self.before[process.pid] = self._cpu(process)
+
+    def stop(self) -> None:
+        for name, processes in self._groups().items():
+            spent = sum(self._cpu(p) - self.before.get(p.pid, 0.0) for p in processes)
+            self.spent[name] = spent
+
+    def report(self, turns: int) -> str:
+        parts = [f"{name} {1000 * spent / max(turns, 1):.1f}" for name, spent in self.spent.items()]
+        return "CPU per turn (ms): " + ", ".join(parts)
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -108,7 +157,9 @@ async def one_session(port: int, chat_id: str, cookie: str, turns: int, start: a
                     break
 
 
-async def run(ports: list[int], sessions: int, turns: int, think: float) -> None:
+async def run(
+    ports: list[int], sessions: int, turns: int, think: float, meter: CpuMeter | None = None
+) -> None:
     """Session i lives on backend i mod len(ports) (HTTP and websocket alike)."""
     assigned = [ports[i % len(ports)] for i in range(sessions)]
     created = [await new_browser_session(f"http://127.0.0.1:{port}") for port in assigned]
@@ -123,16 +174,22 @@ async def run(ports: list[int], sessions: int, turns: int, think: float) -> None
         for port, (chat_id, cookie) in zip(assigned, created, strict=True)
     ]
     await asyncio.sleep(1)  # every socket connected and idle
+    if meter is not None:
+        meter.start()
     started = time.perf_counter()
     start.set()
     results = await asyncio.gather(*tasks, return_exceptions=True)
     elapsed = time.perf_counter() - started
+    if meter is not None:
+        meter.stop()
     failures = [r for r in results if isinstance(r, BaseException)]
     print(f"{sessions} sessions x {turns} turns in {elapsed:.1f} s "
           f"({len(whole) / elapsed:.0f} turns/s)")  # fmt: skip
     print(summary("first event after a message", first))
     print(summary("whole balance turn", whole))
     print(f"errors: {len(errors) + len(failures)} {errors[:3]} {failures[:3]}")
+    if meter is not None:
+        print(meter.report(len(whole)))
     if os.environ.get("BENCH_STAGES"):
         for name, values in STAGES.items():
             print(summary(f"  {name}", values))
@@ -166,7 +223,13 @@ def main() -> None:
         backends = [start_backend(env) for _ in range(args.backends)]
         started.extend(backends)
         ports = [backend.port for backend in backends]
-        asyncio.run(run(ports, args.sessions, args.turns, args.think))
+        pids = {
+            "daphne": [b.popen.pid for b in backends if b.popen],
+            "runmcp": [mcp.popen.pid] if mcp.popen else [],
+            "anvil": [anvil.popen.pid] if anvil.popen else [],
+        }
+        meter = CpuMeter(pids, database_url.rsplit("/", 1)[-1].split("?")[0])
+        asyncio.run(run(ports, args.sessions, args.turns, args.think, meter))
     finally:
         for process in reversed(started):
             process.stop()

@@ -16,10 +16,11 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from mcp_proxy.asgi import ProxyCallApp  # noqa: E402
 from sessions_app.routing import websocket_urlpatterns  # noqa: E402
+from sessions_app.tool_api import call as tool_call  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": ProxyCallApp(django_asgi_app),
+        "http": ProxyCallApp(django_asgi_app, tool_call),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),

@@ -60,6 +60,12 @@ class _Row:
     currency: str = "ETH"
 
 
+# On dev networks (Anvil) the named accounts alice, bob, carol, ... are accounts 0, 1, 2, ...:
+# the MCP servers resolve them, the agent's prompt names them (both read them here).
+DEV_ACCOUNT_NAMES: tuple[str, ...] = (
+    "alice", "bob", "carol", "dave", "eve", "frank", "grace", "heidi", "ivan", "judy",
+)  # fmt: skip
+
 TABLE: tuple[_Row, ...] = (
     _Row("testnet", 31337, 5000, "TESTNET_RPC_URL", True, "http://127.0.0.1:8545"),
     _Row("mainnet", 1, 5001, "ETH_RPC_URL", False),

@@ -13,8 +13,8 @@ urlpatterns = [
     # Pages without our <link rel="icon"> (the admin, a JSON URL opened in a tab): browsers
     # still ask for /favicon.ico, and a 404 there logs a WARNING per page load.
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+    path("", include("mcp_proxy.urls")),  # before sessions_app's api/mcp/<network>
     path("", include("sessions_app.urls")),
-    path("", include("mcp_proxy.urls")),
 ]
 
 handler404 = "chatproject.errors.not_found"

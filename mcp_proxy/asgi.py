@@ -4,11 +4,12 @@ Why: under ASGI, Django's handler runs every middleware hook of every request th
 thread hand-off (asgiref), which measured ~3 ms of CPU for an empty view on this machine and
 kept the proxy endpoint near 100 calls/s (docs/benchmarks.md, "MCP proxy"). The tool call is
 the hot path of the HTTP API, so it skips that chain: the view is the same function
-(``views.call``) and the request is Django's own ``ASGIRequest``; what changes is that the
-parts of the chain the view needs run inline -- Django's own middleware methods, not copies:
-host validation, the CSRF check, the browser session and the user (both lazy, loaded by the
-view on its database thread), and the security headers on the response. Every other path, and
-a call that is not a POST, goes to Django untouched.
+(sessions_app.tool_api.call, handed in by chatproject/asgi.py) and the request is Django's own
+``ASGIRequest``; what changes is that the parts of the chain the view needs run inline --
+Django's own middleware methods, not copies: host validation, the CSRF check, the browser
+session and the user (both lazy, loaded by the view on its database thread), and the security
+headers on the response. Every other path, and a call that is not a POST, goes to Django
+untouched.
 """
 
 from __future__ import annotations
@@ -29,9 +30,9 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.middleware.security import SecurityMiddleware
 from django.urls import Resolver404, resolve
 
+from chatproject.dbthreads import db
 from chatproject.errors import json_error, server_error
 from mcp_proxy import views
-from sessions_app.dbthreads import db
 
 logger = logging.getLogger(__name__)
 
@@ -45,11 +46,16 @@ def _never_called(request: HttpRequest) -> HttpResponse:
     raise AssertionError("the fast path calls the middleware's hooks, not the middleware")
 
 
-class ProxyCallApp:
-    """ASGI app: the proxy's tool calls here, everything else to ``django_app``."""
+View = Callable[[HttpRequest, str], Awaitable[HttpResponse]]
 
-    def __init__(self, django_app: ASGIApp) -> None:
+
+class ProxyCallApp:
+    """ASGI app: the proxy's tool calls (``view``, routed by Django's URLconf) here, everything
+    else to ``django_app``."""
+
+    def __init__(self, django_app: ASGIApp, view: View) -> None:
         self.django_app = django_app
+        self.view = view
         self.security = SecurityMiddleware(_never_called)
         self.csrf = CsrfViewMiddleware(_never_called)
         self.sessions = SessionMiddleware(_never_called)
@@ -57,7 +63,7 @@ class ProxyCallApp:
         self.frames = XFrameOptionsMiddleware(_never_called)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        network = _proxy_call_network(scope)
+        network = _proxy_call_network(scope, self.view)
         if network is None:
             await self.django_app(scope, receive, send)
             return
@@ -72,7 +78,7 @@ class ProxyCallApp:
     async def respond(self, request: ASGIRequest, network: str) -> HttpResponse:
         try:
             refused = self.refusal(request)
-            response = refused or await views.call(request, network)
+            response = refused or await self.view(request, network)
         except Exception:
             logger.exception("the proxy call endpoint failed")
             response = server_error(request)
@@ -89,7 +95,7 @@ class ProxyCallApp:
         if redirect := self.security.process_request(request):  # SECURE_SSL_REDIRECT
             return redirect
         self.csrf.process_request(request)
-        view: Any = views.call
+        view: Any = self.view
         return self.csrf.process_view(request, view, (), {})
 
     async def finish(self, request: ASGIRequest, response: HttpResponse) -> Any:
@@ -104,8 +110,8 @@ class ProxyCallApp:
         return self.security.process_response(request, checked)
 
 
-def _proxy_call_network(scope: Scope) -> str | None:
-    """The network of a POST that Django would route to ``views.call``, else None."""
+def _proxy_call_network(scope: Scope, view: View) -> str | None:
+    """The network of a POST that Django would route to ``view``, else None."""
     if scope["type"] != "http" or scope.get("method") != "POST":
         return None
     path = str(scope.get("path", ""))
@@ -115,7 +121,7 @@ def _proxy_call_network(scope: Scope) -> str | None:
         match = resolve(path)
     except Resolver404:
         return None
-    return str(match.kwargs["network"]) if match.func is views.call else None
+    return str(match.kwargs["network"]) if match.func is view else None
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes | None:

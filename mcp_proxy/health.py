@@ -9,8 +9,8 @@ from typing import Any
 from channels.layers import get_channel_layer
 from django.db import connection
 
+from chatproject.dbthreads import db
 from mcp_proxy import client
-from sessions_app.dbthreads import db
 
 CHECK_TIMEOUT = 3.0
 

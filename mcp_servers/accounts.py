@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-DEV_ACCOUNT_NAMES: tuple[str, ...] = (
-    "alice", "bob", "carol", "dave", "eve", "frank", "grace", "heidi", "ivan", "judy",
-)  # fmt: skip
+from chatproject.networks import DEV_ACCOUNT_NAMES
+
+__all__ = ["DEV_ACCOUNT_NAMES", "dev_account_index"]
 
 
 def dev_account_index(name: str) -> int | None:

@@ -85,8 +85,6 @@ class ChatSessionAdmin(admin.ModelAdmin):
         "title",
         "status",
         "processing",
-        "processing_since",
-        "processing_by",
         "pending_wallet_request",
         "message_seq",
         "created_at",

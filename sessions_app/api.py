@@ -98,7 +98,8 @@ def session_detail(request: HttpRequest, public_id: str) -> JsonResponse:
         chat_session = manager.get_for_owner(public_id, owner_from_request(request))
     except manager.ChatSessionError as exc:
         return exc.response()
-    messages = [message_dict(m) for m in chat_session.messages.order_by("seq")]
+    listed = chat_session.messages.order_by("seq").select_related("turn", "answered_turn")
+    messages = [message_dict(m) for m in listed]
     return JsonResponse({"session": chat_session_dict(chat_session), "messages": messages})
 
 

@@ -1,27 +1,36 @@
-"""What the websocket and the HTTP chat API share: session state, submitting messages and
-wallet outcomes. Refusals raise events.EventError, which each transport reports its own way."""
+"""Chat intake, what the websocket and the HTTP chat API share: session state, submitting
+messages and wallet outcomes. A message is stored with its turn (sessions_app/turns.py),
+announced, and its turn started (sessions_app/agent/runner.py) or queued. Refusals raise
+events.EventError, which each transport reports its own way."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 
-from sessions_app import events, manager
+from chatproject.networks import Network, UnknownNetwork, get_network
+from sessions_app import events, manager, turns
 from sessions_app.agent import runner
+from sessions_app.broadcast import publish
 from sessions_app.dbthreads import db
-from sessions_app.models import ChatSession, Message, ToolCall
+from sessions_app.models import ChatSession, Message, ToolCall, Turn
 from sessions_app.owner import Owner
 from sessions_app.serializers import chat_session_dict, message_dict
 
 
 def _state(chat_session: ChatSession) -> dict[str, Any]:
-    chat_session.refresh_from_db()
+    busy = Exists(Turn.objects.filter(chat_session=OuterRef("pk")).active())
+    fresh = ChatSession.objects.annotate(busy=busy).get(pk=chat_session.pk)
+    for field in ChatSession._meta.concrete_fields:  # the caller's copy is refreshed too
+        setattr(chat_session, field.attname, getattr(fresh, field.attname))
     calls = Prefetch("tool_calls", queryset=ToolCall.objects.order_by("created_at", "pk"))
-    messages = chat_session.messages.order_by("seq").prefetch_related(calls)
-    return events.session_state(
-        chat_session_dict(chat_session), [message_dict(m) for m in messages]
+    messages = (
+        chat_session.messages.order_by("seq")
+        .select_related("turn", "answered_turn")
+        .prefetch_related(calls)
     )
+    return events.session_state(chat_session_dict(fresh), [message_dict(m) for m in messages])
 
 
 async def session_state_event(chat_session: ChatSession) -> dict[str, Any]:
@@ -29,19 +38,29 @@ async def session_state_event(chat_session: ChatSession) -> dict[str, Any]:
     return await db(_state)(chat_session)
 
 
+DATABASE_UNAVAILABLE = runner.DATABASE_UNAVAILABLE
+
+
+async def resume(chat_session: ChatSession) -> None:
+    """A socket or stream connected: run a turn left queued, or left by a dead process."""
+    await runner.kick(chat_session.pk)
+
+
+async def interrupt(chat_session: ChatSession) -> None:
+    """Stop the session's running turn, on whichever process runs it."""
+    await runner.interrupt(chat_session.pk)
+
+
 async def submit_chat_message(
     chat_session: ChatSession, event: events.ChatMessageIn, owner: Owner | None = None
 ) -> tuple[dict[str, Any], bool]:
     """Accept a user message; with ``owner`` the session's owner and activity are re-checked."""
-    try:
-        network = runner.check_network(event.network)
-    except runner.TurnRefused as exc:
-        raise events.EventError(exc.code, exc.message) from None
+    network = check_network(event.network)
     metadata: dict[str, Any] = {"network": network.name}
     if event.wallet:
         metadata["wallet"] = event.wallet
     try:
-        return await runner.accept_incoming(
+        return await accept(
             chat_session, Message.Role.USER, event.text, metadata, event.client_msg_id, owner
         )
     except manager.ChatSessionInactive as exc:
@@ -68,9 +87,56 @@ async def submit_wallet_result(
         "reason": event.reason,
     }
     text = _wallet_sentence(event)
-    return await runner.accept_incoming(
+    return await accept(
         chat_session, Message.Role.SYSTEM, text, metadata, f"wallet:{event.request_id}"
     )
+
+
+def check_network(name: str) -> Network:
+    try:
+        network = get_network(name)
+    except UnknownNetwork as exc:
+        raise events.EventError("unknown_network", str(exc)) from None
+    if not network.available:
+        reason = network.unavailable_reason
+        message = f"{network.name} is unavailable: {reason}."
+        raise events.EventError("network_unavailable", message)
+    return network
+
+
+async def accept(
+    chat_session: ChatSession,
+    role: str,
+    text: str,
+    metadata: dict[str, Any],
+    client_msg_id: str = "",
+    owner: Owner | None = None,
+) -> tuple[dict[str, Any], bool]:
+    """Store the message with its turn, announce it, and run the turn or leave it queued.
+
+    With ``owner``, the session's owner and activity are checked by the same statement that
+    stores: raises manager.ChatSessionError when it may not take messages any more.
+    """
+    intake, data = await db(_store)(chat_session, role, text, metadata, client_msg_id, owner)
+    if intake.created:
+        await publish(chat_session.pk, events.message_created(data))
+    if intake.turn is not None:
+        runner.start(intake.turn)
+    else:  # queued (or a resend): take it if the turn before it just ended, or died
+        await runner.kick(chat_session.pk)
+    return data, intake.created
+
+
+def _store(
+    chat_session: ChatSession,
+    role: str,
+    text: str,
+    metadata: dict[str, Any],
+    client_msg_id: str,
+    owner: Owner | None,
+) -> tuple[turns.Intake, dict[str, Any]]:
+    intake = turns.store(chat_session, role, text, metadata, client_msg_id, owner)
+    return intake, message_dict(intake.message)
 
 
 def _wallet_sentence(event: events.WalletResultIn) -> str:

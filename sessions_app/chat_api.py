@@ -21,10 +21,17 @@ from django.views.decorators.http import require_GET, require_POST
 from chatproject import logcontext
 from chatproject.errors import json_error
 from sessions_app import events, manager
-from sessions_app.agent import runner
 from sessions_app.api import read_json
 from sessions_app.broadcast import EVENT_MESSAGE_TYPE, events_group
-from sessions_app.chat import session_state_event, submit_chat_message, submit_wallet_result
+from sessions_app.chat import (
+    interrupt as interrupt_turn,
+)
+from sessions_app.chat import (
+    resume,
+    session_state_event,
+    submit_chat_message,
+    submit_wallet_result,
+)
 from sessions_app.dbthreads import db
 from sessions_app.models import ChatSession
 from sessions_app.owner import owner_from_request
@@ -81,7 +88,7 @@ async def interrupt(request: HttpRequest) -> HttpResponse:
         return json_error("bad_request", str(exc), 400)
     except manager.ChatSessionError as exc:
         return exc.response()
-    await runner.interrupt(chat_session.pk)
+    await interrupt_turn(chat_session)
     return JsonResponse({"interrupted": True}, status=202)
 
 
@@ -123,7 +130,7 @@ async def _sse(chat_session: ChatSession) -> AsyncIterator[str]:
     await layer.group_add(group, channel)
     try:
         yield _frame(await session_state_event(chat_session))
-        await runner.kick(chat_session.pk)
+        await resume(chat_session)
         while True:
             try:
                 message = await asyncio.wait_for(layer.receive(channel), SSE_KEEPALIVE_SECONDS)

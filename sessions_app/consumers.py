@@ -10,16 +10,22 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.db import DatabaseError
 
 from chatproject import logcontext
 from chatproject.metrics import ERRORS, OPEN_WEBSOCKETS
 from sessions_app import events, manager
-from sessions_app.agent import runner
-from sessions_app.agent.runner import DATABASE_UNAVAILABLE
 from sessions_app.broadcast import events_group
-from sessions_app.chat import session_state_event, submit_chat_message, submit_wallet_result
+from sessions_app.chat import (
+    DATABASE_UNAVAILABLE,
+    interrupt,
+    resume,
+    session_state_event,
+    submit_chat_message,
+    submit_wallet_result,
+)
 from sessions_app.dbthreads import db
 from sessions_app.models import ChatSession
 from sessions_app.owner import Owner, owner_from_scope
@@ -48,7 +54,21 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.group = events_group(self.chat_session.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.send_json(await session_state_event(self.chat_session))
-        await runner.kick(self.chat_session.pk)
+        await resume(self.chat_session)
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels closes the stale database connections of its sync thread before every
+        message, a thread hop each (a turn sends six events to every socket). This consumer's
+        database work runs on the chat's database threads (chatproject/dbthreads.py), which
+        manage their own connections; only connect (the auth middleware's lookups) keeps it,
+        and disconnect does it itself."""
+        if message["type"] == "websocket.connect":
+            await super().dispatch(message)
+            return
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def disconnect(self, code: int) -> None:
         if self.group:
@@ -78,7 +98,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         elif isinstance(event, events.WalletResultIn):
             await submit_wallet_result(await self._active_session(), event)
         else:
-            await runner.interrupt(self.chat_session.pk)
+            await interrupt(self.chat_session)
 
     async def _active_session(self) -> ChatSession:
         """The session re-read through the owner check: it may have expired or closed."""

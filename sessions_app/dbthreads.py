@@ -1,85 +1,8 @@
-"""Database work of the chat (turns, consumer, SSE) on a small pool of threads that keep their
-connections open.
-
-Channels' database_sync_to_async runs every call on one shared thread and, with CONN_MAX_AGE=0,
-opens a new connection per call: with many concurrent turns that serializes everything. Here a
-few threads run calls in parallel, each with its own persistent connection; a connection that
-failed is dropped so that the next call reconnects.
-"""
+"""The chat's database threads live in chatproject/dbthreads.py (mcp_proxy uses them too, and
+may not import sessions_app); this name stays for the modules that import it from here."""
 
 from __future__ import annotations
 
-import asyncio
-import functools
-import os
-import threading
-from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import ParamSpec, TypeVar
+from chatproject.dbthreads import db, shutdown
 
-from django.db import DatabaseError, connections
-
-P = ParamSpec("P")
-T = TypeVar("T")
-
-_lock = threading.Lock()
-_executor: ThreadPoolExecutor | None = None
-_owner_pid = 0
-
-
-def _pool() -> ThreadPoolExecutor:
-    global _executor, _owner_pid
-    with _lock:
-        if _executor is None or _owner_pid != os.getpid():
-            workers = int(os.environ.get("CHAT_DB_THREADS", "0")) or _default_workers()
-            _executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="chat-db")
-            _owner_pid = os.getpid()
-        return _executor
-
-
-def _default_workers() -> int:
-    """SQLite (the embedded setup) takes one writer at a time: one thread, as Channels does."""
-    return 1 if connections["default"].vendor == "sqlite" else 8
-
-
-def _run(function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-    try:
-        return function(*args, **kwargs)
-    except DatabaseError:
-        for connection in connections.all(initialized_only=True):
-            if connection.connection is not None and not connection.is_usable():
-                connection.close()
-        raise
-
-
-def db(function: Callable[P, T]) -> Callable[P, Awaitable[T]]:
-    """``await db(f)(...)`` runs ``f`` on the pool without blocking the event loop."""
-
-    @functools.wraps(function)
-    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
-        call = functools.partial(_run, function, *args, **kwargs)
-        return await asyncio.get_running_loop().run_in_executor(_pool(), call)
-
-    return wrapper
-
-
-def shutdown() -> None:
-    """Close every pool thread's connections and stop the threads (tests, process exit)."""
-    global _executor
-    with _lock:
-        executor, _executor = _executor, None
-    if executor is None:
-        return
-    threads = len(getattr(executor, "_threads", ())) or 1
-    barrier = threading.Barrier(threads)
-
-    def close_here() -> None:
-        connections.close_all()
-        try:
-            barrier.wait(timeout=5)  # one call per thread: each closes its own connections
-        except threading.BrokenBarrierError:
-            pass
-
-    for _ in range(threads):
-        executor.submit(close_here)
-    executor.shutdown(wait=True)
+__all__ = ["db", "shutdown"]

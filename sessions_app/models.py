@@ -7,8 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django.db import models, transaction
-from django.db.models import F, Q
-from django.db.models.fields.json import KT
+from django.db.models import Q
 from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils import timezone
@@ -43,11 +42,12 @@ class ChatSessionQuerySet(models.QuerySet["ChatSession"]):
 
     def expire_stale(self, now: datetime | None = None) -> int:
         """Expire sessions idle past SESSION_TIMEOUT; their history stays for the admin."""
-        return self.stale(now).update(
-            status=ChatSession.Status.EXPIRED,
-            processing=False,
-            pending_wallet_request=None,
-        )
+        with transaction.atomic():
+            stale = list(self.stale(now).select_for_update().values_list("pk", flat=True))
+            Turn.objects.filter(chat_session_id__in=stale).end_all()
+            return self.filter(pk__in=stale).update(
+                status=ChatSession.Status.EXPIRED, pending_wallet_request=None
+            )
 
 
 class ChatSession(models.Model):
@@ -70,11 +70,6 @@ class ChatSession(models.Model):
     network = models.CharField(max_length=32, default="testnet", help_text="Network last used.")
     title = models.CharField(max_length=120, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
-    processing = models.BooleanField(default=False)
-    processing_since = models.DateTimeField(null=True, blank=True)
-    processing_by = models.CharField(
-        max_length=128, blank=True, help_text="host:pid:start of the process running the turn."
-    )
     pending_wallet_request = models.JSONField(null=True, blank=True)
     message_seq = models.PositiveIntegerField(
         default=0, help_text="Sequence number of the last message; makes numbering gap-free."
@@ -101,6 +96,12 @@ class ChatSession(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+    @property
+    def processing(self) -> bool:
+        """A turn of this session is queued or running (``busy`` when annotated)."""
+        busy = getattr(self, "busy", None)
+        return bool(busy) if busy is not None else self.turns.active().exists()
 
     def is_stale(self, now: datetime | None = None) -> bool:
         cutoff = (now or timezone.now()) - timedelta(seconds=settings.SESSION_TIMEOUT)
@@ -157,19 +158,105 @@ class Message(models.Model):
                 name="message_client_id_unique",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.role}"
+
+
+class TurnQuerySet(models.QuerySet["Turn"]):
+    def active(self) -> TurnQuerySet:
+        return self.filter(status__in=[Turn.Status.QUEUED, Turn.Status.RUNNING])
+
+    def end_all(self) -> int:
+        """A session that ends (expired, closed) takes no turn any more: queued and running
+        turns end as interrupted (a running holder's own finish then changes nothing)."""
+        return self.active().update(
+            status=Turn.Status.INTERRUPTED, holder="", lease_until=None, error="session_ended"
+        )
+
+
+class Turn(models.Model):
+    """The agent's answer to one message (a user's, or a wallet outcome), as a lifecycle.
+
+    queued -> running (claimed by one process: ``holder``, while ``lease_until`` is ahead) ->
+    done | interrupted | failed. A running turn whose holder died goes back to queued when it
+    had not begun its answer, else to failed (sessions_app/turns.py). At most one turn of a
+    session runs at a time: a unique index says so, whatever the processes do.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        INTERRUPTED = "interrupted"
+        FAILED = "failed"
+
+    chat_session = models.ForeignKey(ChatSession, on_delete=models.CASCADE, related_name="turns")
+    request = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="turn")
+    answer = models.OneToOneField(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="answered_turn"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    holder = models.CharField(
+        max_length=128, blank=True, help_text="host:pid:start of the process running the turn."
+    )
+    lease_until = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = TurnQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["chat_session"],
+                condition=Q(status="running"),
+                name="turn_one_running_per_session",
+            ),
+        ]
         indexes = [
-            # turns.awaiting_answer (run by kick on every socket connect) looks up each user
-            # message's answer by metadata->>'reply_to' inside the session.
+            # The queue: a session's next turn is its lowest queued id.
             models.Index(
-                F("chat_session"),
-                KT("metadata__reply_to"),
-                condition=Q(role="assistant"),
-                name="message_reply_to_idx",
+                fields=["chat_session", "id"], condition=Q(status="queued"), name="turn_queue"
             ),
         ]
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.role}"
+        return f"turn {self.pk} {self.status}"
+
+    def finish(self, status: str, error: str = "") -> bool:
+        """running -> done/interrupted/failed, only while this holder still runs it."""
+        finished = Turn.objects.filter(pk=self.pk, status=self.Status.RUNNING, holder=self.holder)
+        if not finished.update(status=status, error=error, lease_until=None):
+            return False
+        self.status, self.error, self.lease_until = status, error, None
+        return True
+
+    def renew(self, until: datetime) -> bool:
+        """The holder's heartbeat: the lease moves on while the turn runs."""
+        held = Turn.objects.filter(pk=self.pk, status=self.Status.RUNNING, holder=self.holder)
+        return bool(held.update(lease_until=until))
+
+    def recover(self) -> str:
+        """A running turn whose holder is gone: back to queued when no answer was begun, else
+        failed (its answer keeps what was written, marked as cut short). The new status, or ""
+        when another process recovered it first."""
+        taken = Turn.objects.filter(pk=self.pk, status=self.Status.RUNNING, holder=self.holder)
+        if self.answer_id is None:
+            status = self.Status.QUEUED
+            changed = taken.update(status=status, holder="", lease_until=None)
+        else:
+            status = self.Status.FAILED
+            changed = taken.update(status=status, error="turn_lost", lease_until=None)
+        if not changed:
+            return ""
+        answer = Message.objects.filter(pk=self.answer_id).first() if self.answer_id else None
+        if answer is not None:
+            note = "_(This answer was cut short: the server stopped during the turn.)_"
+            answer.content = f"{answer.content}\n\n{note}".strip()
+            answer.save(update_fields=["content"])
+        self.status = status
+        return status
 
 
 class ToolCall(models.Model):

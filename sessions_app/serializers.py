@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sessions_app.models import ChatSession, Message, ToolCall
+from django.core.exceptions import ObjectDoesNotExist
+
+from sessions_app.models import ChatSession, Message, ToolCall, Turn
 from sessions_app.rendering import render_markdown
 
 
@@ -21,19 +23,45 @@ def chat_session_dict(chat_session: ChatSession) -> dict[str, Any]:
     }
 
 
-def message_dict(message: Message) -> dict[str, Any]:
-    """A message; assistant messages add ``html`` (rendered markdown) and their ``tool_calls``.
+ANSWER_STATUS = {
+    Turn.Status.RUNNING: "streaming",
+    Turn.Status.INTERRUPTED: "interrupted",
+    Turn.Status.FAILED: "error",
+}
 
-    ``status``: "" (done), "queued" (waits for the running turn), "streaming" (being written),
-    "interrupted" or "error".
-    """
+
+def _turn_of(message: Message) -> Turn | None:
+    """The turn a message asks for (user, wallet outcome) or answers (assistant); read from
+    the cache that select_related("turn", "answered_turn") or the intake filled."""
+    try:
+        return message.answered_turn if message.role == Message.Role.ASSISTANT else message.turn
+    except ObjectDoesNotExist:
+        return None
+
+
+def message_status_and_metadata(message: Message) -> tuple[str, dict[str, Any]]:
+    """``status``: "" (done), "queued" (waits for the running turn), "streaming" (being
+    written), "interrupted" or "error", from the message's turn; an answer's metadata names the
+    message it replies to (``reply_to``)."""
+    turn = _turn_of(message)
+    if turn is None:
+        return "", message.metadata
+    if message.role != Message.Role.ASSISTANT:
+        return ("queued" if turn.status == Turn.Status.QUEUED else ""), message.metadata
+    status = ANSWER_STATUS.get(Turn.Status(turn.status), "")
+    return status, {**message.metadata, "reply_to": turn.request_id}
+
+
+def message_dict(message: Message) -> dict[str, Any]:
+    """A message; assistant messages add ``html`` (rendered markdown) and their ``tool_calls``."""
+    status, metadata = message_status_and_metadata(message)
     data: dict[str, Any] = {
         "id": message.pk,
         "seq": message.seq,
         "role": message.role,
         "content": message.content,
-        "status": message.metadata.get("status", ""),
-        "metadata": message.metadata,
+        "status": status,
+        "metadata": metadata,
         "client_msg_id": message.client_msg_id,
         "created_at": message.created_at.isoformat(),
     }

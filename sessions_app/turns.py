@@ -1,19 +1,16 @@
-"""One turn at a time per chat session, across backend processes.
+"""Turns: one at a time per chat session, across backend processes (see models.Turn).
 
-The claim is a conditional UPDATE on ChatSession (processing False -> True). The process that
-holds it writes its identity (host:pid:start time) and refreshes ``processing_since`` while the
-turn runs (a heartbeat). A claim is recovered when its lease ran out, or at once when its holder
-is a process on this host that no longer exists (a killed backend).
+A message is stored with its turn in one transaction. When the session has no queued or
+running turn, the turn starts running at once, claimed by this process, and its (empty) answer
+message is created in the same transaction: three statements (the session's sequence number,
+both messages, the turn). Otherwise the turn waits in the queue, and the process that finishes
+a turn claims the next one with one conditional UPDATE (``claim_next``); whoever queues a turn
+tries that claim too, so a turn queued just as the previous one finished is not left behind.
 
-Messages are stored before anything is streamed. A message that arrives while a turn runs is
-stored with status "queued"; the process holding the claim drains queued messages in order.
-Whoever stores a queued message tries to claim afterwards, and the drainer checks the queue
-again after releasing, so a message is never left behind between the two.
-
-A message being answered has status "" until its assistant message (``metadata.reply_to``)
-exists. Whoever takes the claim knows no turn is in flight, so such a message without an
-answer was orphaned by a dead (or stopped) turn: it goes back to the queue, in its place.
-Answers are only begun under the claim (see runner._begin_turn), so none is begun twice.
+A running turn belongs to its holder (host:pid:start) while ``lease_until`` is ahead; the
+holder renews it (a heartbeat). A turn whose lease ran out, or whose holder is a process of
+this host that no longer exists (a killed backend), is recovered by the next claim: back to the
+queue in its place when its answer was not begun, else failed with its answer cut short.
 """
 
 from __future__ import annotations
@@ -21,23 +18,20 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 import psutil
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import CharField, Exists, OuterRef, QuerySet
-from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from sessions_app.models import ChatSession, Message
+from sessions_app import manager
+from sessions_app.models import ChatSession, Message, Turn
+from sessions_app.owner import Owner
 
 log = logging.getLogger(__name__)
-
-QUEUED = "queued"
-STREAMING = "streaming"
 
 
 def _process_identity() -> str:
@@ -53,7 +47,7 @@ def lease() -> timedelta:
 
 
 def holder_is_dead(holder: str) -> bool:
-    """True when the claim's holder is a process of this host that no longer runs."""
+    """True when a turn's holder is a process of this host that no longer runs."""
     try:
         host, pid, started = holder.rsplit(":", 2)
     except ValueError:
@@ -66,143 +60,188 @@ def holder_is_dead(holder: str) -> bool:
         return True
 
 
-def try_claim(chat_session_id: int) -> bool:
-    """Take the turn of this chat session for this process; False when someone holds it."""
-    now = timezone.now()
-    sessions = ChatSession.objects.filter(pk=chat_session_id, status=ChatSession.Status.ACTIVE)
-    claim = {"processing": True, "processing_since": now, "processing_by": PROCESS_ID}
-    if sessions.filter(processing=False).update(**claim):
-        _requeue_unanswered(chat_session_id)
-        return True
-    with transaction.atomic():
-        if sessions.filter(processing=True, processing_since__lt=now - lease()).update(**claim):
-            log.warning("recovered a turn claim whose lease ran out")
-            _close_abandoned_messages(chat_session_id)
-            _requeue_unanswered(chat_session_id)
-            return True
-        holder = sessions.filter(processing=True).values_list("processing_by", flat=True).first()
-        if holder is None or holder == PROCESS_ID or not holder_is_dead(holder):
-            return False
-        if not sessions.filter(processing_by=holder).update(**claim):
-            return False
-        log.warning("recovered the turn claim of a dead process")
-        _close_abandoned_messages(chat_session_id)
-        _requeue_unanswered(chat_session_id)
-        return True
+# Raw SQL where the ORM has no RETURNING for an UPDATE. Only table names (from the models) are
+# formatted in; every value is a parameter.
+_SESSIONS, _TURNS = ChatSession._meta.db_table, Turn._meta.db_table
+_BUSY = (
+    f"EXISTS (SELECT 1 FROM {_TURNS} WHERE {_TURNS}.chat_session_id = {_SESSIONS}.id"  # noqa: S608
+    f" AND {_TURNS}.status IN ('queued', 'running'))"
+)
+RESERVE_SQL = (
+    f"UPDATE {_SESSIONS} SET message_seq = message_seq + CASE WHEN {_BUSY} THEN 1 ELSE 2 END,"  # noqa: S608
+    " last_activity_at = %s, title = CASE WHEN title = '' THEN %s ELSE title END,"
+    " network = CASE WHEN %s = '' THEN network ELSE %s END"
+    f" WHERE id IN ({{owned}}) RETURNING message_seq, {_BUSY}, title, network"
+)
+CLAIM_SQL = (
+    f"UPDATE {_TURNS} SET status = 'running', holder = %s, lease_until = %s"  # noqa: S608
+    f" WHERE id = (SELECT id FROM {_TURNS} WHERE chat_session_id = %s AND status = 'queued'"
+    " ORDER BY id LIMIT 1) AND status = 'queued'"
+    f" AND NOT EXISTS (SELECT 1 FROM {_TURNS} r WHERE r.chat_session_id = %s"
+    " AND r.status = 'running')"
+    f" AND EXISTS (SELECT 1 FROM {_SESSIONS} s WHERE s.id = %s AND s.status = 'active')"
+    " RETURNING id"
+)
 
 
-def _close_abandoned_messages(chat_session_id: int) -> None:
-    """Assistant messages a dead turn left streaming keep their text, marked as cut short."""
-    abandoned = Message.objects.filter(
-        chat_session_id=chat_session_id, role=Message.Role.ASSISTANT, metadata__status=STREAMING
-    )
-    for message in abandoned:
-        message.metadata = {**message.metadata, "status": "error", "error": "turn_lost"}
-        note = "_(This answer was cut short: the server stopped during the turn.)_"
-        message.content = f"{message.content}\n\n{note}".strip()
-        message.save(update_fields=["metadata", "content"])
+@dataclass
+class Intake:
+    """A stored message; ``turn`` is set when this call claimed it (its answer exists)."""
+
+    message: Message
+    created: bool
+    turn: Turn | None = None
 
 
-def awaiting_answer(chat_session_id: int) -> QuerySet[Message]:
-    """Messages that started or wait for a turn (queued or being answered) and have no answer."""
-    replies = (
-        Message.objects.filter(
-            chat_session_id=OuterRef("chat_session_id"), role=Message.Role.ASSISTANT
-        )
-        .annotate(reply_to=KeyTextTransform("reply_to", "metadata"))
-        .filter(reply_to=Cast(OuterRef("pk"), CharField()))
-    )
-    return (
-        Message.objects.filter(chat_session_id=chat_session_id, metadata__status__in=["", QUEUED])
-        .exclude(role=Message.Role.ASSISTANT)
-        .exclude(Exists(replies))
-    )
-
-
-def _requeue_unanswered(chat_session_id: int) -> None:
-    """Called by the new holder of the claim: an unanswered message nobody answers is queued."""
-    orphans = awaiting_answer(chat_session_id).filter(metadata__status="")
-    for message in orphans.order_by("seq"):
-        log.warning("re-queued a message whose turn was lost")
-        message.metadata = {**message.metadata, "status": QUEUED}
-        message.save(update_fields=["metadata"])
-
-
-def holds_claim(chat_session_id: int) -> bool:
-    """True when this process holds the claim; locks the session row until the transaction ends."""
-    held = ChatSession.objects.select_for_update().filter(
-        pk=chat_session_id, processing=True, processing_by=PROCESS_ID
-    )
-    return held.exists()
-
-
-def heartbeat(chat_session_id: int) -> None:
-    ChatSession.objects.filter(pk=chat_session_id, processing_by=PROCESS_ID).update(
-        processing_since=timezone.now()
-    )
-
-
-def release(chat_session_id: int) -> None:
-    ChatSession.objects.filter(pk=chat_session_id, processing_by=PROCESS_ID).update(
-        processing=False, processing_since=None, processing_by=""
-    )
-
-
-def has_queued(chat_session_id: int) -> bool:
-    return Message.objects.filter(chat_session_id=chat_session_id, metadata__status=QUEUED).exists()
-
-
-def take_next_queued(chat_session_id: int) -> Message | None:
-    """The oldest queued message, now marked as being answered; None unless we hold the claim
-    (a holder whose lease was taken over must leave the queue to the new holder)."""
-    with transaction.atomic():
-        if not holds_claim(chat_session_id):
-            return None
-        message = (
-            Message.objects.select_for_update()
-            .filter(chat_session_id=chat_session_id, metadata__status=QUEUED)
-            .order_by("seq")
-            .first()
-        )
-        if message is None:
-            return None
-        message.metadata = {**message.metadata, "status": ""}
-        message.save(update_fields=["metadata"])
-    return message
-
-
-def store_incoming(
+def store(
     chat_session: ChatSession,
     role: str,
     text: str,
     metadata: dict[str, Any],
     client_msg_id: str = "",
-) -> tuple[Message, bool]:
-    """Store a message (user text or a wallet outcome); (message, False) for a resend."""
-    if client_msg_id:
-        existing = chat_session.messages.filter(client_msg_id=client_msg_id).first()
-        if existing is not None:
-            return existing, False
+    owner: Owner | None = None,
+) -> Intake:
+    """Store a message and its turn (claimed, or queued behind the session's running turn).
+
+    With ``owner``, the owner and the activity of the session are checked by the same UPDATE;
+    raises manager.ChatSessionError when it may not take messages. A resend (same
+    client_msg_id) stores nothing and returns the first message.
+    """
+    for _ in range(3):
+        try:
+            with transaction.atomic():
+                return _store(chat_session, role, text, metadata, client_msg_id, owner)
+        except IntegrityError:
+            if client_msg_id:
+                existing = chat_session.messages.filter(client_msg_id=client_msg_id).first()
+                if existing is not None:
+                    return Intake(existing, created=False)
+            # Otherwise another message of the session started running first: queue this one.
+    raise RuntimeError("could not store the message")
+
+
+def _store(
+    chat_session: ChatSession,
+    role: str,
+    text: str,
+    metadata: dict[str, Any],
+    client_msg_id: str,
+    owner: Owner | None,
+) -> Intake:
+    title = title_from(text) if role == Message.Role.USER else ""
+    network = str(metadata.get("network") or "")
+    reserved = _reserve_seq(chat_session, owner, title, network)
+    if reserved is None:
+        _refuse(chat_session, owner)
+    seq, busy = reserved
+    first = seq - (0 if busy else 1)
+    message = Message(chat_session=chat_session, seq=first, role=role, content=text)
+    message.metadata, message.client_msg_id = metadata, client_msg_id
+    rows = [message]
+    if not busy:  # the turn runs at once: its answer exists from the start
+        answer_metadata = {"network": network or chat_session.network}
+        rows.append(Message(chat_session=chat_session, seq=seq, role=Message.Role.ASSISTANT))
+        rows[1].metadata = answer_metadata
+    Message.objects.bulk_create(rows)
+    turn = Turn(chat_session=chat_session, request=message, status=Turn.Status.QUEUED)
+    if not busy:
+        turn.answer, turn.status, turn.holder = rows[1], Turn.Status.RUNNING, PROCESS_ID
+        turn.lease_until = timezone.now() + lease()
+    turn.save(force_insert=True)
+    return Intake(message, created=True, turn=None if busy else turn)
+
+
+def _reserve_seq(
+    chat_session: ChatSession, owner: Owner | None, title: str, network: str
+) -> tuple[int, bool] | None:
+    """One UPDATE of the session (row locked until commit): the message's sequence number (and
+    the answer's when nothing is queued or running), activity, title, network; and whether a
+    turn is queued or running. None when the session is not this owner's active session."""
+    sessions = ChatSession.objects.filter(pk=chat_session.pk, status=ChatSession.Status.ACTIVE)
+    if owner is not None:
+        sessions = sessions.for_owner(owner)
+    where, params = sessions.values("pk").query.sql_with_params()
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(RESERVE_SQL.format(owned=where), [now, title, network, network, *params])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    chat_session.message_seq, chat_session.title, chat_session.network = row[0], row[2], row[3]
+    return int(row[0]), bool(row[1])
+
+
+def _refuse(chat_session: ChatSession, owner: Owner | None) -> NoReturn:
+    """The precise refusal (unknown, foreign, expired or closed) for a session the UPDATE
+    did not find."""
+    if owner is not None:
+        manager.get_active_for_owner(chat_session.public_id, owner)
+    status = ChatSession.objects.filter(pk=chat_session.pk).values_list("status", flat=True)
+    raise manager.ChatSessionInactive(status.first() or ChatSession.Status.CLOSED)
+
+
+def claim_next(chat_session_id: int) -> Turn | None:
+    """The session's oldest queued turn, now running for this process, with its answer begun;
+    None when a turn runs, nothing is queued, or the session ended. One conditional UPDATE
+    (the ``status = 'queued'`` repeated outside the subquery makes a concurrent claim of the
+    same row touch nothing); the unique index on running turns settles any other race."""
+    until = connection.ops.adapt_datetimefield_value(timezone.now() + lease())
     try:
-        message = chat_session.add_message(role, text, metadata, client_msg_id=client_msg_id)
-    except IntegrityError:  # the same resend raced us from another socket
-        return chat_session.messages.get(client_msg_id=client_msg_id), False
-    _update_session_after_message(chat_session, metadata.get("network"), text, role)
-    return message, True
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(CLAIM_SQL, [PROCESS_ID, until, *[chat_session_id] * 3])
+            row = cursor.fetchone()
+            if row is None:
+                return None
+            return _begin(Turn.objects.select_related("request").get(pk=row[0]))
+    except IntegrityError:
+        return None
 
 
-def _update_session_after_message(
-    chat_session: ChatSession, network: str | None, text: str, role: str
-) -> None:
-    changes: dict[str, Any] = {}
-    if network and network != chat_session.network:
-        changes["network"] = network
-    if role == Message.Role.USER and not chat_session.title:
-        changes["title"] = title_from(text)
-    if changes:
-        ChatSession.objects.filter(pk=chat_session.pk).update(**changes)
-        for name, value in changes.items():
-            setattr(chat_session, name, value)
+def _begin(turn: Turn) -> Turn:
+    """The claimed turn's (empty) answer message, in the session's sequence."""
+    chat_session = ChatSession.objects.get(pk=turn.chat_session_id)
+    network = turn.request.metadata.get("network") or chat_session.network
+    answer = chat_session.add_message(Message.Role.ASSISTANT, "", {"network": network})
+    turn.answer = answer
+    turn.save(update_fields=["answer"])
+    turn.chat_session = chat_session
+    return turn
+
+
+def claim(chat_session_id: int) -> Turn | None:
+    """``claim_next``, after recovering a running turn whose holder is gone (kill -9 of a
+    backend, a lease that ran out). What a new socket or a queued message calls."""
+    active = list(Turn.objects.filter(chat_session_id=chat_session_id).active().order_by("pk"))
+    running = [turn for turn in active if turn.status == Turn.Status.RUNNING]
+    for turn in running:
+        if not _gone(turn):
+            return None
+        recovered = turn.recover()
+        if recovered:
+            log.warning("recovered a turn whose holder is gone: now %s", recovered)
+    if not active:
+        return None
+    return claim_next(chat_session_id)
+
+
+def _gone(turn: Turn) -> bool:
+    expired = turn.lease_until is None or turn.lease_until < timezone.now()
+    return expired or (turn.holder != PROCESS_ID and holder_is_dead(turn.holder))
+
+
+def finish(turn: Turn, status: str, content: str | None, error: str = "") -> bool:
+    """End the turn (only while this process still holds it); ``content`` when the answer's
+    text changed since it was last saved (an interruption or failure note)."""
+    with transaction.atomic():
+        if not turn.finish(status, error):
+            return False
+        if content is not None and turn.answer_id is not None:
+            Message.objects.filter(pk=turn.answer_id).update(content=content)
+    return True
+
+
+def renew(turn: Turn) -> bool:
+    return turn.renew(timezone.now() + lease())
 
 
 def title_from(text: str, limit: int = 60) -> str:
@@ -212,35 +251,3 @@ def title_from(text: str, limit: int = 60) -> str:
         return line
     cut = line[:limit].rsplit(" ", 1)[0] or line[:limit]
     return cut.rstrip(",.;:") + "…"
-
-
-def claim_and_store(
-    chat_session: ChatSession,
-    role: str,
-    text: str,
-    metadata: dict[str, Any],
-    client_msg_id: str = "",
-) -> tuple[Message, bool, bool]:
-    """(message, created, claimed): the message stored as queued unless this call took the turn
-    with nothing waiting before it (e.g. a message re-queued on recovery keeps its place).
-
-    A resend (same client_msg_id) stores nothing and gives the turn back (unless messages wait).
-    """
-    claimed = try_claim(chat_session.pk)
-    first_in_line = claimed and not has_queued(chat_session.pk)
-    metadata = {**metadata, "status": "" if first_in_line else QUEUED}
-    try:
-        message, created = store_incoming(chat_session, role, text, metadata, client_msg_id)
-    except BaseException:
-        if claimed:
-            release(chat_session.pk)
-        raise
-    if claimed and not created:
-        claimed = release_or_reclaim(chat_session.pk)
-    return message, created, claimed
-
-
-def release_or_reclaim(chat_session_id: int) -> bool:
-    """Release the turn; True when a message queued meanwhile and this process took it back."""
-    release(chat_session_id)
-    return has_queued(chat_session_id) and try_claim(chat_session_id)

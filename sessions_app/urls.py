@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from sessions_app import api, chat_api, pages
+from sessions_app import api, chat_api, pages, tool_api
 
 urlpatterns = [
     path("", pages.chat, name="chat"),
@@ -15,4 +15,6 @@ urlpatterns = [
     path("api/chat/stream", chat_api.stream, name="api-chat-stream"),
     path("api/interrupt", chat_api.interrupt, name="api-interrupt"),
     path("api/wallet", chat_api.wallet_result, name="api-wallet"),
+    path("api/mcp/<str:network>", tool_api.call, name="mcp-call"),
+    path("api/mcp/<str:network>/tools", tool_api.tools, name="mcp-tools"),
 ]

@@ -10,9 +10,9 @@ import anthropic
 from django.conf import settings
 
 from sessions_app.agent.context import TurnContext
+from sessions_app.agent.errors import ProviderError, cap_message, max_rounds
 from sessions_app.agent.history import Entry, load_history
 from sessions_app.agent.prompt import system_prompt
-from sessions_app.agent.providers import ProviderError
 from sessions_app.agent.tools import ToolSpec, available_tools
 from sessions_app.dbthreads import db
 
@@ -81,7 +81,7 @@ class AnthropicProvider:
         tools: list[dict[str, Any]],
         messages: list[dict[str, Any]],
     ) -> None:
-        for _ in range(max(1, settings.AGENT_MAX_TOOL_ROUNDS)):
+        for _ in range(max_rounds()):
             content = await self._stream_once(ctx, client, tools, messages)
             uses = [block for block in content if block["type"] == "tool_use"]
             if not uses:
@@ -97,7 +97,7 @@ class AnthropicProvider:
                 }
                 results.append({**result, "content": outcome.for_model()})
             messages.append({"role": "user", "content": results})
-        await ctx.say(_cap_message())
+        await ctx.say(cap_message())
 
     async def _stream_once(
         self,
@@ -152,10 +152,3 @@ def _finished(block: dict[str, Any]) -> dict[str, Any]:
     except json.JSONDecodeError:
         arguments = {}
     return {**block, "input": arguments if isinstance(arguments, dict) else {}}
-
-
-def _cap_message() -> str:
-    return (
-        f"\n\nI stopped after {settings.AGENT_MAX_TOOL_ROUNDS} rounds of tool calls without a "
-        "final answer. Ask again, more specifically, to continue."
-    )

@@ -10,8 +10,7 @@ from typing import Any
 
 from django.conf import settings
 
-from sessions_app import turns
-from sessions_app.models import Message
+from sessions_app.models import Message, Turn
 
 
 @dataclass
@@ -39,7 +38,8 @@ def load_history(assistant: Message) -> list[Entry]:
     """Everything answered before ``assistant``, in reply order, within the budget."""
     messages = (
         Message.objects.filter(chat_session_id=assistant.chat_session_id, seq__lt=assistant.seq)
-        .exclude(metadata__status=turns.QUEUED)
+        .exclude(turn__status=Turn.Status.QUEUED)
+        .select_related("answered_turn")
         .prefetch_related("tool_calls")
         .order_by("seq")
     )
@@ -50,7 +50,8 @@ def _in_reply_order(messages: list[Message]) -> list[Entry]:
     replies: dict[int, list[Message]] = {}
     for message in messages:
         if message.role == Message.Role.ASSISTANT:
-            replies.setdefault(message.metadata.get("reply_to") or 0, []).append(message)
+            turn = getattr(message, "answered_turn", None)
+            replies.setdefault(turn.request_id if turn else 0, []).append(message)
     entries = []
     for message in messages:
         if message.role == Message.Role.ASSISTANT:

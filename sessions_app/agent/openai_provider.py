@@ -9,11 +9,10 @@ from typing import Any
 import openai
 from django.conf import settings
 
-from sessions_app.agent.anthropic_provider import _cap_message
 from sessions_app.agent.context import TurnContext
+from sessions_app.agent.errors import ProviderError, cap_message, max_rounds
 from sessions_app.agent.history import Entry, load_history
 from sessions_app.agent.prompt import system_prompt
-from sessions_app.agent.providers import ProviderError
 from sessions_app.agent.tools import ToolSpec, available_tools
 from sessions_app.dbthreads import db
 
@@ -87,7 +86,7 @@ class OpenAIProvider:
         tools: list[dict[str, Any]],
         messages: list[dict[str, Any]],
     ) -> None:
-        for _ in range(max(1, settings.AGENT_MAX_TOOL_ROUNDS)):
+        for _ in range(max_rounds()):
             text, calls = await self._stream_once(ctx, client, tools, messages)
             if not calls:
                 return
@@ -100,7 +99,7 @@ class OpenAIProvider:
                 messages.append(
                     {"role": "tool", "tool_call_id": call["id"], "content": outcome.for_model()}
                 )
-        await ctx.say(_cap_message())
+        await ctx.say(cap_message())
 
     async def _stream_once(
         self,

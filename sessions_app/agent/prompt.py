@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from chatproject.networks import Network
-from mcp_servers.accounts import DEV_ACCOUNT_NAMES
+from chatproject.networks import DEV_ACCOUNT_NAMES, Network
 
 
 def system_prompt(network: Network, wallet: str | None = None) -> str:

@@ -7,15 +7,9 @@ from typing import Protocol
 from django.conf import settings
 
 from sessions_app.agent.context import TurnContext
+from sessions_app.agent.errors import ProviderError
 
-
-class ProviderError(Exception):
-    """A provider failure with a sentence for the user (never a key, never a URL)."""
-
-    def __init__(self, code: str, message: str) -> None:
-        self.code = code
-        self.message = message
-        super().__init__(message)
+__all__ = ["Provider", "ProviderError", "get_provider"]
 
 
 class Provider(Protocol):

@@ -92,3 +92,29 @@ async def _finish_background_turns():
     if pending:
         await asyncio.wait(pending, timeout=10)
     await interrupts.settle()
+
+
+def shown_status(message) -> str:
+    """The status the page shows for a stored message (from its turn)."""
+    from sessions_app.serializers import message_status_and_metadata
+
+    return message_status_and_metadata(message)[0]
+
+
+async def stored_message(pk: int):
+    """A message as stored, with the turn its status comes from."""
+    from channels.db import database_sync_to_async
+
+    from sessions_app.models import Message
+
+    query = Message.objects.select_related("turn", "answered_turn")
+    return await database_sync_to_async(query.get)(pk=pk)
+
+
+async def settle_turns(timeout: float = 10) -> None:
+    """Wait for this process's turn tasks (a drain ends a little after turn.complete)."""
+    from sessions_app.agent import runner
+
+    pending = [task for task in runner._background if not task.done()]
+    if pending:
+        await asyncio.wait(pending, timeout=timeout)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from sessions_app import manager
+from sessions_app import manager, turns
 from sessions_app.models import ChatSession, ToolCall
 from sessions_app.owner import Owner
 
@@ -101,9 +101,10 @@ def test_expired_session_still_shows_its_messages(admin_client, alices_chat):
 def test_expire_action_ends_sessions_and_clears_their_turn_state(
     admin_client, alices_chat, bobs_chat
 ):
-    ChatSession.objects.filter(pk=alices_chat.pk).update(
-        processing=True, pending_wallet_request={"request_id": "r1"}
-    )
+    pending = {"request_id": "r1"}
+    ChatSession.objects.filter(pk=alices_chat.pk).update(pending_wallet_request=pending)
+    turns.store(alices_chat, "user", "a question whose turn runs", {"network": "testnet"})
+    assert alices_chat.processing
     response = admin_client.post(
         CHANGELIST,
         {"action": "expire_selected", "_selected_action": [alices_chat.pk]},

@@ -6,7 +6,7 @@ import httpx
 import pytest
 from channels.db import database_sync_to_async
 
-from sessions_app.models import Message, ToolCall
+from sessions_app.models import ToolCall
 from sessions_app.tests.agent_support import (
     _close_chat_db_threads,  # noqa: F401
     _finish_background_turns,  # noqa: F401
@@ -16,6 +16,8 @@ from sessions_app.tests.agent_support import (
     of_type,
     open_socket,
     point_network,
+    shown_status,
+    stored_message,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -160,9 +162,9 @@ async def test_help_lists_send_on_dev_network(socket):
 async def test_everything_shown_is_recorded(socket):
     seen = await ask(socket, "balance of alice")
     complete = of_type(seen, "turn.complete")[0]
-    message = await database_sync_to_async(Message.objects.get)(pk=complete["message_id"])
+    message = await stored_message(complete["message_id"])
     assert message.content == answer_text(seen)
-    assert message.metadata["status"] == ""
+    assert shown_status(message) == ""
     call = await database_sync_to_async(ToolCall.objects.get)(message=message)
     assert call.call_id == of_type(seen, "tool.call")[0]["call_id"]
     assert call.result["ok"] is True

@@ -20,6 +20,8 @@ from sessions_app.tests.agent_support import (
     of_type,
     open_socket,
     point_network,
+    shown_status,
+    stored_message,
 )
 from sessions_app.tests.fake_llm import Reply
 
@@ -120,8 +122,8 @@ async def test_provider_error_ends_with_error_event_and_session_stays_usable(soc
     seen = await ask(socket, "hi")
     error = of_type(seen, "error")[0]
     assert error["code"] == "provider_error" and "529" in error["message"]
-    message = await database_sync_to_async(Message.objects.get)(pk=seen[-1]["message_id"])
-    assert message.metadata["status"] == "error"
+    message = await stored_message(seen[-1]["message_id"])
+    assert shown_status(message) == "error"
     assert "529" in message.content
     assert answer_text(await ask(socket, "again")) == "Back again."
 

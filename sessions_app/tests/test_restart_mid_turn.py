@@ -15,6 +15,8 @@ from sessions_app.tests.agent_support import (
     _close_chat_db_threads,  # noqa: F401
     _finish_background_turns,  # noqa: F401
     make_browser,
+    shown_status,
+    stored_message,
 )
 from sessions_app.tests.fake_llm import Reply
 from testsupport.processes import start_daphne
@@ -71,8 +73,8 @@ async def test_backend_killed_mid_turn_restarts_with_history_and_usable_session(
     finally:
         daphne.kill()
 
-    stale = await database_sync_to_async(ChatSession.objects.get)(pk=chat.pk)
-    assert stale.processing is True  # the dead process still holds the claim
+    stale = await database_sync_to_async(lambda: ChatSession.objects.get(pk=chat.pk).processing)()
+    assert stale is True  # the dead process still holds the running turn
     shown = await database_sync_to_async(
         lambda: list(Message.objects.filter(chat_session=chat).order_by("seq"))
     )()
@@ -92,5 +94,5 @@ async def test_backend_killed_mid_turn_restarts_with_history_and_usable_session(
             assert "Fresh answer." in "".join(e.get("text", "") for e in seen)
     finally:
         daphne.stop()
-    cut_short = await database_sync_to_async(Message.objects.get)(pk=shown[1].pk)
-    assert cut_short.metadata["status"] == "error" and cut_short.content.startswith("A lo")
+    cut_short = await stored_message(shown[1].pk)
+    assert shown_status(cut_short) == "error" and cut_short.content.startswith("A lo")

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from sessions_app import manager
+from sessions_app import manager, turns
 from sessions_app.models import ChatSession, new_public_id
 from sessions_app.owner import Owner
 
@@ -85,9 +85,9 @@ def test_expired_session_keeps_its_history():
 
 def test_expiry_clears_processing_and_pending_wallet_request():
     chat = manager.create_chat_session(ALICE)
-    ChatSession.objects.filter(pk=chat.pk).update(
-        processing=True, pending_wallet_request={"request_id": "r1"}
-    )
+    ChatSession.objects.filter(pk=chat.pk).update(pending_wallet_request={"request_id": "r1"})
+    turns.store(chat, "user", "a question whose turn runs", {"network": "testnet"})
+    assert chat.processing
     manager.expire_stale(now=later(chat, TIMEOUT + 1))
     chat.refresh_from_db()
     assert (chat.status, chat.processing, chat.pending_wallet_request) == ("expired", False, None)

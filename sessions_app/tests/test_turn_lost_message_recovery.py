@@ -1,19 +1,16 @@
-"""A message whose turn was lost (its holder died after storing it as being answered, before
-its assistant message existed) is answered once the claim is recovered: exactly once, in its
-place before later messages. A message that has an answer is never answered again, and a
-holder whose lease was taken over begins no answer."""
+"""A message whose turn was lost (its holder died after claiming it, before its answer
+existed) is answered once the turn is recovered: exactly once, in its place before later
+messages. A message that has an answer is never answered again, and a holder whose turn was
+taken over begins no answer."""
 
 from __future__ import annotations
-
-import subprocess
-import sys
 
 import pytest
 from channels.db import database_sync_to_async
 
 from sessions_app import turns
 from sessions_app.agent import runner
-from sessions_app.models import ChatSession, Message
+from sessions_app.models import ChatSession, Message, Turn
 from sessions_app.tests.agent_support import (
     _close_chat_db_threads,  # noqa: F401
     _finish_background_turns,  # noqa: F401
@@ -21,7 +18,7 @@ from sessions_app.tests.agent_support import (
     open_socket,
     receive_until,
 )
-from sessions_app.tests.test_turn_claim import hold, identity_of
+from sessions_app.tests.test_turn_claim import dead_identity, hold
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -43,40 +40,37 @@ def alice(transactional_db):
     return make_browser("alice")
 
 
-def dead_identity() -> str:
-    child = subprocess.Popen([sys.executable, "-c", "pass"])
-    holder = identity_of(child.pid)
-    child.wait()
-    return holder
-
-
 def chat_left_by_a_dead_turn(browser, answered: bool = False) -> tuple[ChatSession, Message]:
-    """A session whose dead holder stored "question" as being answered (status "")."""
+    """A session whose dead holder claimed the turn of "question" (its answer not begun, or
+    complete when ``answered``)."""
     chat = browser.new_chat()
-    hold(chat, dead_identity())
-    question, _ = turns.store_incoming(
-        chat, "user", "question", {"status": "", "network": "testnet"}
-    )
+    intake = turns.store(chat, "user", "question", {"network": "testnet"})
+    turn = intake.turn
     if answered:
-        reply = {"status": "", "reply_to": question.pk, "network": "testnet"}
-        chat.add_message("assistant", "the complete answer", reply)
-    return chat, question
+        Message.objects.filter(pk=turn.answer_id).update(content="the complete answer")
+    else:
+        Message.objects.filter(pk=turn.answer_id).delete()  # SET NULL: no answer begun
+    hold(turn, dead_identity())
+    if answered:
+        turns.finish(Turn.objects.get(pk=turn.pk), Turn.Status.DONE, None)
+    return chat, intake.message
 
 
 def replies_to(message: Message) -> list[Message]:
-    assistants = Message.objects.filter(chat_session_id=message.chat_session_id, role="assistant")
-    return [reply for reply in assistants if reply.metadata.get("reply_to") == message.pk]
+    return [t.answer for t in Turn.objects.filter(request=message, answer__isnull=False)]
 
 
 @database_sync_to_async
 def recover_then_store_and_drain(browser) -> tuple[list[Message], Message, Message]:
     chat, question = chat_left_by_a_dead_turn(browser)
-    later, created, claimed = turns.claim_and_store(chat, "user", "later", {}, "later-1")
-    assert created and claimed
-    assert later.metadata["status"] == turns.QUEUED  # the lost message goes first
-    drained = [turns.take_next_queued(chat.pk), turns.take_next_queued(chat.pk)]
-    assert turns.take_next_queued(chat.pk) is None
-    return drained, question, later
+    later = turns.store(chat, "user", "later", {"network": "testnet"}, "later-1")
+    assert later.created and later.turn is None  # queued behind the lost turn
+    first = turns.claim(chat.pk)
+    turns.finish(first, Turn.Status.DONE, None)
+    second = turns.claim_next(chat.pk)
+    turns.finish(second, Turn.Status.DONE, None)
+    assert turns.claim_next(chat.pk) is None
+    return [first.request, second.request], question, later.message
 
 
 async def test_lost_message_is_requeued_before_later_messages(alice):
@@ -92,31 +86,31 @@ async def test_lost_message_is_answered_exactly_once_when_a_socket_connects(alic
     created = [event["message"] for event in seen if event["type"] == "message.created"]
     assert [(m["role"], m["metadata"]["reply_to"]) for m in created] == [("assistant", question.pk)]
     replies = await database_sync_to_async(replies_to)(question)
-    assert [(r.content, r.metadata["status"]) for r in replies] == [("answer to question", "")]
+    assert [r.content for r in replies] == ["answer to question"]
+    turn = await database_sync_to_async(Turn.objects.get)(request=question)
+    assert turn.status == Turn.Status.DONE
 
 
 @database_sync_to_async
-def recover_an_answered_session(browser) -> tuple[bool, Message | None, list[Message]]:
+def recover_an_answered_session(browser) -> tuple[Turn | None, list[Message]]:
     chat, question = chat_left_by_a_dead_turn(browser, answered=True)
-    claimed = turns.try_claim(chat.pk)
-    return claimed, turns.take_next_queued(chat.pk), replies_to(question)
+    return turns.claim(chat.pk), replies_to(question)
 
 
 async def test_answered_message_is_not_answered_again_on_recovery(alice):
-    claimed, next_message, replies = await recover_an_answered_session(alice)
-    assert claimed and next_message is None
+    claimed, replies = await recover_an_answered_session(alice)
+    assert claimed is None
     assert [r.content for r in replies] == ["the complete answer"]
 
 
 @database_sync_to_async
-def take_over_from_this_process(browser) -> tuple[Message | None, object]:
+def take_over_from_this_process(browser) -> tuple[bool, Turn]:
     chat = browser.new_chat()
-    assert turns.try_claim(chat.pk)
-    question, _ = turns.store_incoming(chat, "user", "question", {"status": turns.QUEUED})
-    hold(chat, "elsewhere:1:1")  # our lease ran out and another process took the claim
-    return turns.take_next_queued(chat.pk), runner._begin_turn(chat.pk, question)
+    turn = turns.store(chat, "user", "question", {"network": "testnet"}).turn
+    hold(turn, "elsewhere:1:1")  # our lease ran out and another process took the turn
+    return turns.finish(turn, Turn.Status.DONE, "late words"), Turn.objects.get(pk=turn.pk)
 
 
-async def test_holder_whose_claim_was_taken_over_takes_and_begins_nothing(alice):
-    taken, begun = await take_over_from_this_process(alice)
-    assert taken is None and begun is None
+async def test_holder_whose_turn_was_taken_over_ends_nothing(alice):
+    finished, turn = await take_over_from_this_process(alice)
+    assert not finished and turn.status == Turn.Status.RUNNING

@@ -23,6 +23,8 @@ from sessions_app.tests.agent_support import (
     open_socket,
     receive_until,
     say,
+    shown_status,
+    stored_message,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -113,8 +115,8 @@ async def test_interrupt_ends_turn_within_a_second_and_keeps_what_was_said(alice
     await socket.send_json_to({"type": "chat.interrupt"})
     seen = await receive_until(socket, "turn.complete", timeout=5)
     assert time.monotonic() - started < 1.0
-    message = await database_sync_to_async(Message.objects.get)(pk=seen[-1]["message_id"])
-    assert message.metadata["status"] == "interrupted"
+    message = await stored_message(seen[-1]["message_id"])
+    assert shown_status(message) == "interrupted"
     assert message.content.startswith("working on long job.")
     await until_released(chat)
     provider.gate.set()
@@ -196,8 +198,8 @@ async def test_failing_provider_ends_with_error_event_and_recorded_message(alice
     seen = await ask(socket, "break")
     assert of_type(seen, "error")[0]["code"] == "agent_failed"
     assert "boom" not in str(seen)
-    message = await database_sync_to_async(Message.objects.get)(pk=seen[-1]["message_id"])
-    assert message.metadata["status"] == "error" and message.content.startswith("partial")
+    message = await stored_message(seen[-1]["message_id"])
+    assert shown_status(message) == "error" and message.content.startswith("partial")
     healthy = GatedProvider()
     healthy.gate.set()
     monkeypatch.setattr(runner, "get_provider", lambda: healthy)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import weakref
 
-from sessions_app.dbthreads import db
+from chatproject.dbthreads import db
 from sessions_app.models import ToolCall
 
 

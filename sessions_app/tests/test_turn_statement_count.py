@@ -1,0 +1,73 @@
+"""One builtin balance turn, from the chat.message frame to the end of its drain, costs few SQL
+statements: its bookkeeping (store the message, claim the turn, create the answer and the
+tool call, finish, find nothing queued) takes at most 6. The text written into the answer and
+the tool call's result are counted apart, and the whole turn is held too.
+
+The chat's database work runs on the database threads (chatproject/dbthreads.py); with one
+thread, every statement of the turn goes through one connection, where they are captured.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from channels.db import database_sync_to_async
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from sessions_app import dbthreads
+from sessions_app.tests.agent_support import (
+    _close_chat_db_threads,  # noqa: F401
+    _finish_background_turns,  # noqa: F401
+    ask,
+    make_browser,
+    of_type,
+    open_socket,
+    point_network,
+    settle_turns,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CONTENT_WRITES = re.compile(
+    r'^UPDATE "chat_message" SET "content"|^UPDATE "chat_toolcall" SET "result"'
+)
+
+
+@pytest.fixture
+def alice(transactional_db, settings, anvil_testnet, mcp_testnet, monkeypatch):
+    point_network(settings, "testnet", anvil_testnet.url, mcp_testnet.url)
+    monkeypatch.setenv("CHAT_DB_THREADS", "1")
+    dbthreads.shutdown()  # the next call starts the pool with one thread
+    return make_browser("alice")
+
+
+class Capture:
+    """CaptureQueriesContext on the database thread (connections are per thread)."""
+
+    def __init__(self) -> None:
+        self.context = CaptureQueriesContext(connection)
+
+    async def __aenter__(self) -> Capture:
+        await dbthreads.db(self.context.__enter__)()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await dbthreads.db(self.context.__exit__)(None, None, None)
+        self.statements = await dbthreads.db(lambda: [q["sql"] for q in self.context])()
+
+
+async def test_builtin_balance_turn_bookkeeping_takes_six_statements_or_fewer(alice):
+    chat = await database_sync_to_async(alice.new_chat)()
+    socket, _ = await open_socket(alice, chat.public_id)
+    await ask(socket, "balance of alice")  # warm: the tool list, the first connection
+    async with Capture() as capture:
+        seen = await ask(socket, "balance of alice again")
+        await settle_turns()  # the drain looks for a queued turn after turn.complete
+    await socket.disconnect()
+    assert of_type(seen, "tool.result")[0]["ok"]
+    bookkeeping = [sql for sql in capture.statements if not CONTENT_WRITES.match(sql)]
+    listing = "\n".join(capture.statements)
+    assert len(bookkeeping) <= 6, listing
+    assert len(capture.statements) <= 8, listing
