@@ -1,6 +1,6 @@
 """Write the MCP servers' manifests from the network table (chatproject/networks.py).
 
-    .venv/bin/python deploy/k8s/generate.py          # rewrites base/mcp-servers.yaml, base/mcp-urls.env
+    .venv/bin/python deploy/k8s/generate.py    # rewrites base/mcp-servers.yaml and mcp-urls.env
 
 One Deployment, Service, PodDisruptionBudget and NetworkPolicy per network, and the backend's
 MCP_<NAME>_URL for each. tests/deploy/test_k8s_matches_network_table.py fails when the files
@@ -97,7 +97,8 @@ def _container(row: Any) -> dict[str, Any]:
             "runAsUser": 10001,
             "capabilities": {"drop": ["ALL"]},
         },
-        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+        # The root filesystem is read-only; /tmp is an emptyDir (a mount point, not our file).
+        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],  # noqa: S108
     }
 
 
@@ -171,7 +172,9 @@ def backend_only(row: Any) -> dict[str, Any]:
             "policyTypes": ["Ingress"],
             "ingress": [
                 {
-                    "from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "backend"}}}],
+                    "from": [
+                        {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "backend"}}}
+                    ],
                     "ports": [{"protocol": "TCP", "port": row.mcp_port}],
                 }
             ],
