@@ -7,6 +7,7 @@ whose secrets/*.env are its *.env.example files.
 
 from __future__ import annotations
 
+import base64
 import functools
 import shutil
 import subprocess
@@ -99,3 +100,26 @@ def env_sources(container_spec: dict[str, Any]) -> list[str]:
         ref = source.get("configMapRef") or source.get("secretRef")
         names.append(ref["name"].rsplit("-", 1)[0])
     return names
+
+
+def container_env(container_spec: dict[str, Any]) -> dict[str, str]:
+    """The environment Kubernetes gives the container: its ConfigMaps and Secrets (envFrom),
+    then its own ``env`` entries, values and secret keys alike (the example's secrets)."""
+    objects = {(doc["kind"], doc["metadata"]["name"]): doc for doc in documents()}
+    env: dict[str, str] = {}
+    for source in container_spec.get("envFrom", []):
+        if "configMapRef" in source:
+            env.update(objects["ConfigMap", source["configMapRef"]["name"]]["data"])
+        else:
+            env.update(_decoded(objects["Secret", source["secretRef"]["name"]]))
+    for item in container_spec.get("env", []):
+        if "value" in item:
+            env[item["name"]] = item["value"]
+        else:
+            ref = item["valueFrom"]["secretKeyRef"]
+            env[item["name"]] = _decoded(objects["Secret", ref["name"]])[ref["key"]]
+    return env
+
+
+def _decoded(secret: dict[str, Any]) -> dict[str, str]:
+    return {key: base64.b64decode(value).decode() for key, value in secret["data"].items()}
