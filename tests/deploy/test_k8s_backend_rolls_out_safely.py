@@ -32,6 +32,13 @@ def test_a_database_blip_makes_a_backend_unready_long_before_it_is_restarted():
     assert restarted_after >= 60
 
 
+def test_a_stopping_backend_leaves_the_endpoints_before_daphne_stops():
+    backend = find("Deployment", "backend")
+    pre_stop = container(backend, "daphne")["lifecycle"]["preStop"]["exec"]["command"]
+    assert pre_stop[0] == "sleep"
+    assert 0 < int(pre_stop[1]) < pod_spec(backend)["terminationGracePeriodSeconds"]
+
+
 def test_requests_and_limits_are_set_and_one_daphne_gets_one_core():
     resources = container(find("Deployment", "backend"), "daphne")["resources"]
     assert resources["requests"]["cpu"] == resources["limits"]["cpu"] == "1"
