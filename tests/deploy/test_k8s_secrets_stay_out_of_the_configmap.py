@@ -4,10 +4,14 @@ and the operator's real secret files never in git."""
 
 from __future__ import annotations
 
+import base64
+import shutil
 import subprocess
 
+import yaml
+
 from chatproject.networks import TABLE
-from tests.deploy.k8s import K8S, ROOT, container, env_sources, find, of_kind
+from tests.deploy.k8s import K8S, ROOT, container, env_sources, find, kustomize, of_kind
 
 SECRET_VARIABLES = {
     "SECRET_KEY",
@@ -42,12 +46,34 @@ def test_postgresql_and_redis_are_reached_by_url():
     assert env_sources(daphne) == ["settings", "mcp-urls", "django", "rpc-urls", "mcp-token"]
 
 
-def test_the_real_secret_files_are_ignored_by_git():
-    secrets = K8S / "overlays" / "example" / "secrets"
-    for example in secrets.glob("*.env.example"):
-        real = example.with_suffix("")
+def test_an_operators_copy_reads_its_own_secret_files_which_git_ignores(tmp_path):
+    """The README's steps: copy the example, its secrets/*.env from the examples, point the
+    generators at them; the rendering then carries the operator's values."""
+    k8s = tmp_path / "k8s"
+    shutil.copytree(K8S, k8s)
+    prod = k8s / "overlays" / "prod"
+    shutil.copytree(k8s / "overlays" / "example", prod)
+    header = (prod / "kustomization.yaml").read_text().splitlines()
+    steps = [line.removeprefix("#").strip() for line in header if line.startswith("#   ")]
+    assert steps[0].startswith("for f in secrets/*.env.example") and steps[1].startswith("sed")
+    subprocess.run(["bash", "-c", "\n".join(steps)], cwd=prod, check=True)
+    django = prod / "secrets" / "django.env"
+    django.write_text(django.read_text().replace("replace-with-a-long-random-value", "alice-42"))
+
+    secrets = {
+        doc["metadata"]["name"].rsplit("-", 1)[0]: doc
+        for doc in yaml.safe_load_all(kustomize(prod))
+        if doc and doc["kind"] == "Secret"
+    }
+    assert base64.b64decode(secrets["django"]["data"]["SECRET_KEY"]) == b"alice-42"
+    assert set(secrets) == {"django", "rpc-urls", "mcp-token"}
+    # The example's .gitignore comes along with the copy: the real files stay out of git.
+    assert (prod / ".gitignore").read_text() == "secrets/*.env\n"
+    real_files = sorted(path.name for path in (prod / "secrets").glob("*.env"))
+    assert real_files == ["django.env", "mcp-token.env", "rpc-urls.env"]
+    for name in real_files:
+        in_repo = K8S / "overlays" / "example" / "secrets" / name
         ignored = subprocess.run(
-            ["git", "check-ignore", "--quiet", "--no-index", str(real)], cwd=ROOT
+            ["git", "check-ignore", "-q", "--no-index", str(in_repo)], cwd=ROOT
         )
-        assert ignored.returncode == 0, real
-    assert len(list(secrets.glob("*.env.example"))) == 3
+        assert ignored.returncode == 0, name
