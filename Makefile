@@ -24,9 +24,19 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# checkov (the Kubernetes manifests' policy scan, tests/deploy) pins packaging, PyYAML and
+# python-dateutil older than the project's: it gets a venv of its own, inside .venv.
+CHECKOV_VERSION := 3.3.30
+CHECKOV_STAMP := $(VENV)/checkov/.installed-$(CHECKOV_VERSION)
+
+$(CHECKOV_STAMP):
+	$(PYTHON) -m venv $(VENV)/checkov || python3 -m venv $(VENV)/checkov
+	$(VENV)/checkov/bin/python -m pip install --quiet checkov==$(CHECKOV_VERSION)
+	touch $@
+
 # Debian's Chromium for the browser tests (never `playwright install`) and nginx for the
 # load-balancer test. Both from Debian's packages; installed once, when missing.
-test-tools:
+test-tools: $(CHECKOV_STAMP)
 	@command -v chromium >/dev/null && command -v nginx >/dev/null || { \
 		apt-get update -qq && apt-get install -y -qq chromium nginx-light; }
 
