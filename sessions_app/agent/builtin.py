@@ -94,13 +94,14 @@ async def run_step(ctx: TurnContext, step: intents.Step) -> str:
 async def plan(ctx: TurnContext, step: intents.Step) -> tuple[str, dict[str, Any]]:
     """The tool and its arguments for a read-only step."""
     args = step.args
+    at = {"block": args["block"]} if "block" in args else {}
     if step.intent in ("balance", "token_balance"):
         who = await _address(ctx, args["who"])
         if "token" in args:
-            return "get_token_balance", {"token": args["token"], "address": who}
-        return "get_balance", {"address": who}
+            return "get_token_balance", {"token": args["token"], "address": who, **at}
+        return "get_balance", {"address": who, **at}
     if step.intent == "code":
-        return "get_code", {"address": await _address(ctx, args["who"])}
+        return "get_code", {"address": await _address(ctx, args["who"]), **at}
     if step.intent == "call":
         address = await _address(ctx, args["address"])
         return "call_contract", {**args, "address": address}

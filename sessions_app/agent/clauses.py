@@ -29,9 +29,9 @@ NETWORK_RE = re.compile(
 )
 NETWORK_ALIASES = {"ethereum": "mainnet", "eth": "mainnet", "anvil": "testnet", "local": "testnet"}
 OTHER_CHAIN_RE = re.compile(
-    r"\b(?:sepolia|goerli|holesky|optimism|bsc|bnb\s+chain|binance(?:\s+smart\s+chain)?"
+    rf"\b{_ON}(?:sepolia|goerli|holesky|optimism|bsc|bnb\s+chain|binance(?:\s+smart\s+chain)?"
     r"|avalanche|avax|solana|bitcoin|btc\s+network|fantom|gnosis|zksync|linea|scroll|celo"
-    r"|tron|cosmos|blast|mantle)\b",
+    r"|tron|cosmos|blast|mantle)\b(?:\s+(?:network|chain|mainnet|testnet))?",
     re.IGNORECASE,
 )
 

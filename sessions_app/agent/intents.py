@@ -39,7 +39,7 @@ FILLER = set(
     display i want to know need like see let let's lets so just kindly quickly again also do
     does did in on at with about hey hi there quick exactly details detail info information
     us we our hmm um ok okay and how it yes currently much many then first next finally
-    this here thanks thank wallet account address""".split()
+    this here thanks thank wallet account address am latest""".split()
 )
 
 
@@ -76,6 +76,7 @@ def _p(intent: str, pattern: str, fallback: bool = False) -> Phrasing:
 
 
 VERB = r"(?:send|transfer|pay|give|move)"
+AMOUNT = r"(?P<amount>[-+]?(?:\d[\d.,_]*|\.\d+)|[a-z]\w*(?=\s))"
 UNIT = r"(?P<unit>[a-z][\w.]*)"
 WHO = _slot("who")
 HAVE = r"(?:\s+(?:have|hold|holds|own|owns|got|has))?"
@@ -83,10 +84,12 @@ HAVE = r"(?:\s+(?:have|hold|holds|own|owns|got|has))?"
 PHRASINGS: tuple[Phrasing, ...] = (
     _p("help", r"^\s*(?:\?+\s*$|(?:help|commands|what\s+can\s+you\s+do|what\s+do\s+you\s+"
                r"understand|how\s+do\s+(?:i|you)\s+use\s+(?:this|you))\b)"),
-    _p("send", rf"\b{VERB}\s+(?P<amount>\S+?)\s*{UNIT}?\s+(?:from\s+{_slot('sender')}\s+)?"
+    _p("send", rf"\b{VERB}\s+{AMOUNT}\s*{UNIT}?\s+(?:from\s+{_slot('sender')}\s+)?"
                rf"to\s+{_slot('to')}(?:\s+from\s+{_slot('sender2')})?"),
     _p("send", rf"\b{VERB}\s+{_slot('to')}\s+(?P<amount>[-\d.,_]+)\s*{UNIT}?"
                rf"(?:\s+from\s+{_slot('sender')})?"),
+    _p("send", rf"(?P<sender>{REF})\s+(?:sends|pays|transfers|gives)\s+{AMOUNT}\s*{UNIT}?"
+               rf"\s+to\s+{_slot('to')}"),
     _p("send_incomplete", rf"\b{VERB}\b", fallback=True),
     _p("call", rf"\bcall\s+(?P<signature>\w+\([^()]*\)(?:\s*(?:returns\s*)?\([^()]*\))?)\s+"
                rf"(?:on|at)\s+{_slot('who')}(?:\s+with\s+(?:args?\s+)?(?P<args>.+?))?\s*$"),
@@ -110,6 +113,7 @@ PHRASINGS: tuple[Phrasing, ...] = (
     _p("balance", rf"\bhow\s+much\s+(?:(?P<sym>{SYM})\s+)?(?:does|do|did|has|have)\s+{WHO}{HAVE}"),
     _p("balance", rf"\bhow\s+many\s+(?P<sym>{SYM})\s+(?:tokens\s+)?(?:does|do|has|have)\s+"
                   rf"{WHO}{HAVE}"),
+    _p("balance", rf"\bhow\s+much\s+(?P<sym>{SYM})\s+(?P<who>{REF})\s+(?:has|holds|owns|got)\b"),
     _p("balance", rf"\bwhat\s+does\s+{WHO}\s+(?:have|hold|own)\b"),
     _p("balance", r"\bbalance\s+(?P<who>0x\w+)"),
     _p("token_info", rf"\btoken\s+(?:info|information|details|data)\s+(?:for\s+|of\s+|about\s+"
@@ -124,11 +128,17 @@ PHRASINGS: tuple[Phrasing, ...] = (
     _p("block_number", r"\bblock\s*(?:number|height)\b|\bcurrent\s+block\b|\bwhat\s+block\b"
                        r"|\bchain\s+height\b|\bhow\s+many\s+blocks\b"),
     _p("gas_price", r"\bgas\s+(?:price|prices|cost|fee|fees)\b|\bhow\s+much\s+is\s+gas\b"
-                    r"|\bprice\s+of\s+gas\b"),
+                    r"|\bprice\s+of\s+gas\b|\bhow\s+(?:expensive|high|cheap)\s+is\s+gas\b"),
+    _p("gas_price", r"\bgas\b"),
     _p("network_info", r"\bnetwork\s+(?:info|information|details|status)\b"
                        r"|\b(?:which|what)\s+(?:network|chain)\b|\bchain\s*id\b"),
 )  # fmt: skip
 
+AT_BLOCK_RE = re.compile(
+    r"\b(?:at|in|as\s+of|on)\s+(?:the\s+)?block\s+(?:number\s+|no\.?\s*|\#\s*)?(?P<number>\d+)\b",
+    re.IGNORECASE,
+)
+AT_BLOCK_INTENTS = {"balance", "token_balance", "code", "call"}
 NATIVE_UNITS = {"eth": "ETH", "ether": "ETH", "pol": "POL", "matic": "POL"}
 
 
@@ -164,7 +174,12 @@ def _read_request(
             "server), so I did nothing on it."
         )
         return
+    at_block = AT_BLOCK_RE.search(rest)
+    if at_block:
+        rest = rest[: at_block.start()] + " " + rest[at_block.end() :]
     outcome = _parse_request(rest, request, networks[network], named)
+    if at_block and isinstance(outcome, Step):
+        outcome = _at_block(outcome, at_block)
     if isinstance(outcome, str):
         pieces = _read_pieces(rest, networks[network], named)
         if pieces is None:
@@ -173,6 +188,13 @@ def _read_request(
         reading.steps.extend(pieces)
         return
     reading.steps.append(outcome)
+
+
+def _at_block(step: Step, match: re.Match[str]) -> Step | str:
+    """ "… at block 5": the tools that read state take a block; the others can't place it."""
+    if step.intent not in AT_BLOCK_INTENTS:
+        return f"I can't place “{match.group(0).strip()}” in “{step.text}”: that takes no block."
+    return replace(step, args={**step.args, "block": int(match.group("number"))})
 
 
 def _network_of(
@@ -262,8 +284,8 @@ def _unplaced_refusal(words: str, written: str) -> str:
     if specific:
         return specific
     return (
-        f"I don't know what to do with “{words}” in “{written.strip()}”, so I did not act on "
-        "it. Type **help** for the phrasings I understand."
+        f"I did not understand “{words}” in “{written.strip()}”, so I did not act on it. "
+        "Type **help** for the phrasings I understand."
     )
 
 
@@ -338,6 +360,8 @@ def _balance(parts: dict[str, str], net: Network) -> dict[str, Any]:
 
 def _send(parts: dict[str, str], net: Network) -> dict[str, Any]:
     unit = (parts.get("unit") or "").lower()
+    if not unit and parts["amount"].lower() in {*UNIT_DECIMALS, *NATIVE_WORDS}:
+        _incomplete_send(parts, net)
     if unit and unit not in UNIT_DECIMALS:
         return _raise(
             f"Sending tokens ({unit.upper()}) is not supported yet: I can send only "
@@ -358,9 +382,9 @@ def _send(parts: dict[str, str], net: Network) -> dict[str, Any]:
     }
 
 
-def _incomplete_send(parts: dict[str, str], net: Network) -> dict[str, Any]:
+def _incomplete_send(parts: dict[str, str], net: Network) -> NoReturn:
     example = "send 1 ETH from alice to bob" if net.dev else f"send 0.1 {net.currency} to 0x…"
-    return _raise(f"Say how much to send and to whom, e.g. *{example}*.")
+    _raise(f"Say how much to send and to whom, e.g. *{example}*.")
 
 
 def _tx(parts: dict[str, str], net: Network) -> dict[str, Any]:
