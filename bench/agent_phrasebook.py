@@ -105,6 +105,53 @@ HELD_OUT: list[tuple[str, object]] = [
     ("price of gas", ["get_gas_price"]),
 ]
 
+# Written after the parser was tuned on the phrasebook and on HELD_OUT, measured once, never tuned.
+FRESH: list[tuple[str, object]] = [
+    ("yo how much eth has alice got", ["get_balance"]),
+    ("whats in bob's wallet", ["get_balance"]),
+    ("show balance: carol", ["get_balance"]),
+    ("eth balance for dave?", ["get_balance"]),
+    ("check my eth balance", ["get_balance"]),
+    ("current block height", ["get_block_number"]),
+    ("what's the newest block", ["get_block"]),
+    ("details of block 3", ["get_block"]),
+    ("what is the base fee", ["get_gas_price"]),
+    ("gas?", ["get_gas_price"]),
+    ("send 0.25 eth to carol from bob", ["send_transaction"]),
+    ("bob pays alice 1 eth", ["send_transaction"]),
+    ("transfer 5000 wei from dave to eve", ["send_transaction"]),
+    ("can you send 1 gwei from alice to frank please", ["send_transaction"]),
+    ("is bob a contract or a wallet?", ["get_code"]),
+    (f"what's deployed at {DEAD}", ["get_code"]),
+    ("what network is this", ["get_network_info"]),
+    ("which chain id are we on", ["get_network_info"]),
+    (f"{DEAD} on polygon balance", ["polygon:get_balance"]),
+    ("gas price polygon", ["polygon:get_gas_price"]),
+    (f"dai balance of {DEAD} on polygon", ["polygon:get_token_balance"]),
+    ("tell me about usdc on polygon", ["polygon:get_token_info"]),
+    ("balance of alice then balance of bob", ["get_balance", "get_balance"]),
+    ("send 1 wei from alice to bob and show me the receipt",
+     ["send_transaction", "get_transaction_receipt"]),
+    ("cheers", TALK),
+    ("good evening!", TALK),
+    ("what's the status of that transaction", ["get_transaction_receipt"]),
+    ("show me her balance", ["get_balance"]),
+    ("what's 1 eth in euros", REFUSE),
+    ("exchange 1 eth to dai", REFUSE),
+    ("send 2 usdt to carol", REFUSE),
+    ("send 1 eth from alice to 0x12345678", REFUSE),
+    ("send -0.5 eth to bob from alice", REFUSE),
+    ("balance of alice on goerli", REFUSE),
+    ("what was the gas price yesterday", REFUSE),
+    ("send 1 eth from alice to bob on arbitrum", REFUSE),
+    ("show all my transactions", REFUSE),
+    ("how do I get rich", REFUSE),
+    ("send a lot of eth from alice to bob", REFUSE),
+    ("link balance of alice", REFUSE),
+    ("withdraw 1 eth from aave", REFUSE),
+    ("send 1 eth from alice to bob and then buy usdc", REFUSE),
+]  # fmt: skip
+
 
 def networks() -> dict:
     """The table as the tests run it: testnet and polygon served, the others not."""
@@ -189,7 +236,7 @@ def main() -> None:
     parser.add_argument("--show-misses", action="store_true")
     options = parser.parse_args()
     table = networks()
-    for name, cases in (("phrasebook", plan_labels()), ("held-out", HELD_OUT)):
+    for name, cases in (("phrasebook", plan_labels()), ("held-out", HELD_OUT), ("fresh", FRESH)):
         result, misses = figures(cases, table)
         print(
             f"{name}: {result['phrasings']} phrasings, coverage {result['coverage']:.0%} "

@@ -267,15 +267,17 @@ def _best_phrasing(
 ) -> Ranked | None:
     """The phrasing leaving the fewest words unplaced (then: valid, then: listed first)."""
     best: Ranked | None = None
+    starts = [word.start() for word in re.finditer(r"\S+", text)]
     for order, phrasing in enumerate(PHRASINGS):
-        match = phrasing.pattern.search(text) if phrasing.fallback == fallback else None
-        if match is None:
+        if phrasing.fallback != fallback:
             continue
-        unplaced = unplaced_words(text[: match.start()] + " " + text[match.end() :])
-        outcome = _build(phrasing.intent, match, network, named, written)
-        rank = (len(unplaced), isinstance(outcome, str), order)
-        if best is None or rank < best[0]:
-            best = (rank, outcome, unplaced)
+        # Matched from every word: "current block height" is "block height", not "current block".
+        for match in filter(None, (phrasing.pattern.match(text, start) for start in starts)):
+            unplaced = unplaced_words(text[: match.start()] + " " + text[match.end() :])
+            outcome = _build(phrasing.intent, match, network, named, written)
+            rank = (len(unplaced), isinstance(outcome, str), order)
+            if best is None or rank < best[0]:
+                best = (rank, outcome, unplaced)
     return best
 
 
