@@ -1,14 +1,20 @@
-"""The builtin provider: offline and deterministic. It plans tool calls from the phrasebook
-(intents.py) and answers only with what the tools said, failures included."""
+"""The builtin provider: offline and deterministic. It reads the message into steps (intents.py),
+refuses the whole message when any part of it cannot be placed, and otherwise runs the steps in
+order, each on its network, answering only with what the tools said, failures included."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
-from sessions_app.agent import intents
+from django.conf import settings
+
+from chatproject.networks import Network, get_network
+from sessions_app.agent import intents, recall
 from sessions_app.agent.context import TurnContext
+from sessions_app.agent.references import LAST_ADDRESS, LAST_TRANSACTION, WALLET, Amount
 from sessions_app.agent.tools import ToolOutcome
+from sessions_app.dbthreads import db
 
 RECEIPT_ATTEMPTS = 10
 RECEIPT_INTERVAL = 1.0
@@ -19,46 +25,28 @@ NOT_UNDERSTOOD = (
 )
 
 
+class StepFailed(Exception):
+    """A step could not run (or its tool failed); the steps after it are not run."""
+
+
 class BuiltinProvider:
     async def respond(self, ctx: TurnContext) -> None:
         if ctx.trigger.metadata.get("kind") == "wallet_result":
             await self._after_wallet(ctx)
             return
-        intent = intents.parse(ctx.trigger.content)
-        if intent is None:
-            await ctx.say(NOT_UNDERSTOOD)
-        elif intent.name == "help":
-            await ctx.say(help_text(ctx))
-        elif intent.name == "send":
-            await self._send(ctx, intent.args)
-        elif intent.name == "my_balance":
-            await self._wallet_balance(ctx)
-        else:
-            tool, arguments = plan(intent)
-            await report(ctx, await ctx.call_tool(tool, arguments), tool)
-
-    async def _send(self, ctx: TurnContext, parts: dict[str, Any]) -> None:
-        sender = parts.get("sender") or ("" if ctx.network.dev else ctx.wallet)
-        if not sender:
-            await ctx.say(_missing_sender(ctx))
+        reading = intents.read(ctx.trigger.content, ctx.network.name, settings.NETWORKS)
+        refusal = _refusal(reading)
+        if refusal:
+            await ctx.say(refusal)
             return
-        arguments = {"from_address": sender, "to": parts["to"], **amount_arguments(parts)}
-        tool = "send_transaction" if ctx.network.dev else "prepare_transaction"
-        outcome = await ctx.call_tool(tool, arguments)
-        if outcome.ok and tool == "prepare_transaction":
-            await ctx.say(f"{outcome.text}\n\nPlease confirm or reject it in your wallet.")
-            return
-        await report(ctx, outcome, tool)
-
-    async def _wallet_balance(self, ctx: TurnContext) -> None:
-        if not ctx.wallet:
-            await ctx.say(
-                "I don't know your address: connect your wallet in the page, or ask for the "
-                "*balance of 0x…*" + (" (or of alice, bob, …)." if ctx.network.dev else ".")
-            )
-            return
-        outcome = await ctx.call_tool("get_balance", {"address": ctx.wallet})
-        await report(ctx, outcome, "get_balance")
+        await ctx.say(" ".join(reading.small_talk))
+        for number, step in enumerate(reading.steps):
+            try:
+                ctx.network = get_network(step.network)  # a network named in the message wins
+                await say_part(ctx, await run_step(ctx, step))
+            except StepFailed as exc:
+                await say_part(ctx, str(exc) + _not_done(reading.steps[number + 1 :]))
+                return
 
     async def _after_wallet(self, ctx: TurnContext) -> None:
         meta = ctx.trigger.metadata
@@ -69,50 +57,127 @@ class BuiltinProvider:
             )
             return
         outcome = await wait_for_receipt(ctx, meta["tx_hash"])
-        await report(ctx, outcome, "get_transaction_receipt")
+        await ctx.say(described(ctx, outcome, "get_transaction_receipt"))
 
 
-def plan(intent: intents.Intent) -> tuple[str, dict[str, Any]]:
-    """The tool and its arguments for a read-only intent."""
-    parts = intent.args
-    plans: dict[str, tuple[str, dict[str, Any]]] = {
-        "balance": ("get_balance", {"address": parts.get("address")}),
+def _refusal(reading: intents.Reading) -> str:
+    """Every refusal of the message, or "" when each part of it is placed and can run."""
+    sentences = reading.refusals
+    if not sentences:
+        return "" if reading.steps or reading.small_talk else NOT_UNDERSTOOD
+    tail = "So I did nothing." if reading.steps or len(sentences) > 1 else ""
+    return " ".join([*reading.small_talk, *sentences, tail]).strip()
+
+
+def _not_done(rest: list[intents.Step]) -> str:
+    if not rest:
+        return ""
+    return " I stopped there, so I did not do: " + "; ".join(f"“{s.text}”" for s in rest) + "."
+
+
+async def say_part(ctx: TurnContext, text: str) -> None:
+    await ctx.say(("\n\n" if ctx.text else "") + text)
+
+
+async def run_step(ctx: TurnContext, step: intents.Step) -> str:
+    """Run one step on ctx.network; the sentence to show, or StepFailed."""
+    if step.intent == "help":
+        return help_text(ctx.network)
+    if step.intent == "send":
+        return await _send(ctx, step.args)
+    if step.intent in ("receipt", "transaction"):
+        return await _transaction(ctx, step)
+    tool, arguments = await plan(ctx, step)
+    return described(ctx, await _call(ctx, tool, arguments), tool)
+
+
+async def plan(ctx: TurnContext, step: intents.Step) -> tuple[str, dict[str, Any]]:
+    """The tool and its arguments for a read-only step."""
+    args = step.args
+    at = {"block": args["block"]} if "block" in args else {}
+    if step.intent in ("balance", "token_balance"):
+        who = await _address(ctx, args["who"])
+        if "token" in args:
+            return "get_token_balance", {"token": args["token"], "address": who, **at}
+        return "get_balance", {"address": who, **at}
+    if step.intent == "code":
+        return "get_code", {"address": await _address(ctx, args["who"]), **at}
+    if step.intent == "call":
+        address = await _address(ctx, args["address"])
+        return "call_contract", {**args, "address": address}
+    simple: dict[str, tuple[str, dict[str, Any]]] = {
         "block_number": ("get_block_number", {}),
         "latest_block": ("get_block", {"block": "latest"}),
-        "block": ("get_block", {"block": int(parts.get("number") or 0)}),
-        "transaction": ("get_transaction", {"tx_hash": parts.get("tx_hash")}),
-        "receipt": ("get_transaction_receipt", {"tx_hash": parts.get("tx_hash")}),
+        "block": ("get_block", {"block": args.get("number", 0)}),
         "gas_price": ("get_gas_price", {}),
-        "code": ("get_code", {"address": parts.get("address")}),
-        "token_info": ("get_token_info", {"token": parts.get("token")}),
-        "token_balance": (
-            "get_token_balance",
-            {"token": parts.get("token"), "address": parts.get("holder")},
-        ),
         "network_info": ("get_network_info", {}),
+        "token_info": ("get_token_info", {"token": args.get("token")}),
     }
-    if intent.name == "call":
-        arguments = {"address": parts["address"], "signature": parts["signature"]}
-        return "call_contract", {**arguments, "args": intents.split_call_args(parts.get("args"))}
-    return plans[intent.name]
+    return simple[step.intent]
 
 
-def amount_arguments(parts: dict[str, Any]) -> dict[str, str]:
-    unit = (parts.get("unit") or "eth").lower()
-    amount = parts["amount"]
-    if unit == "wei":
-        return {"value_wei": amount}
-    if unit == "gwei":
-        return {"value_wei": str(int(float(amount) * 10**9))}
-    return {"value": amount}
+async def _address(ctx: TurnContext, who: str) -> str:
+    """A reference made concrete: the connected wallet, or the session's last address."""
+    if who == WALLET:
+        if not ctx.wallet:
+            raise StepFailed(
+                "I don't know your address: connect your wallet in the page, or name the "
+                "address (0x…)" + (" or alice, bob, …." if ctx.network.dev else ".")
+            )
+        return ctx.wallet
+    if who == LAST_ADDRESS:
+        found = await db(recall.last_address)(ctx.session_id)
+        if found is None:
+            raise StepFailed("I don't know who you mean: no address has come up in this chat yet.")
+        return found.value
+    return who
 
 
-async def report(ctx: TurnContext, outcome: ToolOutcome, tool: str) -> None:
-    """Say what the tool said: its sentence on success, the failure plainly otherwise."""
-    if outcome.ok:
-        await ctx.say(outcome.text or f"{tool} returned no description.")
-    else:
-        await ctx.say(f"The {tool} tool failed on {ctx.network.name}: {outcome.text}")
+async def _send(ctx: TurnContext, args: dict[str, Any]) -> str:
+    amount: Amount = args["amount"]
+    to = await _address(ctx, args["to"])
+    sender = await _address(ctx, args["sender"]) if args["sender"] else ""
+    if not ctx.network.dev:
+        sender = sender or ctx.wallet or ""
+    if not sender:
+        raise StepFailed(_missing_sender(ctx))
+    arguments = {"from_address": sender, "to": to, **amount.tool_arguments()}
+    tool = "send_transaction" if ctx.network.dev else "prepare_transaction"
+    outcome = await _call(ctx, tool, arguments)
+    if tool == "prepare_transaction":
+        return f"{outcome.text}\n\nPlease confirm or reject it in your wallet."
+    return described(ctx, outcome, tool)
+
+
+async def _transaction(ctx: TurnContext, step: intents.Step) -> str:
+    tx_hash = step.args["tx_hash"]
+    if tx_hash == LAST_TRANSACTION:
+        found = await db(recall.last_transaction)(ctx.session_id)
+        if found is None:
+            raise StepFailed(
+                "I don't know which transaction you mean: none has been sent or looked up in "
+                "this chat yet. Give its hash (0x…)."
+            )
+        tx_hash = found.value
+        if not step.network_named and found.network and found.network != ctx.network.name:
+            ctx.network = get_network(found.network)  # the transaction's own network
+    tool = "get_transaction_receipt" if step.intent == "receipt" else "get_transaction"
+    return described(ctx, await _call(ctx, tool, {"tx_hash": tx_hash}), tool)
+
+
+async def _call(ctx: TurnContext, tool: str, arguments: dict[str, Any]) -> ToolOutcome:
+    outcome = await ctx.call_tool(tool, arguments)
+    if not outcome.ok:
+        raise StepFailed(f"The {tool} tool failed on {ctx.network.name}: {outcome.text}")
+    return outcome
+
+
+def described(ctx: TurnContext, outcome: ToolOutcome, tool: str) -> str:
+    """The tool's own sentence, naming the network it ran on."""
+    if not outcome.ok:
+        return f"The {tool} tool failed on {ctx.network.name}: {outcome.text}"
+    text = outcome.text or f"{tool} returned no description."
+    return text if ctx.network.name in text else f"{text} (on {ctx.network.name})"
 
 
 async def wait_for_receipt(ctx: TurnContext, tx_hash: str) -> ToolOutcome:
@@ -135,21 +200,27 @@ def _missing_sender(ctx: TurnContext) -> str:
     )
 
 
-def help_text(ctx: TurnContext) -> str:
-    network = ctx.network
+def help_text(network: Network) -> str:
+    currency = network.currency
     lines = [
         f"On **{network.name}** (chain id {network.chain_id}) I understand:",
         "- *balance of 0x…* (or an ENS name" + (", or alice, bob, …)" if network.dev else ")"),
-        "- *my balance* (the wallet connected in the page)",
+        "- *my balance* (the wallet connected in the page), *his balance* (the last address)",
+        "- *USDC balance of 0x…*, *how much DAI does 0x… hold*"
+        + (" (on the testnet: *balance of bob in 0x…token*)" if network.dev else ""),
+        "- *token info USDC* (or 0x…token)",
         "- *block number*, *latest block*, *block 12*",
-        "- *transaction 0x…hash*, *receipt for 0x…hash*",
+        "- *transaction 0x…hash*, *receipt for 0x…hash*, *the receipt of that transfer*",
         "- *gas price*, *network info*",
         "- *code at 0x…*, *is 0x… a contract?*",
-        "- *token info 0x…token*, *token balance of 0x…holder in 0x…token*",
         "- *call balanceOf(address)(uint256) on 0x…contract with 0x…holder*",
     ]
     if network.dev:
-        lines.append("- *send 1 ETH from alice to bob* (or an amount in wei or gwei)")
+        lines.append(f"- *send 1 {currency} from alice to bob* (or an amount in wei or gwei)")
     else:
-        lines.append("- *send 0.1 ETH to 0x…*: I prepare the transaction and your wallet signs it")
+        lines.append(f"- *send 0.1 {currency} to 0x…*: I prepare it and your wallet signs it")
+    lines.append(
+        "- add *on mainnet*, *on polygon*, … to ask another network; join requests with "
+        "*and then*. I can't price tokens, swap, or send tokens yet."
+    )
     return "\n".join(lines)

@@ -1,144 +1,419 @@
-"""The builtin agent's phrasebook: plain-English requests -> tool plans. All regexes live here.
+"""The builtin agent's reading of a message: requests -> steps (a tool plan each) or refusals.
 
-A reference (REF) is a 0x address, an ENS name (name.eth) or a named dev account (alice, ...);
-the MCP server resolves it, so this module only recognises its shape.
+Every word is accounted for. A request is matched against every phrasing below; the phrasing
+that leaves the fewest words unplaced wins, and any word still unplaced (other than filler such
+as "please" or "what is the") turns the request into a refusal that names it. Token symbols,
+networks, amounts and addresses are checked here (references.py), before any tool runs.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, NoReturn
 
-REF = r"(?:0x[0-9a-fA-F]{40}|[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+|[a-z]+)"
-HASH = r"0x[0-9a-fA-F]{64}"
-AMOUNT = r"(?P<amount>\d+(?:\.\d+)?|\.\d+)"
-UNIT = r"(?P<unit>eth|ether|wei|gwei|pol|matic)"
-FILLER_WORDS = {"the", "my", "a", "an", "is", "of", "for", "in", "on", "at", "to", "me"}
+from chatproject.networks import Network
+from chatproject.tokens import networks_with, token_by_symbol, tokens_on
+from sessions_app.agent import clauses
+from sessions_app.agent.references import (
+    LAST_TRANSACTION,
+    UNIT_DECIMALS,
+    Unusable,
+    check_address,
+    check_amount,
+    check_hash,
+    check_reference,
+)
+
+REF = r"(?:0x\w*|[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+|[a-z][a-z'\u2019]*)"
+SYM = r"(?:0x\w*|[a-z][\w.]*)"
+LAST_TX = (
+    r"(?:that|this|the\s+last|my\s+last|the\s+previous|last|previous|the|it'?s)\s+"
+    r"(?:transfer|transaction|tx|txn|payment|send)"
+)
+NATIVE_WORDS = {"eth", "ether", "pol", "matic", "native", "money", "funds", "coins", "crypto"}
+FILLER = set(
+    """please pls plz can could would will you u tell show give get me what what's whats is are
+    was were the a an of for now current currently right check look up lookup find fetch
+    display i want to know need like see let let's lets so just kindly quickly again also do
+    does did in on at with about hey hi there quick exactly details detail info information
+    us we our hmm um ok okay and how it yes currently much many then first next finally
+    this here thanks thank wallet account address am latest""".split()
+)
 
 
 @dataclass
-class Intent:
-    name: str
-    args: dict[str, Any] = field(default_factory=dict)
+class Step:
+    intent: str
+    args: dict[str, Any]
+    network: str
+    text: str
+    network_named: bool = False
 
 
-def _compile(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.IGNORECASE | re.VERBOSE)
+@dataclass
+class Reading:
+    steps: list[Step] = field(default_factory=list)
+    refusals: list[str] = field(default_factory=list)
+    small_talk: list[str] = field(default_factory=list)
 
 
-# Order matters: the first matching pattern wins; specific phrasings come before general ones.
-PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    (
-        "help",
-        _compile(
-            r"^\s*(?:help\b|\?\s*$|what\s+can\s+you\s+do|commands\b"
-            r"|what\s+do\s+you\s+understand)"
-        ),
-    ),
-    (
-        "send",
-        _compile(
-            rf"\b(?:send|transfer|pay)\s+{AMOUNT}\s*{UNIT}?\s+"
-            rf"(?:from\s+(?P<sender>{REF})\s+)?to\s+(?P<to>{REF})(?:\s+from\s+(?P<sender2>{REF}))?"
-        ),
-    ),
-    (
-        "call",
-        _compile(
-            rf"\bcall\s+(?P<signature>\w+\([^()]*\)(?:\s*(?:returns\s*)?\([^()]*\))?)\s+"
-            rf"(?:on|at)\s+(?P<address>{REF})(?:\s+with\s+(?:args?\s+)?(?P<args>.+?))?\s*$"
-        ),
-    ),
-    ("receipt", _compile(rf"\breceipt\b.*?(?P<tx_hash>{HASH})|(?P<tx_hash2>{HASH}).*?\breceipt\b")),
-    ("transaction", _compile(rf"(?P<tx_hash>{HASH})")),
-    (
-        "token_balance",
-        _compile(
-            rf"\btoken\s+balance\s+of\s+(?P<holder>{REF})\s+(?:for|in|on|of|at)\s+(?:token\s+)?(?P<token>{REF})"
-            rf"|\bbalance\s+of\s+(?P<holder2>{REF})\s+in\s+(?:token\s+)?(?P<token2>{REF})"
-            rf"|\bhow\s+many\s+(?:of\s+)?(?:token\s+)?(?P<token3>{REF})\s+(?:tokens\s+)?does\s+"
-            rf"(?P<holder3>{REF})\s+(?:have|hold|own)"
-        ),
-    ),
-    (
-        "token_info",
-        _compile(
-            rf"\btoken\s+(?:info|information|details)\s+(?:for\s+|of\s+|about\s+|on\s+)?(?P<token>{REF})"
-            rf"|\b(?:what|which)\s+token\s+is\s+(?P<token2>{REF})"
-            rf"|\b(?:info|information|details)\s+(?:about|on|for)\s+token\s+(?P<token3>{REF})"
-        ),
-    ),
-    (
-        "code",
-        _compile(
-            rf"\b(?:code|bytecode)\s+(?:at|of|for)\s+(?P<address>{REF})"
-            rf"|\bis\s+(?P<address2>{REF})\s+a\s+(?:smart\s+)?contract"
-        ),
-    ),
-    (
-        "balance",
-        _compile(
-            rf"\bbalance\s+(?:of|for)\s+(?P<address>{REF})"
-            rf"|\b(?P<address2>{REF})(?:'s|s')\s+balance"
-            rf"|\bhow\s+much\s+(?:eth|ether|pol|matic|money|funds)?\s*(?:does|has)\s+(?P<address3>{REF})(?:\s+(?:have|got|hold))?"
-            rf"|\bbalance\s+(?P<address4>0x[0-9a-fA-F]{{40}})"
-        ),
-    ),
-    (
-        "my_balance",
-        _compile(
-            r"\bmy\s+(?:wallet'?s?\s+)?balance\b|\bbalance\s+of\s+my\s+wallet\b"
-            r"|\bhow\s+much\s+(?:eth|ether|pol|matic|money)?\s*do\s+i\s+have\b"
-        ),
-    ),
-    ("block", _compile(r"\bblock\s+(?:number\s+|no\.?\s*|\#\s*)?(?P<number>\d+)\b")),
-    ("latest_block", _compile(r"\b(?:latest|last|newest|most\s+recent)\s+block\b(?!\s+number)")),
-    (
-        "block_number",
-        _compile(
-            r"\bblock\s*(?:number|height)\b|\bcurrent\s+block\b|\bwhat\s+block\b|\bchain\s+height\b"
-        ),
-    ),
-    ("gas_price", _compile(r"\bgas\s+(?:price|prices|cost|fee|fees)\b|\bhow\s+much\s+is\s+gas\b")),
-    (
-        "network_info",
-        _compile(
-            r"\bnetwork\s+(?:info|information|details|status)\b|\b(?:which|what)\s+(?:network|chain)\b"
-            r"|\bchain\s*id\b"
-        ),
-    ),
-]
+@dataclass(frozen=True)
+class Phrasing:
+    intent: str
+    pattern: re.Pattern[str]
+    fallback: bool = False  # only when no other phrasing matched at all
 
 
-def parse(text: str) -> Intent | None:
-    """The first intent whose pattern matches, with its named parts; None when none matches."""
-    for name, pattern in PATTERNS:
-        match = pattern.search(text.strip())
-        if match is None:
+def _slot(name: str) -> str:
+    """A reference slot, with the words people put before one ("the contract 0x…")."""
+    return rf"(?:the\s+)?(?:(?:contract|address|account|wallet|user)\s+)?(?P<{name}>{REF})"
+
+
+def _p(intent: str, pattern: str, fallback: bool = False) -> Phrasing:
+    return Phrasing(intent, re.compile(pattern, re.IGNORECASE), fallback)
+
+
+VERB = r"(?:send|transfer|pay|give|move)"
+AMOUNT = r"(?P<amount>[-+]?(?:\d[\d.,_]*|\.\d+)|[a-z]\w*(?=\s))"
+UNIT = r"(?P<unit>[a-z][\w.]*)"
+WHO = _slot("who")
+HAVE = r"(?:\s+(?:have|hold|holds|own|owns|got|has))?"
+
+PHRASINGS: tuple[Phrasing, ...] = (
+    _p("help", r"^\s*(?:\?+\s*$|(?:help|commands|what\s+can\s+you\s+do|what\s+do\s+you\s+"
+               r"understand|how\s+do\s+(?:i|you)\s+use\s+(?:this|you))\b)"),
+    _p("send", rf"\b{VERB}\s+{AMOUNT}\s*{UNIT}?\s+(?:from\s+{_slot('sender')}\s+)?"
+               rf"to\s+{_slot('to')}(?:\s+from\s+{_slot('sender2')})?"),
+    _p("send", rf"\b{VERB}\s+{_slot('to')}\s+(?P<amount>[-\d.,_]+)\s*{UNIT}?"
+               rf"(?:\s+from\s+{_slot('sender')})?"),
+    _p("send", rf"(?P<sender>{REF})\s+(?:sends|pays|transfers|gives)\s+{AMOUNT}\s*{UNIT}?"
+               rf"\s+to\s+{_slot('to')}"),
+    _p("send_incomplete", rf"\b{VERB}\b", fallback=True),
+    _p("call", rf"\bcall\s+(?P<signature>\w+\([^()]*\)(?:\s*(?:returns\s*)?\([^()]*\))?)\s+"
+               rf"(?:on|at)\s+{_slot('who')}(?:\s+with\s+(?:args?\s+)?(?P<args>.+?))?\s*$"),
+    _p("receipt", r"\breceipt\s+(?:for\s+|of\s+)?(?:(?:the\s+)?(?:transaction|tx|txn)\s+)?"
+                  r"(?:hash\s+)?(?P<hash>0x\w+)"),
+    _p("receipt", r"(?P<hash>0x\w+)(?:'s)?\s+receipt\b"),
+    _p("receipt", rf"\b(?:its|the|that|this)\s+receipt\b(?:\s+(?:of|for)\s+{LAST_TX})?"),
+    _p("receipt", rf"\breceipt\s+(?:of|for)\s+{LAST_TX}"),
+    _p("receipt", rf"\bdid\s+(?:it|that|{LAST_TX})\s+(?:succeed|work|go\s+through|get\s+mined"
+                  rf"|confirm|fail)\b|\b(?:status|result)\s+of\s+{LAST_TX}|\bwas\s+(?:it|{LAST_TX})"
+                  rf"\s+(?:mined|successful|confirmed)"),
+    _p("transaction", r"\b(?:transaction|tx|txn)\s+(?:hash\s+)?(?P<hash>0x\w+)"),
+    _p("transaction", r"(?P<hash>0x[0-9a-f]{64})\b"),
+    _p("transaction", rf"\b{LAST_TX}\b"),
+    _p("token_balance", rf"\b(?:token\s+)?balance\s+(?:of|for)\s+{WHO}\s+(?:in|for|of|at)\s+"
+                        rf"(?:(?:the\s+)?token\s+)?(?P<sym>{SYM})"),
+    _p("balance", rf"\bbalances?\s+(?:of|for)\s+{WHO}"),
+    _p("balance", rf"(?P<who>{REF})(?:'s|\u2019s|s')?\s+balance\b"),
+    _p("balance", rf"\b(?P<sym>{SYM})\s+balance\s+(?:of|for)\s+{WHO}"),
+    _p("balance", rf"(?P<who>{REF})(?:'s|\u2019s|s')?\s+(?P<sym>{SYM})\s+balance\b"),
+    _p("balance", rf"\bhow\s+much\s+(?:(?P<sym>{SYM})\s+)?(?:does|do|did|has|have)\s+{WHO}{HAVE}"),
+    _p("balance", rf"\bhow\s+many\s+(?P<sym>{SYM})\s+(?:tokens\s+)?(?:does|do|has|have)\s+"
+                  rf"{WHO}{HAVE}"),
+    _p("balance", rf"\bhow\s+much\s+(?P<sym>{SYM})\s+(?P<who>{REF})\s+(?:has|holds|owns|got)\b"),
+    _p("balance", rf"\bwhat\s+does\s+{WHO}\s+(?:have|hold|own)\b"),
+    _p("balance", r"\bbalance\s+(?P<who>0x\w+)"),
+    _p("token_info", rf"\btoken\s+(?:info|information|details|data)\s+(?:for\s+|of\s+|about\s+"
+                     rf"|on\s+)?(?P<sym>{SYM})"),
+    _p("token_info", rf"\b(?:what|which)\s+token\s+is\s+(?P<sym>{SYM})"),
+    _p("token_info", rf"\b(?:info|information|details|decimals|total\s+supply|supply)\s+"
+                     rf"(?:about|on|for|of)\s+(?:the\s+)?(?:token\s+)?(?P<sym>{SYM})(?:\s+token)?"),
+    _p("code", rf"\b(?:code|bytecode)\s+(?:at|of|for)\s+{WHO}"),
+    _p("code", rf"\bis\s+{WHO}\s+a\s+(?:smart\s+)?contract\b"),
+    _p("block", r"\bblock\s+(?:number\s+|no\.?\s*|\#\s*)?(?P<number>\d+)\b"),
+    _p("latest_block", r"\b(?:latest|last|newest|most\s+recent)\s+block\b(?!\s+(?:number|height))"),
+    _p("block_number", r"\bblock\s*(?:number|height)\b|\bcurrent\s+block\b|\bwhat\s+block\b"
+                       r"|\bchain\s+height\b|\bhow\s+many\s+blocks\b"),
+    _p("gas_price", r"\bgas\s+(?:price|prices|cost|fee|fees)\b|\bhow\s+much\s+is\s+gas\b"
+                    r"|\bprice\s+of\s+gas\b|\bhow\s+(?:expensive|high|cheap)\s+is\s+gas\b"),
+    _p("gas_price", r"\bgas\b"),
+    _p("network_info", r"\bnetwork\s+(?:info|information|details|status)\b"
+                       r"|\b(?:which|what)\s+(?:network|chain)\b|\bchain\s*id\b"),
+)  # fmt: skip
+
+AT_BLOCK_RE = re.compile(
+    r"\b(?:at|in|as\s+of|on)\s+(?:the\s+)?block\s+(?:number\s+|no\.?\s*|\#\s*)?(?P<number>\d+)\b",
+    re.IGNORECASE,
+)
+AT_BLOCK_INTENTS = {"balance", "token_balance", "code", "call"}
+NATIVE_UNITS = {"eth": "ETH", "ether": "ETH", "pol": "POL", "matic": "POL"}
+
+
+def read(text: str, selected: str, networks: Mapping[str, Network]) -> Reading:
+    """The steps and refusals of a whole message, in order."""
+    reading = Reading()
+    requests = clauses.split_requests(text) or [text.strip()]
+    default, named = selected, False
+    for mention in (m for r in requests for m in clauses.find_networks(r)):
+        if mention.name is not None and mention.name in networks:
+            default, named = mention.name, True
+            break
+    for request in requests:
+        _read_request(request, default, named, networks, reading)
+    return reading
+
+
+def _read_request(
+    request: str, default: str, named: bool, networks: Mapping[str, Network], reading: Reading
+) -> None:
+    answer = clauses.small_talk(request)
+    if answer is not None:
+        reading.small_talk.append(answer)
+        return
+    try:
+        network, named, rest = _network_of(request, default, named, networks)
+    except Unusable as exc:
+        reading.refusals.append(str(exc))
+        return
+    if not networks[network].available:
+        reading.refusals.append(
+            f"{network} is not available here (no RPC endpoint is configured for it on this "
+            "server), so I did nothing on it."
+        )
+        return
+    at_block = AT_BLOCK_RE.search(rest)
+    if at_block:
+        rest = rest[: at_block.start()] + " " + rest[at_block.end() :]
+    outcome = _parse_request(rest, request, networks[network], named)
+    if at_block and isinstance(outcome, Step):
+        outcome = _at_block(outcome, at_block)
+    if isinstance(outcome, str):
+        pieces = _read_pieces(rest, networks[network], named)
+        if pieces is None:
+            reading.refusals.append(outcome)
+            return
+        reading.steps.extend(pieces)
+        return
+    reading.steps.append(outcome)
+
+
+def _at_block(step: Step, match: re.Match[str]) -> Step | str:
+    """ "… at block 5": the tools that read state take a block; the others can't place it."""
+    if step.intent not in AT_BLOCK_INTENTS:
+        return f"I can't place “{match.group(0).strip()}” in “{step.text}”: that takes no block."
+    return replace(step, args={**step.args, "block": int(match.group("number"))})
+
+
+def _network_of(
+    request: str, default: str, named: bool, networks: Mapping[str, Network]
+) -> tuple[str, bool, str]:
+    """The request's network (its own mention, else the message's) and its text without it."""
+    mentions = clauses.find_networks(request)
+    for mention in mentions:
+        if mention.name is None or mention.name not in networks:
+            raise Unusable(clauses.other_chain_refusal(mention.written))
+    names = sorted({m.name for m in mentions if m.name})
+    if len(names) > 1:
+        raise Unusable(
+            f"You named {' and '.join(names)} in one request; I run each request on one "
+            "network, so ask once per network."
+        )
+    rest = request
+    for mention in reversed(mentions):
+        rest = rest[: mention.start] + " " + rest[mention.end :]
+    if names:
+        return names[0], True, rest
+    return default, named, rest
+
+
+def _read_pieces(text: str, network: Network, named: bool) -> list[Step] | None:
+    """ "balance of alice and bob", "block number and gas price": each piece a step, or None."""
+    pieces = clauses.split_on_and(text)
+    if len(pieces) < 2:
+        return None
+    steps: list[Step] = []
+    for piece in pieces:
+        outcome: Step | str | None = _parse_request(piece, piece, network, named)
+        if isinstance(outcome, str) and steps and "who" in steps[-1].args:
+            outcome = _same_for(steps[-1], piece, network)
+        if not isinstance(outcome, Step):
+            return None
+        steps.append(outcome)
+    return steps
+
+
+def _same_for(previous: Step, piece: str, network: Network) -> Step | None:
+    """ "… of alice and bob": the previous request again, for another address."""
+    word = piece.strip(" ?!.")
+    if not re.fullmatch(REF, word, re.IGNORECASE):
+        return None
+    try:
+        who = check_reference(word, network.dev, network.name)
+    except Unusable:
+        return None
+    return replace(previous, args={**previous.args, "who": who}, text=piece)
+
+
+def _parse_request(text: str, written: str, network: Network, named: bool) -> Step | str:
+    """The best phrasing's step, or the sentence refusing the request."""
+    best = _best_phrasing(text, written, network, named, fallback=False)
+    best = best or _best_phrasing(text, written, network, named, fallback=True)
+    if best is None:
+        return clauses.out_of_scope(text) or not_understood(written)
+    _, outcome, unplaced = best
+    if unplaced:
+        return _unplaced_refusal(" ".join(unplaced), written)
+    return outcome
+
+
+Ranked = tuple[tuple[int, bool, int], Step | str, list[str]]
+
+
+def _best_phrasing(
+    text: str, written: str, network: Network, named: bool, fallback: bool
+) -> Ranked | None:
+    """The phrasing leaving the fewest words unplaced (then: valid, then: listed first)."""
+    best: Ranked | None = None
+    starts = [word.start() for word in re.finditer(r"\S+", text)]
+    for order, phrasing in enumerate(PHRASINGS):
+        if phrasing.fallback != fallback:
             continue
-        parts = _merge_alternatives(match.groupdict())
-        if _refers_to_filler(parts):
-            continue
-        return Intent(name, parts)
+        # Matched from every word: "current block height" is "block height", not "current block".
+        for match in filter(None, (phrasing.pattern.match(text, start) for start in starts)):
+            unplaced = unplaced_words(text[: match.start()] + " " + text[match.end() :])
+            outcome = _build(phrasing.intent, match, network, named, written)
+            rank = (len(unplaced), isinstance(outcome, str), order)
+            if best is None or rank < best[0]:
+                best = (rank, outcome, unplaced)
+    return best
+
+
+def _unplaced_refusal(words: str, written: str) -> str:
+    specific = clauses.out_of_scope(words) or _symbol_refusal(words)
+    if specific:
+        return specific
+    return (
+        f"I did not understand “{words}” in “{written.strip()}”, so I did not act on it. "
+        "Type **help** for the phrasings I understand."
+    )
+
+
+def _symbol_refusal(words: str) -> str | None:
+    for word in words.split():
+        if networks_with(word):
+            return f"I can't place the token {word.upper()} in that request."
     return None
 
 
-def _merge_alternatives(groups: dict[str, str | None]) -> dict[str, Any]:
-    """`address2`, `address3`... are the same part in other phrasings: keep one `address`."""
-    merged: dict[str, Any] = {}
-    for key, value in groups.items():
-        base = key.rstrip("0123456789")
-        if value is not None and base not in merged:
-            merged[base] = value
-    return merged
-
-
-def _refers_to_filler(parts: dict[str, Any]) -> bool:
-    references = ("address", "holder", "token", "to", "sender")
-    return any(
-        str(parts.get(key, "")).lower() in FILLER_WORDS for key in references if key in parts
+def not_understood(written: str) -> str:
+    return (
+        f"Sorry, I did not understand “{written.strip()}”. I am the builtin agent and only "
+        "understand a few phrasings; type **help** to see them."
     )
+
+
+def unplaced_words(text: str) -> list[str]:
+    words = (w.strip(".'\u2019-").lower() for w in re.findall(r"\$|[\w'\u2019.-]+", text))
+    return [w for w in words if w and w not in FILLER]
+
+
+def _build(
+    intent: str, match: re.Match[str], net: Network, named: bool, written: str
+) -> Step | str:
+    parts = {k: v for k, v in match.groupdict().items() if v is not None}
+    try:
+        args = BUILDERS.get(intent, lambda p, n: dict(p))(parts, net)
+    except Unusable as exc:
+        return str(exc)
+    return Step(intent, args, net.name, written.strip(), named)
+
+
+def _who(parts: dict[str, str], net: Network, key: str = "who") -> str:
+    return check_reference(parts[key], net.dev, net.name)
+
+
+def _token(symbol: str, net: Network) -> str:
+    """A token's address on ``net`` from its symbol (or its 0x address)."""
+    if symbol.lower().startswith("0x"):
+        return check_address(symbol)
+    priced = clauses.out_of_scope(symbol)
+    if priced:
+        return _raise(priced)
+    token = token_by_symbol(net.name, symbol)
+    if token is not None:
+        return token.address
+    elsewhere = networks_with(symbol)
+    if net.dev:
+        return _raise(
+            f"{symbol.upper()} has no known address on {net.name}: tokens there are contracts "
+            "deployed on that chain, so name the token by its 0x address."
+        )
+    known = ", ".join(t.symbol for t in tokens_on(net.name))
+    hint = f" ({symbol.upper()} is known on {', '.join(elsewhere)})" if elsewhere else ""
+    return _raise(
+        f"I don't know the address of a token called {symbol.upper()} on {net.name}{hint}. "
+        f"The tokens I know there are {known}; or name the token by its 0x address."
+    )
+
+
+def _raise(sentence: str) -> NoReturn:
+    raise Unusable(sentence)
+
+
+def _balance(parts: dict[str, str], net: Network) -> dict[str, Any]:
+    symbol = parts.get("sym", "")
+    if not symbol or symbol.lower() in NATIVE_WORDS:
+        return {"who": _who(parts, net)}
+    return {"who": _who(parts, net), "token": _token(symbol, net), "symbol": symbol.upper()}
+
+
+def _send(parts: dict[str, str], net: Network) -> dict[str, Any]:
+    unit = (parts.get("unit") or "").lower()
+    if not unit and parts["amount"].lower() in {*UNIT_DECIMALS, *NATIVE_WORDS}:
+        _incomplete_send(parts, net)
+    if unit and unit not in UNIT_DECIMALS:
+        return _raise(
+            f"Sending tokens ({unit.upper()}) is not supported yet: I can send only "
+            f"{net.currency}, the native currency of {net.name}."
+        )
+    currency = NATIVE_UNITS.get(unit, net.currency)
+    if currency != net.currency:
+        return _raise(
+            f"The native currency of {net.name} is {net.currency}, not {unit.upper()}; "
+            f"sending tokens is not supported yet."
+        )
+    amount = check_amount(parts["amount"], unit or "eth")
+    sender = parts.get("sender") or parts.get("sender2")
+    return {
+        "amount": amount,
+        "to": _who(parts, net, "to"),
+        "sender": check_reference(sender, net.dev, net.name) if sender else "",
+    }
+
+
+def _incomplete_send(parts: dict[str, str], net: Network) -> NoReturn:
+    example = "send 1 ETH from alice to bob" if net.dev else f"send 0.1 {net.currency} to 0x…"
+    _raise(f"Say how much to send and to whom, e.g. *{example}*.")
+
+
+def _tx(parts: dict[str, str], net: Network) -> dict[str, Any]:
+    written = parts.get("hash")
+    return {"tx_hash": check_hash(written) if written else LAST_TRANSACTION}
+
+
+def _call(parts: dict[str, str], net: Network) -> dict[str, Any]:
+    return {
+        "address": _who(parts, net),
+        "signature": parts["signature"],
+        "args": split_call_args(parts.get("args")),
+    }
+
+
+BUILDERS: dict[str, Callable[[dict[str, str], Network], dict[str, Any]]] = {
+    "send": _send,
+    "send_incomplete": _incomplete_send,
+    "balance": _balance,
+    "token_balance": _balance,
+    "token_info": lambda parts, net: {"token": _token(parts["sym"], net)},
+    "code": lambda parts, net: {"who": _who(parts, net)},
+    "receipt": _tx,
+    "transaction": _tx,
+    "call": _call,
+    "block": lambda parts, net: {"number": int(parts["number"])},
+}
 
 
 def split_call_args(text: str | None) -> list[str]:

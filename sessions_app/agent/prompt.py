@@ -1,8 +1,30 @@
-"""The system prompt of the model providers: role, the turn's network, accounts, wallet rule."""
+"""The system prompt of the model providers: role, the turn's network, accounts, wallet rule,
+and the rule the builtin agent follows too: refuse what the tools can't do, naming the part
+that can't be done, and name the network of every answer. The tool descriptions carry the rule
+as well (tool_description), so a model that reads only the tools still meets it."""
 
 from __future__ import annotations
 
 from chatproject.networks import DEV_ACCOUNT_NAMES, Network
+
+REFUSAL_RULE = (
+    "Refuse what your tools can't do. Account for every part of the request (a token, an "
+    "amount, a network, a date, a price, a follow-up step): if no tool can do a part of it, "
+    'say plainly which part and why (e.g. "I can\'t price ETH: no tool gives prices"), and '
+    "never answer a nearby question instead (the ETH balance when USDC was asked). Do not "
+    "call a tool that changes a chain when any part of the request is unclear or impossible."
+)
+TOOL_RULE = (
+    " Acts on {network} only: name {network} with its result. If it can't do what the user "
+    "asked, say so instead of approximating."
+)
+MAX_DESCRIPTION = 1024  # what both model APIs accept
+
+
+def tool_description(description: str, network: str) -> str:
+    """A tool's own description with the rule appended (the rule is never cut off)."""
+    rule = TOOL_RULE.format(network=network)
+    return description[: MAX_DESCRIPTION - len(rule)].rstrip() + rule
 
 
 def system_prompt(network: Network, wallet: str | None = None) -> str:
@@ -13,6 +35,11 @@ def system_prompt(network: Network, wallet: str | None = None) -> str:
         f"{network.name}.",
         "Report real results only: quote the tools' answers, never invent balances, hashes or "
         "blocks, and say plainly when a tool fails and why.",
+        REFUSAL_RULE,
+        f"Name the network in every answer: say that each result is from {network.name}. "
+        f"If the user asks about another network, say that this turn runs on {network.name} "
+        "and that they can pick the other network in the page; never answer from "
+        f"{network.name} as if it were another network.",
     ]
     if network.dev:
         names = ", ".join(DEV_ACCOUNT_NAMES)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from mcp_proxy.client import ProxyError, ToolSpec, call_tool, list_tools
+from sessions_app.agent.prompt import tool_description
 
 __all__ = ["ToolOutcome", "ToolSpec", "available_tools", "run_tool"]
 
@@ -55,4 +56,9 @@ def without_nul(value: Any) -> Any:
 
 
 async def available_tools(network: str) -> list[ToolSpec]:
-    return await list_tools(network)
+    """The network's tools as the model providers get them: each description carries the rule
+    (act on this network only, name it, refuse what the tool can't do)."""
+    specs = await list_tools(network)
+    return [
+        replace(spec, description=tool_description(spec.description, network)) for spec in specs
+    ]

@@ -1,0 +1,251 @@
+"""Precision and coverage of the builtin agent's reading of messages.
+
+Two sets of phrasings: the phrasebook of the tests (sessions_app/tests/phrasebook.py, which the
+parser was tuned on and which test_agent_phrasebook.py runs on a real Anvil and runmcp) and a
+held-out set below, written as a new user would type, before the parser was tried on it and not
+tuned on afterwards. Each phrasing is labelled with what a correct answer is: the steps (intent
+and network, in order), small talk, or a refusal (something the tools can't do, or bad input).
+
+- coverage: phrasings the tools can answer that the agent answered correctly / all of those;
+- precision: answers that answer what was asked / all answers given (a refusal is no answer;
+  an answer to a phrasing that should have been refused counts against precision).
+
+The reading is deterministic and is what the turn runs, so this measures it without a chain:
+
+    .venv/bin/python bench/agent_phrasebook.py [--show-misses]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatproject.settings")
+
+DEAD = "0x000000000000000000000000000000000000dEaD"
+REFUSE = "refuse"
+TALK = "talk"
+T, P = "testnet", "polygon"
+
+HELD_OUT: list[tuple[str, object]] = [
+    ("hey what's alice's balance", ["get_balance"]),
+    ("can you check how much eth bob has?", ["get_balance"]),
+    ("balance for carol pls", ["get_balance"]),
+    ("show me dave's balance", ["get_balance"]),
+    ("What's the current block?", ["get_block_number"]),
+    ("give me the latest block number", ["get_block_number"]),
+    ("get block 5", ["get_block"]),
+    ("what's gas at right now", ["get_gas_price"]),
+    ("how expensive is gas", ["get_gas_price"]),
+    ("send 0.5 eth from bob to carol", ["send_transaction"]),
+    ("transfer 2 ether from carol to alice", ["send_transaction"]),
+    ("pay dave 0.01 eth from alice", ["send_transaction"]),
+    ("move 100 gwei from alice to bob", ["send_transaction"]),
+    ("alice sends 1 eth to bob", ["send_transaction"]),
+    ("send 1 eth to bob from alice please", ["send_transaction"]),
+    (f"check the balance of {DEAD}", ["get_balance"]),
+    (f"is {DEAD} a contract", ["get_code"]),
+    (f"get the code of {DEAD}", ["get_code"]),
+    ("what chain am I on", ["get_network_info"]),
+    ("chain id?", ["get_network_info"]),
+    ("balance of alice on polygon", REFUSE),
+    (f"balance of {DEAD} on polygon", ["polygon:get_balance"]),
+    (f"usdc balance of {DEAD} on polygon", ["polygon:get_token_balance"]),
+    (f"how much usdt does {DEAD} have on polygon", ["polygon:get_token_balance"]),
+    ("token info for dai on polygon", ["polygon:get_token_info"]),
+    ("send 1 eth from alice to bob then show bob's balance", ["send_transaction", "get_balance"]),
+    ("what's bob's balance and carol's balance", ["get_balance", "get_balance"]),
+    ("gas price and block number", ["get_gas_price", "get_block_number"]),
+    ("thank you so much", TALK),
+    ("hello", TALK),
+    ("what are you?", TALK),
+    ("what's my balance?", ["get_balance"]),
+    ("his balance?", ["get_balance"]),
+    ("show me the receipt of that transaction", ["get_transaction_receipt"]),
+    ("did that transfer go through?", ["get_transaction_receipt"]),
+    ("show that transaction", ["get_transaction"]),
+    ("latest block please", ["get_block"]),
+    ("network status", ["get_network_info"]),
+    ("what's the gas price on polygon", ["polygon:get_gas_price"]),
+    ("block number on polygon", ["polygon:get_block_number"]),
+    ("what's the price of bitcoin", REFUSE),
+    ("how much is eth worth in usd", REFUSE),
+    ("swap 1 eth for usdc", REFUSE),
+    ("send 10 dai to bob", REFUSE),
+    (f"approve usdc spending for {DEAD}", REFUSE),
+    ("show my nfts", REFUSE),
+    ("send 1 eth from alice to 0xabc", REFUSE),
+    ("send -5 eth from alice to bob", REFUSE),
+    ("send 0 eth to bob from alice", REFUSE),
+    ("send 0.0000000000000000001 eth from alice to bob", REFUSE),
+    ("balance of alice on optimism", REFUSE),
+    ("what was alice's balance last week", REFUSE),
+    ("send 1 eth from alice to bob on mainnet", REFUSE),
+    ("bridge 1 eth to arbitrum", REFUSE),
+    ("stake 32 eth", REFUSE),
+    ("write me a poem", REFUSE),
+    ("what's the weather today", REFUSE),
+    ("send eth to bob", REFUSE),
+    ("send 1 eth from alice to bob and then swap it for usdc", REFUSE),
+    ("balance of george", REFUSE),
+    ("mint an nft", REFUSE),
+    (f"show the event logs of {DEAD}", REFUSE),
+    ("sign this message: hello", REFUSE),
+    ("who is the richest account", REFUSE),
+    ("send half of alice's eth to bob", REFUSE),
+    ("wbtc balance of alice", REFUSE),
+    ("how much ETH did bob have at block 1", ["get_balance"]),
+    ("send 1,5 eth from alice to bob", REFUSE),
+    ("what's the usdc balance of alice on base", REFUSE),
+    ("price of gas", ["get_gas_price"]),
+]
+
+# Written after the parser was tuned on the phrasebook and on HELD_OUT, measured once, never tuned.
+FRESH: list[tuple[str, object]] = [
+    ("yo how much eth has alice got", ["get_balance"]),
+    ("whats in bob's wallet", ["get_balance"]),
+    ("show balance: carol", ["get_balance"]),
+    ("eth balance for dave?", ["get_balance"]),
+    ("check my eth balance", ["get_balance"]),
+    ("current block height", ["get_block_number"]),
+    ("what's the newest block", ["get_block"]),
+    ("details of block 3", ["get_block"]),
+    ("what is the base fee", ["get_gas_price"]),
+    ("gas?", ["get_gas_price"]),
+    ("send 0.25 eth to carol from bob", ["send_transaction"]),
+    ("bob pays alice 1 eth", ["send_transaction"]),
+    ("transfer 5000 wei from dave to eve", ["send_transaction"]),
+    ("can you send 1 gwei from alice to frank please", ["send_transaction"]),
+    ("is bob a contract or a wallet?", ["get_code"]),
+    (f"what's deployed at {DEAD}", ["get_code"]),
+    ("what network is this", ["get_network_info"]),
+    ("which chain id are we on", ["get_network_info"]),
+    (f"{DEAD} on polygon balance", ["polygon:get_balance"]),
+    ("gas price polygon", ["polygon:get_gas_price"]),
+    (f"dai balance of {DEAD} on polygon", ["polygon:get_token_balance"]),
+    ("tell me about usdc on polygon", ["polygon:get_token_info"]),
+    ("balance of alice then balance of bob", ["get_balance", "get_balance"]),
+    ("send 1 wei from alice to bob and show me the receipt",
+     ["send_transaction", "get_transaction_receipt"]),
+    ("cheers", TALK),
+    ("good evening!", TALK),
+    ("what's the status of that transaction", ["get_transaction_receipt"]),
+    ("show me her balance", ["get_balance"]),
+    ("what's 1 eth in euros", REFUSE),
+    ("exchange 1 eth to dai", REFUSE),
+    ("send 2 usdt to carol", REFUSE),
+    ("send 1 eth from alice to 0x12345678", REFUSE),
+    ("send -0.5 eth to bob from alice", REFUSE),
+    ("balance of alice on goerli", REFUSE),
+    ("what was the gas price yesterday", REFUSE),
+    ("send 1 eth from alice to bob on arbitrum", REFUSE),
+    ("show all my transactions", REFUSE),
+    ("how do I get rich", REFUSE),
+    ("send a lot of eth from alice to bob", REFUSE),
+    ("link balance of alice", REFUSE),
+    ("withdraw 1 eth from aave", REFUSE),
+    ("send 1 eth from alice to bob and then buy usdc", REFUSE),
+]  # fmt: skip
+
+
+def networks() -> dict:
+    """The table as the tests run it: testnet and polygon served, the others not."""
+    from django.conf import settings
+
+    table = dict(settings.NETWORKS)
+    for name in table:
+        rpc = "http://127.0.0.1:1" if name in (T, P) else ""
+        table[name] = replace(table[name], rpc_url=rpc)
+    return table
+
+
+TOOLS = {
+    "balance": "get_balance",
+    "token_balance": "get_balance",
+    "block_number": "get_block_number",
+    "block": "get_block",
+    "latest_block": "get_block",
+    "gas_price": "get_gas_price",
+    "network_info": "get_network_info",
+    "code": "get_code",
+    "call": "call_contract",
+    "token_info": "get_token_info",
+    "receipt": "get_transaction_receipt",
+    "transaction": "get_transaction",
+}
+
+
+def tool_label(step: object, table: dict) -> str:
+    """The tool a step calls, prefixed with its network when that is not the testnet."""
+    intent, args, network = step.intent, step.args, step.network  # type: ignore[attr-defined]
+    if intent == "send":
+        tool = "send_transaction" if table[network].dev else "prepare_transaction"
+    elif intent in ("balance", "token_balance") and "token" in args:
+        tool = "get_token_balance"
+    else:
+        tool = TOOLS.get(intent, intent)
+    return tool if network == T else f"{network}:{tool}"
+
+
+def outcome(text: str, table: dict) -> object:
+    from sessions_app.agent.intents import read
+
+    reading = read(text, T, table)
+    if reading.refusals:
+        return REFUSE
+    if reading.steps:
+        return [tool_label(step, table) for step in reading.steps]
+    return TALK if reading.small_talk else REFUSE
+
+
+def figures(cases: list[tuple[str, object]], table: dict) -> tuple[dict, list]:
+    answerable = answered_right = answers = right_answers = 0
+    misses = []
+    for text, expected in cases:
+        got = outcome(text, table)
+        if expected != REFUSE:
+            answerable += 1
+            answered_right += got == expected
+        if got != REFUSE:
+            answers += 1
+            right_answers += got == expected
+        if got != expected:
+            misses.append((text, expected, got))
+    result = {
+        "phrasings": len(cases),
+        "answerable": answerable,
+        "coverage": answered_right / answerable if answerable else 1.0,
+        "answers": answers,
+        "precision": right_answers / answers if answers else 1.0,
+    }
+    return result, misses
+
+
+def main() -> None:
+    import django
+
+    django.setup()
+    from sessions_app.tests.phrasebook import plan_labels
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--show-misses", action="store_true")
+    options = parser.parse_args()
+    table = networks()
+    for name, cases in (("phrasebook", plan_labels()), ("held-out", HELD_OUT), ("fresh", FRESH)):
+        result, misses = figures(cases, table)
+        print(
+            f"{name}: {result['phrasings']} phrasings, coverage {result['coverage']:.0%} "
+            f"({result['answerable']} answerable), precision {result['precision']:.0%} "
+            f"({result['answers']} answers)"
+        )
+        for text, expected, got in misses if options.show_misses else []:
+            print(f"   miss: {text!r}: expected {expected}, got {got}")
+
+
+if __name__ == "__main__":
+    main()

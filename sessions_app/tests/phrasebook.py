@@ -1,0 +1,279 @@
+"""The builtin agent's phrasebook: what people type and what a right answer is.
+
+test_agent_phrasebook.py runs every phrasing on a real Anvil and runmcp; bench/agent_phrasebook.py
+measures precision and coverage on it (and on a held-out set). ``{token}`` is a TestToken
+deployed on the testnet by alice; ``{dead}`` an address with no code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEAD = "0x000000000000000000000000000000000000dEaD"
+BAD_CHECKSUM = "0xF39fd6e51aad88f6f4ce6ab8827279cfffb92266"  # alice, one letter's case flipped
+HASH = "0x" + "ab" * 32
+POLYGON_USDC = "0x3c499c542cEF5E3811e1192ce70d8cC03d5c3359"
+
+
+@dataclass(frozen=True)
+class Case:
+    text: str
+    tools: tuple[str, ...] = ()  # positive: the tools called, in order
+    network: str = "testnet"  # ... on this network
+    succeeds: bool = True  # ... and whether they succeed
+    refusal: str = ""  # negative: the answer names this, and nothing is called
+    talk: str = ""  # small talk or help: the answer says this, and nothing is called
+    before: str = ""  # sent first in the same chat (follow-ups)
+
+    @property
+    def label(self) -> str:
+        return self.text if not self.before else f"{self.before} / {self.text}"
+
+
+def ok(text: str, *tools: str, network: str = "testnet", before: str = "") -> Case:
+    return Case(text, tools, network, before=before)
+
+
+def fails(text: str, *tools: str, network: str = "testnet") -> Case:
+    """The right tool is called on the right network, and it fails plainly (e.g. no token)."""
+    return Case(text, tools, network, succeeds=False)
+
+
+def no(text: str, names: str) -> Case:
+    return Case(text, refusal=names)
+
+
+def talk(text: str, says: str) -> Case:
+    return Case(text, talk=says)
+
+
+SENT = "send 1 wei from alice to bob"
+
+POSITIVE: tuple[Case, ...] = (
+    # native balances
+    ok("What is the balance of alice?", "get_balance"),
+    ok("balance of bob", "get_balance"),
+    ok("balance for carol", "get_balance"),
+    ok("balances of dave", "get_balance"),
+    ok("bob's balance please", "get_balance"),
+    ok("whats alices balance", "get_balance"),
+    ok("alice balance", "get_balance"),
+    ok("how much ETH does carol have", "get_balance"),
+    ok("how much ether does eve hold?", "get_balance"),
+    ok("how much does frank have", "get_balance"),
+    ok("how much money does grace have", "get_balance"),
+    ok("what does heidi have?", "get_balance"),
+    ok(f"balance of {DEAD}", "get_balance"),
+    ok(f"balance {DEAD}", "get_balance"),
+    ok(f"what is the balance of the address {DEAD}", "get_balance"),
+    ok(f"{DEAD} balance", "get_balance"),
+    ok("can you tell me the ETH balance of ivan", "get_balance"),
+    ok("please show me judy's balance", "get_balance"),
+    ok("Alice's balance?", "get_balance"),
+    ok("check balance of alice", "get_balance"),
+    ok("balance of alice and bob", "get_balance", "get_balance"),
+    ok("balance of alice, bob and carol", "get_balance", "get_balance", "get_balance"),
+    ok("what's bob's balance and carol's balance", "get_balance", "get_balance"),
+    ok(f"balance of {DEAD.lower()}", "get_balance"),
+    # blocks, gas, network
+    ok("what's the block number?", "get_block_number"),
+    ok("block number", "get_block_number"),
+    ok("current block", "get_block_number"),
+    ok("what block are we at?", "get_block_number"),
+    ok("block height please", "get_block_number"),
+    ok("how many blocks are there", "get_block_number"),
+    ok("show me the latest block", "get_block"),
+    ok("latest block", "get_block"),
+    ok("the most recent block", "get_block"),
+    ok("block 0", "get_block"),
+    ok("show block #1", "get_block"),
+    ok("get block number 1", "get_block"),
+    ok("gas price", "get_gas_price"),
+    ok("what's the gas price?", "get_gas_price"),
+    ok("current gas fees", "get_gas_price"),
+    ok("how much is gas", "get_gas_price"),
+    ok("price of gas", "get_gas_price"),
+    ok("network info", "get_network_info"),
+    ok("which chain is this?", "get_network_info"),
+    ok("what network am I on", "get_network_info"),
+    ok("chain id", "get_network_info"),
+    ok("network status", "get_network_info"),
+    ok("block number and gas price", "get_block_number", "get_gas_price"),
+    # code and contracts
+    ok(f"is {DEAD} a contract?", "get_code"),
+    ok("is alice a smart contract", "get_code"),
+    ok(f"code at {DEAD}", "get_code"),
+    ok("bytecode of {token}", "get_code"),
+    ok("call totalSupply()(uint256) on {token}", "call_contract"),
+    ok("call balanceOf(address)(uint256) on {token} with alice", "call_contract"),
+    # tokens by address on the testnet
+    ok("token info for {token}", "get_token_info"),
+    ok("what token is {token}?", "get_token_info"),
+    ok("info about token {token}", "get_token_info"),
+    ok("token balance of alice in {token}", "get_token_balance"),
+    ok("balance of bob in {token}", "get_token_balance"),
+    ok("how many {token} tokens does alice hold", "get_token_balance"),
+    ok("{token} balance of alice", "get_token_balance"),
+    # sends on the testnet (dev accounts)
+    ok("send 1 wei from alice to bob", "send_transaction"),
+    ok("send 0.001 ETH from alice to bob", "send_transaction"),
+    ok("transfer 1234 wei from bob to {dead}", "send_transaction"),
+    ok("please transfer 250 wei to carol from dave", "send_transaction"),
+    ok("pay carol 2 gwei from alice", "send_transaction"),
+    ok("send bob 0.01 eth from alice", "send_transaction"),
+    ok("give dave 5 wei from bob", "send_transaction"),
+    ok("send 0.5 ether from carol to alice", "send_transaction"),
+    ok("move 3 gwei from alice to eve", "send_transaction"),
+    ok("send 1 wei from alice to bob on testnet", "send_transaction"),
+    ok(f"send 1 wei from alice to {DEAD.lower()}", "send_transaction"),
+    # compound requests, in order
+    ok("send 1 wei from alice to bob and then tell me bob's balance", "send_transaction",
+       "get_balance"),
+    ok("send 1 wei from alice to carol, then show her balance", "send_transaction",
+       "get_balance"),
+    ok("block number; gas price", "get_block_number", "get_gas_price"),
+    ok("send 1 wei from alice to dave. Then what's the receipt of that transfer?",
+       "send_transaction", "get_transaction_receipt"),
+    ok("balance of alice and then the latest block", "get_balance", "get_block"),
+    ok("send 2 wei from bob to alice and then its receipt", "send_transaction",
+       "get_transaction_receipt"),
+    # follow-ups from the stored history
+    ok("what was the receipt of that transfer?", "get_transaction_receipt", before=SENT),
+    ok("its receipt", "get_transaction_receipt", before=SENT),
+    ok("did that transaction go through?", "get_transaction_receipt", before=SENT),
+    ok("show that transaction", "get_transaction", before=SENT),
+    ok("his balance", "get_balance", before=SENT),
+    ok("and what is her balance now?", "get_balance", before="balance of carol"),
+    ok("how much does he have", "get_balance", before=SENT),
+    # transactions by hash (the hash of a transfer sent first)
+    ok("receipt of the last transaction", "get_transaction_receipt", before=SENT),
+    # networks named in the message win over the selector
+    ok(f"balance of {DEAD} on polygon", "get_balance", network="polygon"),
+    ok("gas price on polygon", "get_gas_price", network="polygon"),
+    ok("block number on the polygon network", "get_block_number", network="polygon"),
+    ok("network info for polygon", "get_network_info", network="polygon"),
+    ok(f"on polygon, is {DEAD} a contract?", "get_code", network="polygon"),
+    fails(f"USDC balance of {DEAD} on polygon", "get_token_balance", network="polygon"),
+    fails(f"how much usdt does {DEAD} hold on polygon", "get_token_balance", network="polygon"),
+    fails("token info for DAI on polygon", "get_token_info", network="polygon"),
+    # by hash
+    fails(f"receipt for {HASH}", "get_transaction_receipt"),
+    fails(f"transaction {HASH}", "get_transaction"),
+)  # fmt: skip
+
+SMALL_TALK: tuple[Case, ...] = (
+    talk("thanks!", "welcome"),
+    talk("thank you", "welcome"),
+    talk("Thanks a lot", "welcome"),
+    talk("thx", "welcome"),
+    talk("hello", "Hello"),
+    talk("hi there!", "Hello"),
+    talk("good morning", "Hello"),
+    talk("who are you", "builtin assistant"),
+    talk("what are you?", "builtin assistant"),
+    talk("are you a bot?", "builtin assistant"),
+    talk("what's your name", "builtin assistant"),
+    talk("bye", "Goodbye"),
+    talk("ok", "OK"),
+    talk("help", "I understand"),
+    talk("?", "I understand"),
+    talk("what can you do?", "I understand"),
+)
+
+NEGATIVE: tuple[Case, ...] = (
+    # what the tools can't do
+    no("price of ETH", "price ETH"),
+    no("what's the price of eth?", "price ETH"),
+    no("how much is bitcoin worth", "price"),
+    no("ETH price", "price ETH"),
+    no("balance of alice in usd", "usd"),
+    no("what's alice's balance in dollars", "dollars"),
+    no("swap 1 eth for usdc", "swap"),
+    no("bridge 1 eth from alice to bob", "bridge"),
+    no("stake 32 eth", "stake"),
+    no("buy some eth for alice", "buy"),
+    no("deploy a contract from alice", "deploy"),
+    no("show alice's nfts", "NFTs"),
+    no("mint an nft to bob", "mint"),
+    no("show the event logs of {token}", "logs"),
+    no("sign the message hello with alice's key", "sign"),
+    no("transaction history of alice", "history"),
+    no("balance of alice yesterday", "yesterday"),
+    no("what was bob's balance last week", "last week"),
+    no("balance of alice on 2024-01-01", "2024-01-01"),
+    no("sing me a song about gas", "did not understand"),
+    no("write me a poem", "did not understand"),
+    no("what's the weather today", "today"),
+    no("tell me a joke", "did not understand"),
+    # token writes: other tools, not yet wired to the builtin agent
+    no("send 5 USDC to bob", "USDC"),
+    no("send 5 USDC from alice to bob", "USDC"),
+    no("transfer 10 dai from alice to bob", "DAI"),
+    no("send 1 WETH from alice to carol", "WETH"),
+    no("approve 100 usdc for {dead}", "approv"),
+    no("set an allowance of 5 usdc for bob", "allowance"),
+    # tokens by symbol with no known address on the turn's network
+    no("what is the USDC balance of alice", "USDC"),
+    no("how much dai does bob hold", "DAI"),
+    no("alice's usdt balance", "USDT"),
+    no("token info USDC", "USDC"),
+    no(f"WBTC balance of {DEAD} on polygon", "WBTC"),
+    no(f"shib balance of {DEAD} on polygon", "SHIB"),
+    # networks: unavailable, unknown, mixed
+    no("send 1 eth from alice to bob on mainnet", "mainnet"),
+    no(f"balance of {DEAD} on mainnet", "mainnet"),
+    no("gas price on arbitrum", "arbitrum"),
+    no("block number on base", "base"),
+    no("balance of alice on sepolia", "sepolia"),
+    no("gas price on optimism", "optimism"),
+    no("send 1 eth from alice to bob on solana", "solana"),
+    no(f"balance of {DEAD} on polygon and arbitrum", "arbitrum"),
+    no("balance of alice on polygon", "alice"),
+    # amounts
+    no("send -1 ETH from alice to bob", "negative"),
+    no("send 0 ETH from alice to bob", "more than zero"),
+    no("send 0.0000000000000000001 eth from alice to bob", "too many decimals"),
+    no("send 1.5 wei from alice to bob", "too many decimals"),
+    no("send 1.0000000001 gwei from alice to bob", "too many decimals"),
+    no("send abc ETH from alice to bob", "abc"),
+    no("send 1,5 eth from alice to bob", "1,5"),
+    no("send all eth from alice to bob", "all"),
+    no("send eth to bob", "how much"),
+    no("send 1 POL from alice to bob", "POL"),
+    # addresses
+    no("send 1 ETH from alice to 0x1234", "0x1234"),
+    no("send 1 wei from alice to 0xzz00000000000000000000000000000000000000", "hex"),
+    no(f"send 1 wei from alice to {BAD_CHECKSUM}", "checksum"),
+    no(f"balance of {BAD_CHECKSUM}", "checksum"),
+    no("balance of 0xdead", "0xdead"),
+    no(f"balance of {HASH}", "transaction hash"),
+    no("receipt of 0x1234", "0x1234"),
+    no("balance of george", "george"),
+    no("send 1 wei from mallory to bob", "mallory"),
+    # compound: one part unhandled refuses the whole message
+    no("send 1 wei from alice to bob and then swap it for usdc", "swap"),
+    no("balance of alice and then the price of eth", "price ETH"),
+    no("send 1 wei from alice to bob and then send 1 usdc to carol", "USDC"),
+    no("send 1 wei from alice to bob on mainnet and then tell me bob's balance", "mainnet"),
+    # words left over are named, not dropped
+    no("balance of alice at block 0 in the morning", "morning"),
+    no("don't send 1 eth from alice to bob", "don't"),
+    no("send 1 wei from alice to bob twice", "twice"),
+)  # fmt: skip
+
+ALL: tuple[Case, ...] = POSITIVE + SMALL_TALK + NEGATIVE
+
+
+def plan_labels() -> list[tuple[str, object]]:
+    """The phrasings as bench/agent_phrasebook.py labels them (tools, "talk" or "refuse")."""
+    labels: list[tuple[str, object]] = []
+    for case in ALL:
+        text = case.text.format(token=DEAD, dead=DEAD)
+        if case.refusal:
+            labels.append((text, "refuse"))
+        elif case.talk:
+            labels.append((text, ["help"] if case.talk == "I understand" else "talk"))
+        else:
+            prefix = "" if case.network == "testnet" else f"{case.network}:"
+            labels.append((text, [prefix + tool for tool in case.tools]))
+    return labels

@@ -1,0 +1,78 @@
+"""A network named in the message wins over the page's selector for that turn: its tool calls
+run there and say so, and the answer names it. An unavailable network is said, and nothing runs."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import httpx
+import pytest
+from channels.db import database_sync_to_async
+
+from sessions_app.models import ToolCall
+from sessions_app.tests.agent_support import (
+    _close_chat_db_threads,  # noqa: F401
+    _finish_background_turns,  # noqa: F401
+    answer_text,
+    ask,
+    make_browser,
+    of_type,
+    open_socket,
+    point_network,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+DEAD = "0x000000000000000000000000000000000000dEaD"
+ALICE = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+
+
+@pytest.fixture
+async def socket(
+    transactional_db, settings, anvil_testnet, mcp_testnet, anvil_polygon, mcp_polygon
+):
+    point_network(settings, "testnet", anvil_testnet.url, mcp_testnet.url)
+    point_network(settings, "polygon", anvil_polygon.url, mcp_polygon.url)
+    settings.NETWORKS = {
+        **settings.NETWORKS,
+        "mainnet": replace(settings.NETWORKS["mainnet"], rpc_url=""),
+    }
+    alice = await database_sync_to_async(make_browser)("alice")
+    chat = await database_sync_to_async(alice.new_chat)()
+    socket, _ = await open_socket(alice, chat.public_id)
+    yield socket
+    await socket.disconnect()
+
+
+def rpc(anvil, method, params):
+    body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
+    return httpx.post(anvil.url, json=body, timeout=10).json()["result"]
+
+
+async def test_named_network_wins_over_the_selector(socket):
+    seen = await ask(socket, f"what is the balance of {DEAD} on polygon?", network="testnet")
+    call = of_type(seen, "tool.call")[0]
+    assert (call["tool"], call["network"]) == ("get_balance", "polygon")
+    assert "on polygon" in answer_text(seen) and "POL" in answer_text(seen)
+    row = await database_sync_to_async(ToolCall.objects.get)(call_id=call["call_id"])
+    assert row.network == "polygon"
+
+
+async def test_named_network_holds_for_every_request_of_the_message(socket):
+    seen = await ask(socket, "block number on polygon and then the gas price", network="testnet")
+    assert [c["network"] for c in of_type(seen, "tool.call")] == ["polygon", "polygon"]
+
+
+async def test_unavailable_network_is_said_and_nothing_is_sent(socket, anvil_testnet):
+    before = (
+        rpc(anvil_testnet, "eth_blockNumber", []),
+        rpc(anvil_testnet, "eth_getBalance", [ALICE, "latest"]),
+    )
+    seen = await ask(socket, "send 1 eth from alice to bob on mainnet", network="testnet")
+    assert not of_type(seen, "tool.call")
+    assert "mainnet is not available" in answer_text(seen)
+    after = (
+        rpc(anvil_testnet, "eth_blockNumber", []),
+        rpc(anvil_testnet, "eth_getBalance", [ALICE, "latest"]),
+    )
+    assert after == before

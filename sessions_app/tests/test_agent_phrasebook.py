@@ -1,0 +1,115 @@
+"""Every phrasing of the phrasebook (phrasebook.py) through the real stack: websocket, turn,
+builtin agent, mcp_proxy, runmcp on Anvil. Positives call the expected tools on the expected
+network, which the answer names; small talk calls nothing; each negative's answer names what was
+not handled, no tool is called and no transaction is mined."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import httpx
+import pytest
+from channels.db import database_sync_to_async
+from web3 import HTTPProvider, Web3
+
+from mcp_servers.tests.conftest import ALICE, deploy_token
+from sessions_app.tests.agent_support import (
+    _close_chat_db_threads,  # noqa: F401
+    _finish_background_turns,  # noqa: F401
+    answer_text,
+    ask,
+    make_browser,
+    of_type,
+    open_socket,
+    point_network,
+)
+from sessions_app.tests.phrasebook import ALL, DEAD, NEGATIVE, POSITIVE, SMALL_TALK, Case
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(scope="module")
+def token(anvil_testnet) -> str:
+    """A TestToken on the testnet, deployed by alice."""
+    return deploy_token(Web3(HTTPProvider(anvil_testnet.url)), ALICE)
+
+
+@pytest.fixture
+def networks(settings, anvil_testnet, mcp_testnet, anvil_polygon, mcp_polygon):
+    """testnet and polygon served by their own runmcp; mainnet, base, arbitrum unavailable."""
+    point_network(settings, "testnet", anvil_testnet.url, mcp_testnet.url)
+    point_network(settings, "polygon", anvil_polygon.url, mcp_polygon.url)
+    table = dict(settings.NETWORKS)
+    for name in ("mainnet", "base", "arbitrum"):
+        table[name] = replace(table[name], rpc_url="")
+    settings.NETWORKS = table
+
+
+@pytest.fixture
+async def socket(transactional_db, networks):
+    mallory = await database_sync_to_async(make_browser)("phrasebook reader")
+    chat = await database_sync_to_async(mallory.new_chat)()
+    socket, _ = await open_socket(mallory, chat.public_id)
+    yield socket
+    await socket.disconnect()
+
+
+def height(anvil) -> int:
+    body = {"jsonrpc": "2.0", "id": 1, "method": "eth_blockNumber", "params": []}
+    return int(httpx.post(anvil.url, json=body, timeout=10).json()["result"], 16)
+
+
+async def check(case: Case, socket, token: str, anvils) -> str:
+    """What is wrong with the answer to ``case`` ("" when right)."""
+    if case.before:
+        await ask(socket, case.before.format(token=token, dead=DEAD))
+    heights = [height(anvil) for anvil in anvils]
+    seen = await ask(socket, case.text.format(token=token, dead=DEAD))
+    calls, results = of_type(seen, "tool.call"), of_type(seen, "tool.result")
+    answer = answer_text(seen)
+    tools = [call["tool"] for call in calls]
+    if case.tools:
+        problems = [
+            tools != list(case.tools) and f"called {tools}",
+            {c["network"] for c in calls} != {case.network} and "on another network",
+            [r["ok"] for r in results] != [case.succeeds] * len(calls) and "tool outcome",
+            case.network not in answer and "the answer does not name the network",
+        ]
+    else:
+        said = answer.lower()
+        problems = [
+            bool(calls) and f"called {tools}",
+            [height(anvil) for anvil in anvils] != heights and "a transaction was mined",
+            case.talk not in answer and f"does not say {case.talk!r}",
+            *(w.lower() not in said and f"does not name {w!r}" for w in case.refusal.split()),
+        ]
+    wrong = [problem for problem in problems if problem]
+    return f"{case.label!r}: {', '.join(wrong)}; answered {answer!r}" if wrong else ""
+
+
+async def run_all(cases: tuple[Case, ...], socket, token: str, anvils) -> list[str]:
+    failures = [await check(case, socket, token, anvils) for case in cases]
+    return [failure for failure in failures if failure]
+
+
+async def test_positive_phrasings_call_their_tools_on_the_named_network(
+    socket, token, anvil_testnet, anvil_polygon
+):
+    assert len(POSITIVE) >= 90
+    failures = await run_all(POSITIVE, socket, token, [])
+    assert not failures, "\n".join(failures)
+
+
+async def test_small_talk_and_help_are_answered_without_tools(
+    socket, token, anvil_testnet, anvil_polygon
+):
+    failures = await run_all(SMALL_TALK, socket, token, [anvil_testnet, anvil_polygon])
+    assert not failures, "\n".join(failures)
+
+
+async def test_negative_phrasings_name_what_is_not_handled_and_change_nothing(
+    socket, token, anvil_testnet, anvil_polygon
+):
+    assert len(NEGATIVE) >= 60 and len(ALL) >= 150
+    failures = await run_all(NEGATIVE, socket, token, [anvil_testnet, anvil_polygon])
+    assert not failures, "\n".join(failures)

@@ -1,0 +1,32 @@
+"""The token list (chatproject/tokens.py): real addresses, each a valid EIP-55 checksum."""
+
+from __future__ import annotations
+
+from eth_utils import is_checksum_address
+
+from chatproject.networks import TABLE
+from chatproject.tokens import TOKENS, token_by_symbol, tokens_on
+
+
+def test_every_address_is_checksummed_and_unique_per_network():
+    for network, tokens in TOKENS.items():
+        addresses = [token.address for token in tokens]
+        assert all(is_checksum_address(address) for address in addresses), network
+        assert len(set(addresses)) == len(addresses)
+        assert len({token.symbol for token in tokens}) == len(tokens)
+
+
+def test_lists_only_known_networks_and_none_for_the_testnet():
+    assert set(TOKENS) <= {row.name for row in TABLE}
+    assert tokens_on("testnet") == []
+    assert tokens_on("nowhere") == []
+
+
+def test_lookup_by_symbol_ignores_case_and_knows_decimals():
+    usdc = token_by_symbol("mainnet", "usdc")
+    assert usdc is not None
+    assert (usdc.address, usdc.decimals) == ("0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48", 6)
+    assert token_by_symbol("polygon", "usdc.e").decimals == 6  # type: ignore[union-attr]
+    assert token_by_symbol("mainnet", "WBTC").decimals == 8  # type: ignore[union-attr]
+    assert token_by_symbol("base", "WBTC") is None
+    assert token_by_symbol("testnet", "USDC") is None
