@@ -56,7 +56,7 @@ class GetLogsInput(ToolInput):
     )
     from_block: int | None = Field(None, description="First block (default: to_block - blocks + 1).", ge=0)
     to_block: int | None = Field(None, description="Last block (default: the latest).", ge=0)
-    blocks: int = Field(DEFAULT_BLOCKS, description=BLOCKS_DESCRIPTION, ge=1)
+    blocks: int = Field(DEFAULT_BLOCKS, description=BLOCKS_DESCRIPTION, ge=1, le=MAX_BLOCK_RANGE)
     abi: list[dict[str, Any]] | None = Field(None, description="An ABI whose events to decode.")
     use_verified_abi: bool = Field(
         False, description="Fetch the contract's verified ABI from the explorer to decode its events."
@@ -68,7 +68,7 @@ class TokenTransfersInput(ToolInput):
     token: str | None = Field(
         None, description="Only this token contract. " + ADDRESS_FIELD_DESCRIPTION, max_length=256
     )
-    blocks: int = Field(DEFAULT_BLOCKS, description=BLOCKS_DESCRIPTION, ge=1)
+    blocks: int = Field(DEFAULT_BLOCKS, description=BLOCKS_DESCRIPTION, ge=1, le=MAX_BLOCK_RANGE)
 
 
 async def block_range(chain: Chain, start: int | None, end: int | None, blocks: int) -> tuple[int, int]:
