@@ -52,7 +52,9 @@ def signature_of(entry: dict[str, Any]) -> FunctionSignature:
     )
 
 
-async def abi_for(chain: Chain, address: str, given: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+async def abi_for(
+    chain: Chain, address: str, given: list[dict[str, Any]] | None
+) -> list[dict[str, Any]]:
     if given is not None:
         return given
     key = settings.ETHERSCAN_API_KEY
@@ -68,7 +70,9 @@ async def abi_for(chain: Chain, address: str, given: list[dict[str, Any]] | None
 
 
 def pick_function(abi: list[dict[str, Any]], wanted: str, arg_count: int) -> dict[str, Any]:
-    functions = [e for e in abi if isinstance(e, dict) and e.get("type") == "function" and "name" in e]
+    functions = [
+        e for e in abi if isinstance(e, dict) and e.get("type") == "function" and "name" in e
+    ]
     if "(" in wanted:
         matches = [e for e in functions if signature_of(e).canonical == wanted.replace(" ", "")]
     else:
@@ -82,7 +86,9 @@ def pick_function(abi: list[dict[str, Any]], wanted: str, arg_count: int) -> dic
         matches = [e for e in matches if len(e.get("inputs", [])) == arg_count] or matches
     if len(matches) > 1:
         shown = ", ".join(signature_of(e).canonical for e in matches)
-        raise ToolFailure(f"{wanted!r} is overloaded ({shown}); give the full signature as function.")
+        raise ToolFailure(
+            f"{wanted!r} is overloaded ({shown}); give the full signature as function."
+        )
     return matches[0]
 
 
@@ -108,7 +114,9 @@ async def read_contract(chain: Chain, params: ReadContractInput) -> ToolResult:
         "named": dict(zip(names, values, strict=False)),
         "mutability": entry.get("stateMutability", ""),
     }
-    shown = ", ".join(f"{n} = {v}" if not n.startswith("output") else str(v) for n, v in result["named"].items())
+    shown = ", ".join(
+        f"{n} = {v}" if not n.startswith("output") else str(v) for n, v in result["named"].items()
+    )
     return ToolResult(
         f"{signature.canonical} on {short_address(address)} ({chain.name}) returned {shown or 'nothing'}.",
         result,

@@ -43,7 +43,12 @@ class Summary:
 
     def card(self, verdict: policy.Verdict) -> dict[str, Any]:
         """What the approval card shows (static/js/approval.js), policy verdict included."""
-        return {"kind": self.kind, "action": self.action, **self.fields, "policy": verdict.as_dict()}
+        return {
+            "kind": self.kind,
+            "action": self.action,
+            **self.fields,
+            "policy": verdict.as_dict(),
+        }
 
 
 def native_spend(chain: Chain, tx: dict[str, Any], label: str) -> policy.Spend:

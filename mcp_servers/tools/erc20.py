@@ -144,9 +144,7 @@ async def approval_plan(
     return tx, await decoded.token_approval(chain, token, meta, spender, amount)
 
 
-async def prepare_planned(
-    chain: Chain, tx: dict[str, Any], summary: decoded.Summary
-) -> ToolResult:
+async def prepare_planned(chain: Chain, tx: dict[str, Any], summary: decoded.Summary) -> ToolResult:
     with policy.spending(chain.name, summary.spends, summary.labels) as verdict:
         data = await prepared(chain, tx)
     data["summary"] = summary.card(verdict)

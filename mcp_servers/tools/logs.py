@@ -42,40 +42,53 @@ KNOWN_EVENTS = {
 }
 TRANSFER = topic_of("Transfer(address,address,uint256)")
 APPROVAL = topic_of("Approval(address,address,uint256)")
-BLOCKS_DESCRIPTION = f"How many blocks back from to_block (default {DEFAULT_BLOCKS}, at most {MAX_BLOCK_RANGE})."
+BLOCKS_DESCRIPTION = (
+    f"How many blocks back from to_block (default {DEFAULT_BLOCKS}, at most {MAX_BLOCK_RANGE})."
+)
 
 
 class GetLogsInput(ToolInput):
     address: str | None = Field(
-        None, description="Contract whose events to read. " + ADDRESS_FIELD_DESCRIPTION, max_length=256
+        None,
+        description="Contract whose events to read. " + ADDRESS_FIELD_DESCRIPTION,
+        max_length=256,
     )
     event: str | None = Field(
         None,
         description="Only this event: a name ('Transfer') or a signature ('Transfer(address,address,uint256)').",
         max_length=300,
     )
-    from_block: int | None = Field(None, description="First block (default: to_block - blocks + 1).", ge=0)
+    from_block: int | None = Field(
+        None, description="First block (default: to_block - blocks + 1).", ge=0
+    )
     to_block: int | None = Field(None, description="Last block (default: the latest).", ge=0)
     blocks: int = Field(DEFAULT_BLOCKS, description=BLOCKS_DESCRIPTION, ge=1, le=MAX_BLOCK_RANGE)
     abi: list[dict[str, Any]] | None = Field(None, description="An ABI whose events to decode.")
     use_verified_abi: bool = Field(
-        False, description="Fetch the contract's verified ABI from the explorer to decode its events."
+        False,
+        description="Fetch the contract's verified ABI from the explorer to decode its events.",
     )
 
 
 class TokenTransfersInput(ToolInput):
-    address: str = Field(description="Whose transfers. " + ADDRESS_FIELD_DESCRIPTION, max_length=256)
+    address: str = Field(
+        description="Whose transfers. " + ADDRESS_FIELD_DESCRIPTION, max_length=256
+    )
     token: str | None = Field(
         None, description="Only this token contract. " + ADDRESS_FIELD_DESCRIPTION, max_length=256
     )
     blocks: int = Field(DEFAULT_BLOCKS, description=BLOCKS_DESCRIPTION, ge=1, le=MAX_BLOCK_RANGE)
 
 
-async def block_range(chain: Chain, start: int | None, end: int | None, blocks: int) -> tuple[int, int]:
+async def block_range(
+    chain: Chain, start: int | None, end: int | None, blocks: int
+) -> tuple[int, int]:
     latest = await (await chain.ready()).eth.block_number
     end = latest if end is None else end
     if end > latest:
-        raise ToolFailure(f"Block {end} does not exist yet on {chain.name}; the latest is {latest}.")
+        raise ToolFailure(
+            f"Block {end} does not exist yet on {chain.name}; the latest is {latest}."
+        )
     start = max(0, end - blocks + 1) if start is None else start
     if start > end:
         raise ToolFailure(f"from_block {start} is after to_block {end}.")
@@ -118,7 +131,9 @@ def hexstr(value: Any) -> str:
     return text if text.startswith("0x") else "0x" + text
 
 
-async def decode_known(chain: Chain, log: dict[str, Any], topics: list[str], raw: bytes) -> dict[str, Any] | None:
+async def decode_known(
+    chain: Chain, log: dict[str, Any], topics: list[str], raw: bytes
+) -> dict[str, Any] | None:
     signature = KNOWN_EVENTS.get(topics[0]) if topics else None
     if signature is None:
         return None
@@ -144,11 +159,19 @@ def decode_with_abi(entry: dict[str, Any], topics: list[str], raw: bytes) -> dic
     if len(indexed) != len(topics) - 1:
         return None
     try:
-        values = dict(zip([p["name"] for p in plain], eth_abi.decode([abi_type(p) for p in plain], raw), strict=True))
+        values = dict(
+            zip(
+                [p["name"] for p in plain],
+                eth_abi.decode([abi_type(p) for p in plain], raw),
+                strict=True,
+            )
+        )
         for param, topic in zip(indexed, topics[1:], strict=True):
             kind = abi_type(param)
             dynamic = kind in ("string", "bytes") or kind.endswith("]") or kind.startswith("(")
-            values[param["name"]] = topic if dynamic else eth_abi.decode([kind], bytes.fromhex(topic[2:]))[0]
+            values[param["name"]] = (
+                topic if dynamic else eth_abi.decode([kind], bytes.fromhex(topic[2:]))[0]
+            )
     except (DecodingError, ValueError, OverflowError, KeyError):
         return None
     ordered = {p["name"]: values[p["name"]] for p in inputs if p.get("name") in values}
@@ -165,7 +188,11 @@ async def decode_log(chain: Chain, log: Any, abi_map: dict[str, dict[str, Any]])
         "log_index": log["logIndex"],
     }
     known = await decode_known(chain, log, topics, raw)
-    by_abi = decode_with_abi(abi_map[topics[0]], topics, raw) if topics and topics[0] in abi_map else None
+    by_abi = (
+        decode_with_abi(abi_map[topics[0]], topics, raw)
+        if topics and topics[0] in abi_map
+        else None
+    )
     if known or by_abi:
         return entry | (known or {}) | (by_abi or {})
     return entry | {"topics": topics, "data": "0x" + raw.hex()}
@@ -180,7 +207,9 @@ async def get_logs(chain: Chain, params: GetLogsInput) -> ToolResult:
     """Event logs over a bounded block range (at most 10,000 blocks), decoded: Transfer and
     Approval (ERC-20 amounts in token units, ERC-721 token ids), ERC-1155 transfers, and the
     events of a given ABI or of the contract's verified ABI."""
-    address = await chain.resolve_address(params.address, "contract address") if params.address else None
+    address = (
+        await chain.resolve_address(params.address, "contract address") if params.address else None
+    )
     if params.use_verified_abi and not address:
         raise ToolFailure("use_verified_abi needs the contract address.")
     abi = params.abi
@@ -201,7 +230,8 @@ async def get_logs(chain: Chain, params: GetLogsInput) -> ToolResult:
     where = f" of {address}" if address else ""
     text = (
         f"{len(found)} log{'s' if len(found) != 1 else ''}{where} in blocks {start}–{end} on "
-        f"{chain.name} ({decoded_count} decoded)" + (f"; the first {MAX_LOGS} are listed." if data["truncated"] else ".")
+        f"{chain.name} ({decoded_count} decoded)"
+        + (f"; the first {MAX_LOGS} are listed." if data["truncated"] else ".")
     )
     return ToolResult(text, data)
 
@@ -236,13 +266,17 @@ async def get_token_transfers(chain: Chain, params: TokenTransfersInput) -> Tool
     )
     # A transfer to oneself matches both queries: keep it once.
     unique = {(log["blockNumber"], log["logIndex"]): log for log in out_logs + in_logs}
-    logs = sorted(unique.values(), key=lambda log: (log["blockNumber"], log["logIndex"]), reverse=True)
+    logs = sorted(
+        unique.values(), key=lambda log: (log["blockNumber"], log["logIndex"]), reverse=True
+    )
     rows = [await transfer_row(chain, log, holder) for log in logs[:MAX_TRANSFERS]]
     data = {"network": chain.name, "address": holder, "from_block": start, "to_block": end,
             "transfers": rows, "count": len(logs), "truncated": len(logs) > MAX_TRANSFERS}  # fmt: skip
     who = await chain.label(holder)
     if not rows:
-        return ToolResult(f"{who} has no token transfers in blocks {start}–{end} on {chain.name}.", data)
+        return ToolResult(
+            f"{who} has no token transfers in blocks {start}–{end} on {chain.name}.", data
+        )
     latest = rows[0]
     what = (
         f"{latest.get('amount_formatted') or latest.get('amount')} {latest.get('symbol') or ''}".strip()

@@ -28,9 +28,9 @@ from mcp_servers.tools.tokens import decode_text
 from mcp_servers.units import format_units
 
 MULTICALL3 = "0xcA11bde05977b3631167028862bE2a173976CA11"
-RUNTIME = json.loads((Path(__file__).resolve().parent.parent / "contracts" / "multicall3.json").read_text())[
-    "runtime"
-]
+RUNTIME = json.loads(
+    (Path(__file__).resolve().parent.parent / "contracts" / "multicall3.json").read_text()
+)["runtime"]
 MAX_TOKENS = 50
 CALL3 = "(address,bool,bytes)[]"
 
@@ -65,7 +65,9 @@ async def aggregate(chain: Chain, calls: list[tuple[str, str]]) -> list[tuple[bo
     try:
         results = eth_abi.decode(["(bool,bytes)[]"], raw)[0]
     except (DecodingError, ValueError, OverflowError):
-        chain.cache.pop("multicall3", None)  # the code went away (a reset dev chain): re-check next time
+        chain.cache.pop(
+            "multicall3", None
+        )  # the code went away (a reset dev chain): re-check next time
         raise ToolFailure("Multicall3 did not answer as expected; try again.") from None
     return [(bool(ok), bytes(out)) for ok, out in results]
 
@@ -135,11 +137,17 @@ async def get_portfolio(chain: Chain, params: PortfolioInput) -> ToolResult:
         native = int.from_bytes(results[0][1][:32], "big")
     else:
         native = await (await chain.ready()).eth.get_balance(holder)
-    entries = [token_entry(chain, t, results[s : s + n]) for t, (s, n) in zip(tokens, spans, strict=True)]
+    entries = [
+        token_entry(chain, t, results[s : s + n]) for t, (s, n) in zip(tokens, spans, strict=True)
+    ]
     data = {
         "network": chain.name,
         "address": holder,
-        "native": {"symbol": chain.currency, "balance_wei": str(native), "balance": format_units(native)},
+        "native": {
+            "symbol": chain.currency,
+            "balance_wei": str(native),
+            "balance": format_units(native),
+        },
         "tokens": entries,
         "multicall": use_multicall,
         "rpc_calls": 1 if use_multicall else len(calls) + 1,

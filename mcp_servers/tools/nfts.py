@@ -24,7 +24,12 @@ from mcp_servers.errors import ToolFailure
 from mcp_servers.results import ToolResult
 from mcp_servers.tools import decoded
 from mcp_servers.tools.base import ADDRESS_FIELD_DESCRIPTION, BlockInput, ToolInput
-from mcp_servers.tools.erc20 import DEV_FROM_DESCRIPTION, FROM_DESCRIPTION, prepare_planned, send_planned
+from mcp_servers.tools.erc20 import (
+    DEV_FROM_DESCRIPTION,
+    FROM_DESCRIPTION,
+    prepare_planned,
+    send_planned,
+)
 from mcp_servers.tools.standards import calldata, call_raw, require_standard
 from mcp_servers.units import parse_units
 
@@ -41,12 +46,16 @@ class NftTokenInput(BlockInput):
 
 
 class NftBalanceInput(BlockInput):
-    contract: str = Field(description="The ERC-721 contract. " + ADDRESS_FIELD_DESCRIPTION, max_length=256)
+    contract: str = Field(
+        description="The ERC-721 contract. " + ADDRESS_FIELD_DESCRIPTION, max_length=256
+    )
     owner: str = Field(description="The holder. " + ADDRESS_FIELD_DESCRIPTION, max_length=256)
 
 
 class Erc1155BalanceInput(BlockInput):
-    contract: str = Field(description="The ERC-1155 contract. " + ADDRESS_FIELD_DESCRIPTION, max_length=256)
+    contract: str = Field(
+        description="The ERC-1155 contract. " + ADDRESS_FIELD_DESCRIPTION, max_length=256
+    )
     owner: str = Field(description="The holder. " + ADDRESS_FIELD_DESCRIPTION, max_length=256)
     token_id: int | str | None = Field(None, description=TOKEN_ID_DESCRIPTION + " One id.")
     token_ids: list[int | str] | None = Field(
@@ -84,7 +93,9 @@ async def owner_of(chain: Chain, contract: str, token_id: int, block: Any = "lat
     try:
         raw = await call_raw(chain, contract, data, block)
     except ContractLogicError:
-        raise ToolFailure(f"Token #{token_id} of {contract} does not exist on {chain.name}.") from None
+        raise ToolFailure(
+            f"Token #{token_id} of {contract} does not exist on {chain.name}."
+        ) from None
     return to_checksum_address(decode_output(("address",), raw)[0])
 
 
@@ -97,7 +108,8 @@ async def get_nft_owner(chain: Chain, params: NftTokenInput) -> ToolResult:
     owner = await owner_of(chain, contract, token_id, block)
     data = {"network": chain.name, "contract": contract, "token_id": str(token_id), "owner": owner}
     return ToolResult(
-        f"Token #{token_id} of {contract} on {chain.name} belongs to {await chain.label(owner)}.", data
+        f"Token #{token_id} of {contract} on {chain.name} belongs to {await chain.label(owner)}.",
+        data,
     )
 
 
@@ -107,7 +119,9 @@ async def get_nft_balance(chain: Chain, params: NftBalanceInput) -> ToolResult:
     owner = await chain.resolve_address(params.owner, "owner address")
     await require_standard(chain, contract, "erc721")
     block = await chain.block_identifier(params.block)
-    raw = await call_raw(chain, contract, calldata("balanceOf(address)", ("address",), (owner,)), block)
+    raw = await call_raw(
+        chain, contract, calldata("balanceOf(address)", ("address",), (owner,)), block
+    )
     count = int(decode_output(("uint256",), raw)[0])
     data = {"network": chain.name, "contract": contract, "owner": owner, "balance": count}
     noun = "token" if count == 1 else "tokens"
@@ -158,7 +172,9 @@ async def metadata_at(uri: str, timeout: float) -> tuple[dict[str, Any] | None, 
         value = json.loads(body)
     except (UnicodeDecodeError, ValueError):
         return None, f"{source}, but not JSON"
-    return (value, source) if isinstance(value, dict) else (None, f"{source}, but not a JSON object")
+    return (
+        (value, source) if isinstance(value, dict) else (None, f"{source}, but not a JSON object")
+    )
 
 
 async def get_nft_metadata(chain: Chain, params: NftTokenInput) -> ToolResult:
@@ -176,7 +192,9 @@ async def get_nft_metadata(chain: Chain, params: NftTokenInput) -> ToolResult:
                 "{id}", f"{token_id:064x}"
             )
     except ContractLogicError:
-        raise ToolFailure(f"Token #{token_id} of {contract} does not exist on {chain.name}.") from None
+        raise ToolFailure(
+            f"Token #{token_id} of {contract} does not exist on {chain.name}."
+        ) from None
     metadata, source = await metadata_at(uri, chain.timeout) if uri else (None, "no URI")
     data = {
         "network": chain.name,
@@ -207,11 +225,16 @@ async def get_erc1155_balance(chain: Chain, params: Erc1155BalanceInput) -> Tool
     data_hex = calldata(
         "balanceOfBatch(address[],uint256[])", ("address[]", "uint256[]"), ([owner] * len(ids), ids)
     )
-    amounts = [int(v) for v in decode_output(("uint256[]",), await call_raw(chain, contract, data_hex, block))[0]]
+    amounts = [
+        int(v)
+        for v in decode_output(("uint256[]",), await call_raw(chain, contract, data_hex, block))[0]
+    ]
     balances = [{"token_id": str(i), "balance": str(a)} for i, a in zip(ids, amounts, strict=True)]
     data = {"network": chain.name, "contract": contract, "owner": owner, "balances": balances}
     shown = ", ".join(f"{a} of #{i}" for i, a in zip(ids, amounts, strict=True))
-    return ToolResult(f"{await chain.label(owner)} holds {shown} at {contract} on {chain.name}.", data)
+    return ToolResult(
+        f"{await chain.label(owner)} holds {shown} at {contract} on {chain.name}.", data
+    )
 
 
 async def nft_transfer_plan(

@@ -57,7 +57,9 @@ def message_bytes(params: SignMessageInput) -> bytes:
             raise ValueError
         return bytes.fromhex(text[2:])
     except ValueError:
-        raise ToolFailure("With encoding 'hex' the message must be 0x followed by hex bytes.") from None
+        raise ToolFailure(
+            "With encoding 'hex' the message must be 0x followed by hex bytes."
+        ) from None
 
 
 async def dev_signer(chain: Chain, signer: str) -> bool:
@@ -76,7 +78,9 @@ async def rpc(chain: Chain, method: str, params: list[Any]) -> str:
     w3 = await chain.ready()
     answer = await w3.provider.make_request(method, params)  # type: ignore[arg-type]
     if "error" in answer:
-        raise ToolFailure(f"The {chain.name} node refused to sign: {answer['error'].get('message')}.")
+        raise ToolFailure(
+            f"The {chain.name} node refused to sign: {answer['error'].get('message')}."
+        )
     return str(answer["result"])
 
 
@@ -105,7 +109,9 @@ def check_typed_data(chain: Chain, typed: dict[str, Any]) -> None:
         encode_typed_data(full_message=typed)
     except Exception as exc:  # eth_account raises many kinds for malformed typed data
         detail = str(exc).split("\n")[0][:200]
-        raise ToolFailure(f"The typed data is not valid EIP-712 ({type(exc).__name__}: {detail}).") from None
+        raise ToolFailure(
+            f"The typed data is not valid EIP-712 ({type(exc).__name__}: {detail})."
+        ) from None
     chain_id = (typed.get("domain") or {}).get("chainId")
     if chain_id is not None and int(str(chain_id), 0) != chain.network.chain_id:
         raise ToolFailure(
@@ -126,10 +132,23 @@ async def typed_summary(chain: Chain, typed: dict[str, Any], signer: str) -> dic
     token = await chain.resolve_address(str(domain.get("verifyingContract", "")), "token address")
     spender = await chain.resolve_address(str(message["spender"]), "spender address")
     meta = await token_metadata(chain, token)
-    summary = await decoded.token_approval(chain, token, meta, spender, int(str(message["value"]), 0))
+    summary = await decoded.token_approval(
+        chain, token, meta, spender, int(str(message["value"]), 0)
+    )
     with policy.spending(chain.name, summary.spends, summary.labels) as verdict:
         card = summary.card(verdict)
     return base | card | {"kind": "permit", "action": "Sign a permit: " + summary.action}
+
+
+def big_ints_as_text(value: Any) -> Any:
+    """Nodes and wallets read JSON numbers as 64-bit at most: uint256 values travel as text."""
+    if isinstance(value, dict):
+        return {key: big_ints_as_text(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [big_ints_as_text(item) for item in value]
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 2**53:
+        return str(value)
+    return value
 
 
 async def sign_typed_data(chain: Chain, params: SignTypedDataInput) -> ToolResult:
@@ -141,14 +160,18 @@ async def sign_typed_data(chain: Chain, params: SignTypedDataInput) -> ToolResul
     data: dict[str, Any] = {"network": chain.name, "signer": signer, "summary": summary}
     warnings = "".join(f" Warning: {w}" for w in summary["policy"]["warnings"])
     if await dev_signer(chain, signer):
-        signature = await rpc(chain, "eth_signTypedData_v4", [signer, params.typed_data])
+        signature = await rpc(
+            chain, "eth_signTypedData_v4", [signer, big_ints_as_text(params.typed_data)]
+        )
         recovered = Account.recover_message(
             encode_typed_data(full_message=params.typed_data), signature=signature
         )
         data |= {"signature": signature, "recovered": recovered, "valid": recovered == signer}
         text = f"{await chain.label(signer)} signed the {summary['primary_type']} typed data on {chain.name}: {signature[:20]}…"
         return ToolResult(text + warnings, data)
-    payload = json.dumps(params.typed_data, separators=(",", ":"))
+    payload = json.dumps(big_ints_as_text(params.typed_data), separators=(",", ":"))
     data["signature_request"] = {"method": "eth_signTypedData_v4", "params": [signer, payload]}
-    text = f"Prepared a request for {await chain.label(signer)}'s wallet to sign {summary['action']}."
+    text = (
+        f"Prepared a request for {await chain.label(signer)}'s wallet to sign {summary['action']}."
+    )
     return ToolResult(text + warnings, data)

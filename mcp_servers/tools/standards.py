@@ -31,7 +31,9 @@ async def call_raw(chain: Chain, to: str, data: str, block: Any = "latest") -> b
 async def supports(chain: Chain, contract: str, interface: bytes) -> bool:
     """ERC-165 supportsInterface; False for contracts that do not implement ERC-165."""
     try:
-        raw = await call_raw(chain, contract, calldata("supportsInterface(bytes4)", ("bytes4",), (interface,)))
+        raw = await call_raw(
+            chain, contract, calldata("supportsInterface(bytes4)", ("bytes4",), (interface,))
+        )
     except (Web3Exception, ValueError):
         return False
     return len(raw) == 32 and raw[-1] == 1 and not any(raw[:31])

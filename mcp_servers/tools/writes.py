@@ -180,9 +180,7 @@ async def send_transaction(chain: Chain, params: SendInput) -> ToolResult:
         data = await sent(chain, tx)
     w3 = chain.w3
     data["from_balance_after_wei"] = str(await w3.eth.get_balance(tx["from"]))
-    data["to_balance_after_wei"] = (
-        str(await w3.eth.get_balance(tx["to"])) if tx.get("to") else None
-    )
+    data["to_balance_after_wei"] = str(await w3.eth.get_balance(tx["to"])) if tx.get("to") else None
     data["summary"] = summary.card(verdict)
     to = await chain.label(tx["to"]) if tx.get("to") else "a new contract"
     text = (
