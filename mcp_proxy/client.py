@@ -7,6 +7,7 @@ Usable from any event loop without blocking it: the work runs on the proxy loop
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
 from dataclasses import dataclass
@@ -48,9 +49,19 @@ async def list_tools(network: str) -> list[ToolSpec]:
     return await run_on_proxy_loop(_list_tools(network))
 
 
-async def call_tool(network: str, tool: str, params: dict[str, Any]) -> ToolResult:
-    """Call ``tool`` on the network's server; raises ProxyError with a fitting code."""
-    return await run_on_proxy_loop(_measured_call(network, tool, params))
+async def call_tool(
+    network: str, tool: str, params: dict[str, Any], session: str = ""
+) -> ToolResult:
+    """Call ``tool`` on the network's server; raises ProxyError with a fitting code.
+
+    ``session`` (the chat session's id) reaches the server only as a hash in the call's
+    ``_meta``: the spend policy keeps its daily totals per chat session."""
+    return await run_on_proxy_loop(_measured_call(network, tool, params, session))
+
+
+def session_tag(session: str) -> str:
+    """What the MCP server sees of a chat session: a stable hash, never the id itself."""
+    return hashlib.sha256(f"evmchat-session:{session}".encode()).hexdigest()[:32]
 
 
 async def network_health() -> dict[str, dict[str, Any]]:
@@ -83,11 +94,11 @@ async def _list_tools(name: str) -> list[ToolSpec]:
     return list((await _catalog.tools(network, deadline)).values())
 
 
-async def _measured_call(name: str, tool: object, params: object) -> ToolResult:
+async def _measured_call(name: str, tool: object, params: object, session: str) -> ToolResult:
     started = time.perf_counter()
     outcome = "ok"
     try:
-        return await _call_tool(name, tool, params)
+        return await _call_tool(name, tool, params, session)
     except ProxyError as exc:
         outcome = exc.code
         raise
@@ -104,7 +115,7 @@ async def _measured_call(name: str, tool: object, params: object) -> ToolResult:
         TOOL_CALL_SECONDS.labels(network, label).observe(time.perf_counter() - started)
 
 
-async def _call_tool(name: str, tool: object, params: object) -> ToolResult:
+async def _call_tool(name: str, tool: object, params: object, session: str = "") -> ToolResult:
     started = time.perf_counter()
     if not isinstance(tool, str) or not 0 < len(tool) <= MAX_TOOL_NAME:
         raise ProxyError("bad_request", "The tool must be a name of at most 64 characters.")
@@ -114,7 +125,9 @@ async def _call_tool(name: str, tool: object, params: object) -> ToolResult:
     deadline = time.monotonic() + settings.MCP_CALL_TIMEOUT
     spec = await _catalog.spec(network, tool, deadline)
     _catalog.validate(network, spec, params)
-    arguments = {"name": tool, "arguments": params}
+    arguments: dict[str, Any] = {"name": tool, "arguments": params}
+    if session:
+        arguments["_meta"] = {"evmchat/session": session_tag(session)}
     result = await _pool.request(network, "tools/call", arguments, deadline, spec.read_only)
     return _tool_result(network, result, started)
 

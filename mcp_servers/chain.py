@@ -36,7 +36,12 @@ def make_web3(rpc_url: str, timeout: float) -> AsyncWeb3:
         request_kwargs={"timeout": aiohttp.ClientTimeout(total=timeout)},
         exception_retry_configuration=None,  # a dead RPC should fail fast, not back off
     )
-    return AsyncWeb3(provider)
+    w3 = AsyncWeb3(provider)
+    # web3's validation middleware asks the node for eth_chainId before (and after) every
+    # eth_call, eth_estimateGas and eth_sendTransaction: three round trips for one read.
+    # Chain.ready() checks the chain id once per process instead.
+    w3.middleware_onion.remove("validation")
+    return w3
 
 
 @dataclass

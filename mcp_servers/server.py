@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from django.conf import settings
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.tools.base import Tool
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
 from mcp.server.transport_security import TransportSecuritySettings
@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from chatproject.networks import Network
+from mcp_servers import policy
 from mcp_servers.chain import Chain
 from mcp_servers.errors import describe_error, describe_validation_error
 from mcp_servers.results import error_result
@@ -43,7 +44,10 @@ class RawArguments(ArgModelBase):
         return dict(self.__pydantic_extra__ or {})
 
 
-async def run_tool(spec: ToolSpec, chain: Chain, arguments: dict[str, Any]) -> CallToolResult:
+async def run_tool(
+    spec: ToolSpec, chain: Chain, arguments: dict[str, Any], session: str = ""
+) -> CallToolResult:
+    policy.CALLER_SESSION.set(session)  # the spend policy's daily totals are per chat session
     try:
         params = spec.input_model.model_validate(arguments)
         # Each RPC call has its own timeout; this bounds a tool that makes several.
@@ -59,8 +63,10 @@ async def run_tool(spec: ToolSpec, chain: Chain, arguments: dict[str, Any]) -> C
 
 
 def make_tool(spec: ToolSpec, chain: Chain) -> Tool:
-    async def call(**arguments: Any) -> CallToolResult:
-        return await run_tool(spec, chain, arguments)
+    async def call(context: Context, **arguments: Any) -> CallToolResult:
+        meta = context.request_context.meta or {}
+        session = str(meta.get(policy.SESSION_META_KEY) or "")[:128]
+        return await run_tool(spec, chain, arguments, session)
 
     annotations = ToolAnnotations(
         title=spec.title,
@@ -77,7 +83,7 @@ def make_tool(spec: ToolSpec, chain: Chain) -> Tool:
         parameters=spec.input_model.model_json_schema(),
         fn_metadata=FuncMetadata(arg_model=RawArguments),
         is_async=True,
-        context_kwarg=None,
+        context_kwarg="context",
         annotations=annotations,
     )
 

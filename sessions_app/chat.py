@@ -84,6 +84,7 @@ async def submit_wallet_result(
         "request_id": event.request_id,
         "wallet_status": event.status,
         "tx_hash": event.tx_hash or "",
+        "signature": event.signature or "",
         "reason": event.reason,
     }
     text = _wallet_sentence(event)
@@ -140,6 +141,8 @@ def _store(
 
 
 def _wallet_sentence(event: events.WalletResultIn) -> str:
+    if event.status == "sent" and event.signature and not event.tx_hash:
+        return f"Wallet: the user signed the message; signature {event.signature}."
     if event.status == "sent":
         return f"Wallet: the user signed and sent the transaction {event.tx_hash}."
     reason = event.reason or "no reason given"

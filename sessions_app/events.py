@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapte
 
 ADDRESS_PATTERN = r"^0x[0-9a-fA-F]{40}$"
 TX_HASH_PATTERN = r"^0x[0-9a-fA-F]{64}$"
+SIGNATURE_PATTERN = r"^0x[0-9a-fA-F]{130}$"
 MAX_FRAME_CHARS = 64 * 1024
 
 
@@ -63,6 +64,7 @@ class WalletResultIn(_Event):
     request_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     status: Literal["sent", "rejected"]
     tx_hash: Annotated[str, StringConstraints(pattern=TX_HASH_PATTERN)] | None = None
+    signature: Annotated[str, StringConstraints(pattern=SIGNATURE_PATTERN)] | None = None
     reason: Annotated[str, StringConstraints(max_length=500)] = ""
 
 
@@ -104,7 +106,10 @@ def validate_client_event(data: object) -> ChatMessageIn | ChatInterruptIn | Wal
             f"Messages are limited to {settings.MAX_MESSAGE_CHARS} characters.",
         )
     if isinstance(event, WalletResultIn) and event.status == "sent" and not event.tx_hash:
-        raise EventError("bad_event", "wallet.result with status 'sent' needs a tx_hash.")
+        if not event.signature:
+            raise EventError(
+                "bad_event", "wallet.result with status 'sent' needs a tx_hash or a signature."
+            )
     return event
 
 
@@ -150,13 +155,27 @@ def tool_result(
     return event
 
 
-def wallet_request(request_id: str, tx: dict[str, Any], description: str) -> dict[str, Any]:
-    return {
+def wallet_request(
+    request_id: str,
+    tx: dict[str, Any] | None,
+    description: str,
+    summary: dict[str, Any] | None = None,
+    sign: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Additive fields: ``summary`` (what the transaction does, decoded by the MCP server, with
+    the spend policy's verdict) and ``sign`` ({method, params} of a message or typed-data
+    signature; then ``tx`` is null and the answer carries ``signature``)."""
+    event = {
         "type": "wallet.request",
         "request_id": request_id,
         "tx": tx,
         "description": description,
     }
+    if summary is not None:
+        event["summary"] = summary
+    if sign is not None:
+        event["sign"] = sign
+    return event
 
 
 def turn_complete(message_id: int, html: str) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
@@ -14,10 +15,12 @@ from mcp_types import CallToolResult
 from web3 import HTTPProvider, Web3
 
 from chatproject.networks import Network
+from mcp_servers import policy
 from mcp_servers.chain import Chain
 from mcp_servers.server import run_tool
 from mcp_servers.tools import TOOL_SPECS
 from testsupport.processes import Anvil
+from testsupport.solidity import Artifact, compile_sources
 
 CONTRACTS = Path(__file__).parent / "contracts"
 TOKEN_DECIMALS = 6
@@ -87,3 +90,70 @@ async def error_of(chain: Chain, tool: str, **arguments: Any) -> str:
     text = result.content[0].text  # type: ignore[union-attr]
     assert "Traceback" not in text
     return str(text)
+
+
+# Contracts compiled from their Solidity sources in this session (testsupport/solidity.py) ------
+
+SOURCES = (
+    CONTRACTS / "TestToken.sol",
+    CONTRACTS / "TestNFT.sol",
+    CONTRACTS / "TestMultiToken.sol",
+    Path(__file__).resolve().parent.parent / "contracts" / "Multicall3.sol",
+)
+NFT_DATA_URI = (
+    "data:application/json;base64,"
+    + base64.b64encode(b'{"name": "Alice\'s cat", "image": "data:,cat"}').decode()
+)
+
+
+@pytest.fixture(scope="session")
+def compiled() -> dict[str, Artifact]:
+    return compile_sources(*SOURCES)
+
+
+def deploy(w3: Web3, artifact: Artifact, deployer: str, *args: Any) -> str:
+    contract = w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
+    tx_hash = contract.constructor(*args).transact({"from": deployer})
+    receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=30)
+    assert receipt["status"] == 1
+    return str(receipt["contractAddress"])
+
+
+def contract_at(w3: Web3, artifact: Artifact, address: str) -> Any:
+    return w3.eth.contract(address=address, abi=artifact.abi)  # type: ignore[call-overload]
+
+
+def transact(w3: Web3, call: Any, sender: str) -> None:
+    receipt = w3.eth.wait_for_transaction_receipt(call.transact({"from": sender}), timeout=30)
+    assert receipt["status"] == 1
+
+
+@pytest.fixture(scope="session")
+def usd(sync_w3: Web3, compiled: dict[str, Artifact]) -> str:
+    """A 6-decimal ERC-20 ("Test Dollar", TUSD) compiled here; alice holds the whole supply."""
+    return deploy(sync_w3, compiled["TestToken"], ALICE, "Test Dollar", "TUSD", 6, TOKEN_SUPPLY)
+
+
+@pytest.fixture(scope="session")
+def nft(sync_w3: Web3, compiled: dict[str, Artifact]) -> str:
+    """An ERC-721: alice owns #1 (metadata in a data: URI) and #2 (an internet URL)."""
+    address = deploy(sync_w3, compiled["TestNFT"], ALICE, "Test Cats", "CAT")
+    contract = contract_at(sync_w3, compiled["TestNFT"], address)
+    transact(sync_w3, contract.functions.mint(ALICE, 1, NFT_DATA_URI), ALICE)
+    transact(sync_w3, contract.functions.mint(ALICE, 2, "https://example.com/cat/2.json"), ALICE)
+    return address
+
+
+@pytest.fixture(scope="session")
+def multi(sync_w3: Web3, compiled: dict[str, Artifact]) -> str:
+    """An ERC-1155: alice holds 10 of id 1, 20 of id 2 and 30 of id 3."""
+    uri = "data:application/json,%7B%22name%22%3A%22Item%20{id}%22%7D"
+    return deploy(sync_w3, compiled["TestMultiToken"], ALICE, uri, [1, 2, 3], [10, 20, 30])
+
+
+@pytest.fixture(autouse=True)
+def _fresh_spend_totals() -> Iterator[None]:
+    """Each test starts from an empty day of the spend policy."""
+    policy.reset_totals()
+    yield
+    policy.reset_totals()

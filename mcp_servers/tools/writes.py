@@ -8,9 +8,11 @@ from typing import Any
 from pydantic import Field
 from web3.exceptions import TimeExhausted
 
+from mcp_servers import policy
 from mcp_servers.chain import Chain
 from mcp_servers.errors import ToolFailure
 from mcp_servers.results import ToolResult
+from mcp_servers.tools import decoded
 from mcp_servers.tools.base import ADDRESS_FIELD_DESCRIPTION
 from mcp_servers.tools.network import suggested_priority_fee
 from mcp_servers.tools.transactions import short_hash
@@ -54,10 +56,8 @@ async def check_funds(chain: Chain, tx: dict[str, Any], needed: int) -> None:
         )
 
 
-async def prepare_transaction(chain: Chain, params: PrepareInput) -> ToolResult:
-    """Build an unsigned EIP-1559 transaction for the sender's wallet to sign; simulates it first
-    and reports a revert reason instead of preparing a failing transaction."""
-    tx = await build_transaction(chain, params, params.from_address)
+async def prepared(chain: Chain, tx: dict[str, Any]) -> dict[str, Any]:
+    """Simulate ``tx`` and build the unsigned EIP-1559 transaction a wallet signs."""
     gas_estimate = await simulate(chain, tx)
     gas_limit = gas_estimate * (100 + GAS_MARGIN_PERCENT) // 100
     w3 = chain.w3
@@ -82,7 +82,7 @@ async def prepare_transaction(chain: Chain, params: PrepareInput) -> ToolResult:
         "chainId": hex(chain_id),
         "type": "0x2",
     }
-    data = {
+    return {
         "network": chain.name,
         "transaction": transaction,
         "value_wei": str(tx["value"]),
@@ -96,24 +96,40 @@ async def prepare_transaction(chain: Chain, params: PrepareInput) -> ToolResult:
         "chain_id": chain_id,
         "simulated": True,
     }
+
+
+async def prepare_transaction(chain: Chain, params: PrepareInput) -> ToolResult:
+    """Build an unsigned EIP-1559 transaction for the sender's wallet to sign; simulates it first
+    and reports a revert reason instead of preparing a failing transaction. The spend policy
+    applies (ERC-20 transfer/approve calldata is judged like prepare_token_*)."""
+    tx = await build_transaction(chain, params, params.from_address)
+    summary = await decoded.summarize(chain, tx)
+    with policy.spending(chain.name, summary.spends, summary.labels) as verdict:
+        data = await prepared(chain, tx)
+    data["summary"] = summary.card(verdict)
     to = await chain.label(tx["to"]) if tx.get("to") else "a new contract"
     text = (
         f"Prepared an unsigned transaction on {chain.name}: {await chain.label(tx['from'])} sends "
-        f"{data['value_ether']} {chain.currency} to {to} (gas limit {gas_limit}, nonce {nonce}); "
-        "the simulation succeeded, and it now needs the sender's signature."
+        f"{data['value_ether']} {chain.currency} to {to} (gas limit {data['gas_limit']}, nonce "
+        f"{data['nonce']}); the simulation succeeded, and it now needs the sender's signature."
     )
-    return ToolResult(text, data)
+    return ToolResult(text + verdict_sentence(verdict), data)
 
 
-async def send_transaction(chain: Chain, params: SendInput) -> ToolResult:
-    """Dev networks only: send a transaction signed by the node's unlocked dev account
-    (alice, bob, … are Anvil accounts 0, 1, …), wait for the receipt and return it."""
-    tx = await build_transaction(chain, params, params.from_address)
-    if tx["from"] not in await chain.dev_accounts():
+def verdict_sentence(verdict: policy.Verdict) -> str:
+    return "".join(f" Warning: {warning}" for warning in verdict.warnings)
+
+
+async def require_dev_sender(chain: Chain, sender: str, prepare_tool: str) -> None:
+    if sender not in await chain.dev_accounts():
         raise ToolFailure(
-            f"{tx['from']} is not one of the {chain.name} node's unlocked accounts: send from "
-            "alice, bob, carol, … or use prepare_transaction for a wallet to sign."
+            f"{sender} is not one of the {chain.name} node's unlocked accounts: send from "
+            f"alice, bob, carol, … or use {prepare_tool} for a wallet to sign."
         )
+
+
+async def sent(chain: Chain, tx: dict[str, Any]) -> dict[str, Any]:
+    """Send ``tx`` from an unlocked dev account, wait for its receipt; the outcome as data."""
     await simulate(chain, tx)
     w3 = chain.w3
     # Anvil picks the nonce; two concurrent sends from one account can get the same one
@@ -130,15 +146,10 @@ async def send_transaction(chain: Chain, params: SendInput) -> ToolResult:
             f"{chain.timeout:g} s; check it later with get_transaction_receipt."
         ) from None
     fee = int(receipt["gasUsed"]) * int(receipt.get("effectiveGasPrice", 0))
-    after = [await w3.eth.get_balance(tx["from"])]
-    if tx.get("to"):
-        after.append(await w3.eth.get_balance(tx["to"]))
-    hash_hex = "0x" + bytes(tx_hash).hex()
-    ok = receipt["status"] == 1
-    data = {
+    return {
         "network": chain.name,
-        "tx_hash": hash_hex,
-        "status": "success" if ok else "reverted",
+        "tx_hash": "0x" + bytes(tx_hash).hex(),
+        "status": "success" if receipt["status"] == 1 else "reverted",
         "block_number": receipt["blockNumber"],
         "from": tx["from"],
         "to": tx.get("to"),
@@ -147,14 +158,33 @@ async def send_transaction(chain: Chain, params: SendInput) -> ToolResult:
         "value": format_units(tx["value"]),
         "gas_used": receipt["gasUsed"],
         "fee_wei": str(fee),
-        "from_balance_after_wei": str(after[0]),
-        "to_balance_after_wei": str(after[1]) if len(after) > 1 else None,
     }
+
+
+def outcome_sentence(data: dict[str, Any]) -> str:
+    outcome = "succeeded" if data["status"] == "success" else "was mined but reverted"
+    return (
+        f"in transaction {short_hash(data['tx_hash'])}; it {outcome} in block "
+        f"{data['block_number']} using {data['gas_used']} gas."
+    )
+
+
+async def send_transaction(chain: Chain, params: SendInput) -> ToolResult:
+    """Dev networks only: send a transaction signed by the node's unlocked dev account
+    (alice, bob, … are Anvil accounts 0, 1, …), wait for the receipt and return it.
+    The spend policy applies."""
+    tx = await build_transaction(chain, params, params.from_address)
+    await require_dev_sender(chain, tx["from"], "prepare_transaction")
+    summary = await decoded.summarize(chain, tx)
+    with policy.spending(chain.name, summary.spends, summary.labels) as verdict:
+        data = await sent(chain, tx)
+    w3 = chain.w3
+    data["from_balance_after_wei"] = str(await w3.eth.get_balance(tx["from"]))
+    data["to_balance_after_wei"] = str(await w3.eth.get_balance(tx["to"])) if tx.get("to") else None
+    data["summary"] = summary.card(verdict)
     to = await chain.label(tx["to"]) if tx.get("to") else "a new contract"
-    outcome = "succeeded" if ok else "was mined but reverted"
     text = (
         f"{await chain.label(tx['from'])} sent {data['value']} {chain.currency} to {to} on "
-        f"{chain.name} in transaction {short_hash(hash_hex)}; it {outcome} in block "
-        f"{receipt['blockNumber']} using {receipt['gasUsed']} gas."
+        f"{chain.name} " + outcome_sentence(data)
     )
-    return ToolResult(text, data)
+    return ToolResult(text + verdict_sentence(verdict), data)

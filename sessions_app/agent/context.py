@@ -23,6 +23,13 @@ from sessions_app.models import ChatSession, Message, ToolCall
 
 STREAM_FLUSH_SECONDS = 0.08
 PREPARE_TOOL = "prepare_transaction"
+SIGN_TOOLS = ("sign_message", "sign_typed_data")
+
+
+def is_wallet_tool(tool: str) -> bool:
+    """Tools whose result the user's wallet must sign on non-dev networks: every prepare_*
+    (prepare_transaction, prepare_token_transfer, …) and the message signing tools."""
+    return tool.startswith("prepare_") or tool in SIGN_TOOLS
 
 
 @dataclass
@@ -71,7 +78,9 @@ class TurnContext:
         )
         started = time.perf_counter()
         try:
-            outcome = await run_tool(self.network.name, tool, arguments)
+            outcome = await run_tool(
+                self.network.name, tool, arguments, self.chat_session.public_id
+            )
         except asyncio.CancelledError:
             elapsed = int((time.perf_counter() - started) * 1000)
             stopped = ToolOutcome(False, None, "Interrupted before the tool answered.", elapsed)
@@ -80,12 +89,16 @@ class TurnContext:
             raise
         outcome.duration_ms = outcome.duration_ms or int((time.perf_counter() - started) * 1000)
         request = None
-        if outcome.ok and tool == PREPARE_TOOL and not self.network.dev:
+        if outcome.ok and is_wallet_tool(tool) and not self.network.dev:
             request = await self._hand_to_wallet(outcome)
         await self._finish_call(row, outcome)
         if request is not None:
             event = events.wallet_request(
-                request["request_id"], request["tx"], request["description"]
+                request["request_id"],
+                request["tx"],
+                request["description"],
+                summary=request.get("summary"),
+                sign=request.get("sign"),
             )
             await publish(self.session_id, event)
         return outcome
@@ -102,18 +115,25 @@ class TurnContext:
         """A prepared transaction on a non-dev network becomes the session's wallet request."""
         structured = outcome.structured or {}
         tx = structured.get("transaction")
-        if not isinstance(tx, dict):
+        sign = structured.get("signature_request")
+        if not isinstance(tx, dict) and not isinstance(sign, dict):
             return None
         request = {
             "request_id": f"wr_{secrets.token_hex(8)}",
-            "tx": tx,
+            "tx": tx if isinstance(tx, dict) else None,
             "description": outcome.text,
             "network": self.network.name,
             "created_at": timezone.now().isoformat(),
         }
+        # Additive (issue 16): what the card decodes, and a message/typed-data signature request.
+        if isinstance(structured.get("summary"), dict):
+            request["summary"] = structured["summary"]
+        if isinstance(sign, dict):
+            request["sign"] = sign
         await _save_pending_request(self.session_id, request)
+        what = "signature request" if isinstance(sign, dict) else "transaction"
         outcome.text = (
-            f"{outcome.text} The transaction was handed to the user's wallet for confirmation "
+            f"{outcome.text} The {what} was handed to the user's wallet for confirmation "
             f"(request {request['request_id']}); the outcome arrives as a new message."
         )
         return request

@@ -35,9 +35,11 @@ class ToolOutcome:
         return f"{self.text}\n{data}".strip()[:MODEL_RESULT_CHARS]
 
 
-async def run_tool(network: str, tool: str, arguments: dict[str, Any]) -> ToolOutcome:
+async def run_tool(
+    network: str, tool: str, arguments: dict[str, Any], session: str = ""
+) -> ToolOutcome:
     try:
-        result = await call_tool(network, tool, arguments)
+        result = await call_tool(network, tool, arguments, session)
     except ProxyError as exc:
         return ToolOutcome(False, None, without_nul(exc.message), 0, exc.code)
     structured = without_nul(result.structured)
