@@ -24,6 +24,7 @@ from django.conf import settings
 
 from chatproject.logcontext import bind
 from chatproject.networks import Network, UnknownNetwork, get_network
+from mcp_servers import startup  # noqa: F401  (first: web3 without the BLS tables)
 from mcp_servers.chain import Chain, wrong_chain_message
 from mcp_servers.cli_args import add_arguments
 from mcp_servers.server import build_app

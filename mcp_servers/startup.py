@@ -7,6 +7,8 @@ tables in pure Python, about a third of a network server's start-up CPU (docs/be
 eth_keyfile is imported here with the two names it takes from them deferred: `curve_order` is a
 constant, and the BLS scheme loads the real modules on first use. The stand-ins are gone from
 sys.modules afterwards: any later import of py_ecc gets the real modules.
+
+Importing this module does it; mcp_servers.serve imports it before anything that imports web3.
 """
 
 from __future__ import annotations
@@ -44,3 +46,6 @@ def defer_bls_tables() -> None:
         for name, module in stand_ins.items():
             if sys.modules.get(name) is module:
                 del sys.modules[name]
+
+
+defer_bls_tables()
