@@ -187,14 +187,16 @@ def claim_next(chat_session_id: int) -> Turn | None:
     same row touch nothing); the unique index on running turns settles any other race."""
     until = connection.ops.adapt_datetimefield_value(timezone.now() + lease())
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
+        with connection.cursor() as cursor:  # autocommit: one round trip when nothing waits
             cursor.execute(CLAIM_SQL, [PROCESS_ID, until, *[chat_session_id] * 3])
             row = cursor.fetchone()
-            if row is None:
-                return None
-            return _begin(Turn.objects.select_related("request").get(pk=row[0]))
     except IntegrityError:
         return None
+    if row is None:
+        return None
+    # Dying before the answer exists leaves a running turn without one: recovery queues it.
+    with transaction.atomic():
+        return _begin(Turn.objects.select_related("request").get(pk=row[0]))
 
 
 def _begin(turn: Turn) -> Turn:
@@ -232,11 +234,12 @@ def _gone(turn: Turn) -> bool:
 def finish(turn: Turn, status: str, content: str | None, error: str = "") -> bool:
     """End the turn (only while this process still holds it); ``content`` when the answer's
     text changed since it was last saved (an interruption or failure note)."""
+    if content is None or turn.answer_id is None:
+        return turn.finish(status, error)  # one statement, no transaction around it
     with transaction.atomic():
         if not turn.finish(status, error):
             return False
-        if content is not None and turn.answer_id is not None:
-            Message.objects.filter(pk=turn.answer_id).update(content=content)
+        Message.objects.filter(pk=turn.answer_id).update(content=content)
     return True
 
 
