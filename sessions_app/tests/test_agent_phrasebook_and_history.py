@@ -132,3 +132,13 @@ def test_openai_replay_has_tool_calls_then_tool_messages():
     }
     assert messages[3] == {"role": "tool", "tool_call_id": "call_1", "content": "alice has 1 ETH"}
     assert messages[-1] == {"role": "user", "content": "and now?"}
+
+
+def test_too_many_requests_in_one_message_run_none(settings):
+    from sessions_app.agent.builtin import MAX_STEPS, _refusal
+
+    text = " and ".join(["balance of alice"] * (MAX_STEPS + 2))
+    reading = read(text, "testnet", settings.NETWORKS)
+    assert len(reading.steps) == MAX_STEPS + 2
+    assert f"at most {MAX_STEPS}" in _refusal(reading)
+    assert _refusal(read("balance of alice", "testnet", settings.NETWORKS)) == ""
