@@ -174,20 +174,27 @@ def _read_request(
             "server), so I did nothing on it."
         )
         return
+    outcome = _steps_of(rest, request, networks[network], named)
+    if isinstance(outcome, str):
+        reading.refusals.append(outcome)
+    else:
+        reading.steps.extend(outcome)
+
+
+def _steps_of(rest: str, request: str, network: Network, named: bool) -> list[Step] | str:
+    """The request as one step, or as several ("… and …"), or the sentence refusing it."""
     at_block = AT_BLOCK_RE.search(rest)
     if at_block:
         rest = rest[: at_block.start()] + " " + rest[at_block.end() :]
-    outcome = _parse_request(rest, request, networks[network], named)
-    if at_block and isinstance(outcome, Step):
-        outcome = _at_block(outcome, at_block)
-    if isinstance(outcome, str):
-        pieces = _read_pieces(rest, networks[network], named)
-        if pieces is None:
-            reading.refusals.append(outcome)
-            return
-        reading.steps.extend(pieces)
-        return
-    reading.steps.append(outcome)
+    outcome = _parse_request(rest, request, network, named)
+    steps = [outcome] if isinstance(outcome, Step) else _read_pieces(rest, network, named)
+    if steps is None:
+        return str(outcome)
+    if at_block is None:
+        return steps
+    with_block = [_at_block(step, at_block) for step in steps]
+    refused = [item for item in with_block if isinstance(item, str)]
+    return refused[0] if refused else [item for item in with_block if isinstance(item, Step)]
 
 
 def _at_block(step: Step, match: re.Match[str]) -> Step | str:
@@ -377,6 +384,8 @@ def _send(parts: dict[str, str], net: Network) -> dict[str, Any]:
         )
     amount = check_amount(parts["amount"], unit or "eth")
     sender = parts.get("sender") or parts.get("sender2")
+    if parts.get("sender") and parts.get("sender2"):
+        _raise(f"You named two senders ({parts['sender']} and {parts['sender2']}); name one.")
     return {
         "amount": amount,
         "to": _who(parts, net, "to"),

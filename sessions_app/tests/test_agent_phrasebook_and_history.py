@@ -142,3 +142,10 @@ def test_too_many_requests_in_one_message_run_none(settings):
     assert len(reading.steps) == MAX_STEPS + 2
     assert f"at most {MAX_STEPS}" in _refusal(reading)
     assert _refusal(read("balance of alice", "testnet", settings.NETWORKS)) == ""
+
+
+def test_at_block_goes_to_every_step_that_reads_state(settings):
+    steps = read("balance of alice and bob at block 1", "testnet", settings.NETWORKS).steps
+    assert [(s.args["who"], s.args["block"]) for s in steps] == [("alice", 1), ("bob", 1)]
+    refused = read("gas price at block 1", "testnet", settings.NETWORKS)
+    assert not refused.steps and "at block 1" in refused.refusals[0]
