@@ -152,6 +152,45 @@ FRESH: list[tuple[str, object]] = [
     ("send 1 eth from alice to bob and then buy usdc", REFUSE),
 ]  # fmt: skip
 
+# Written after tuning on FRESH too, measured once, never tuned.
+FRESH_2: list[tuple[str, object]] = [
+    ("how much ether is in alice's account", ["get_balance"]),
+    ("bob balance?", ["get_balance"]),
+    ("ETH balance alice", ["get_balance"]),
+    (f"what's the balance on {DEAD}", ["get_balance"]),
+    ("get me carol's eth balance please", ["get_balance"]),
+    ("what block number is it", ["get_block_number"]),
+    ("latest block info", ["get_block"]),
+    ("show me block 2", ["get_block"]),
+    ("gas fees right now?", ["get_gas_price"]),
+    ("send 2 wei to bob from alice", ["send_transaction"]),
+    ("alice, send 1 gwei to carol", ["send_transaction"]),
+    ("transfer 0.001 eth from eve to frank", ["send_transaction"]),
+    ("please pay 7 wei from bob to dave", ["send_transaction"]),
+    (f"is {DEAD} a smart contract?", ["get_code"]),
+    ("network?", ["get_network_info"]),
+    ("what's the chain id", ["get_network_info"]),
+    ("gas price on polygon please", ["polygon:get_gas_price"]),
+    (f"usdc.e balance of {DEAD} on polygon", ["polygon:get_token_balance"]),
+    ("wpol info on polygon", ["polygon:get_token_info"]),
+    ("balance of alice, then the gas price", ["get_balance", "get_gas_price"]),
+    ("send 1 wei from alice to bob, and then show the receipt",
+     ["send_transaction", "get_transaction_receipt"]),
+    ("thanks, that's all", TALK),
+    ("what's his balance now", ["get_balance"]),
+    ("show the receipt", ["get_transaction_receipt"]),
+    ("convert 1 eth to usd", REFUSE),
+    ("send 1 usdc.e from alice to bob", REFUSE),
+    ("send 1 eth from alice to bob on ethereum", REFUSE),
+    ("balance of alice on bsc", REFUSE),
+    ("send 1e-30 eth from alice to bob", REFUSE),
+    ("send 1 eth from alice to 0x70997970C51812dc3A010C7d01b50e0d17dc79c8", REFUSE),
+    ("what will gas cost tomorrow", REFUSE),
+    ("list alice's tokens", REFUSE),
+    ("send bob some eth", REFUSE),
+    ("what's the value of alice's portfolio", REFUSE),
+]  # fmt: skip
+
 
 def networks() -> dict:
     """The table as the tests run it: testnet and polygon served, the others not."""
@@ -236,7 +275,12 @@ def main() -> None:
     parser.add_argument("--show-misses", action="store_true")
     options = parser.parse_args()
     table = networks()
-    for name, cases in (("phrasebook", plan_labels()), ("held-out", HELD_OUT), ("fresh", FRESH)):
+    for name, cases in (
+        ("phrasebook", plan_labels()),
+        ("held-out", HELD_OUT),
+        ("fresh", FRESH),
+        ("fresh 2", FRESH_2),
+    ):
         result, misses = figures(cases, table)
         print(
             f"{name}: {result['phrasings']} phrasings, coverage {result['coverage']:.0%} "

@@ -16,6 +16,7 @@ from sessions_app.agent.references import LAST_ADDRESS, LAST_TRANSACTION, WALLET
 from sessions_app.agent.tools import ToolOutcome
 from sessions_app.dbthreads import db
 
+MAX_STEPS = 10  # requests run for one message
 RECEIPT_ATTEMPTS = 10
 RECEIPT_INTERVAL = 1.0
 
@@ -34,7 +35,10 @@ class BuiltinProvider:
         if ctx.trigger.metadata.get("kind") == "wallet_result":
             await self._after_wallet(ctx)
             return
-        reading = intents.read(ctx.trigger.content, ctx.network.name, settings.NETWORKS)
+        # Off the event loop: reading a long message tries every phrasing from every word.
+        reading = await asyncio.to_thread(
+            intents.read, ctx.trigger.content, ctx.network.name, settings.NETWORKS
+        )
         refusal = _refusal(reading)
         if refusal:
             await ctx.say(refusal)
@@ -62,7 +66,12 @@ class BuiltinProvider:
 
 def _refusal(reading: intents.Reading) -> str:
     """Every refusal of the message, or "" when each part of it is placed and can run."""
-    sentences = reading.refusals
+    sentences = list(reading.refusals)
+    if len(reading.steps) > MAX_STEPS:
+        sentences.append(
+            f"That is {len(reading.steps)} requests in one message; I run at most {MAX_STEPS} "
+            "at a time, so please split it."
+        )
     if not sentences:
         return "" if reading.steps or reading.small_talk else NOT_UNDERSTOOD
     tail = "So I did nothing." if reading.steps or len(sentences) > 1 else ""

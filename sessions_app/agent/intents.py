@@ -39,7 +39,7 @@ FILLER = set(
     display i want to know need like see let let's lets so just kindly quickly again also do
     does did in on at with about hey hi there quick exactly details detail info information
     us we our hmm um ok okay and how it yes currently much many then first next finally
-    this here thanks thank wallet account address am latest""".split()
+    this here thanks thank wallet account address am latest which yo""".split()
 )
 
 
@@ -90,6 +90,8 @@ PHRASINGS: tuple[Phrasing, ...] = (
                rf"(?:\s+from\s+{_slot('sender')})?"),
     _p("send", rf"(?P<sender>{REF})\s+(?:sends|pays|transfers|gives)\s+{AMOUNT}\s*{UNIT}?"
                rf"\s+to\s+{_slot('to')}"),
+    _p("send", rf"(?P<sender>{REF})\s+(?:sends|pays|transfers|gives)\s+{_slot('to')}\s+"
+               rf"(?P<amount>[-+]?(?:\d[\d.,_]*|\.\d+))\s*{UNIT}?"),
     _p("send_incomplete", rf"\b{VERB}\b", fallback=True),
     _p("call", rf"\bcall\s+(?P<signature>\w+\([^()]*\)(?:\s*(?:returns\s*)?\([^()]*\))?)\s+"
                rf"(?:on|at)\s+{_slot('who')}(?:\s+with\s+(?:args?\s+)?(?P<args>.+?))?\s*$"),
@@ -115,20 +117,24 @@ PHRASINGS: tuple[Phrasing, ...] = (
                   rf"{WHO}{HAVE}"),
     _p("balance", rf"\bhow\s+much\s+(?P<sym>{SYM})\s+(?P<who>{REF})\s+(?:has|holds|owns|got)\b"),
     _p("balance", rf"\bwhat\s+does\s+{WHO}\s+(?:have|hold|own)\b"),
-    _p("balance", r"\bbalance\s+(?P<who>0x\w+)"),
+    _p("balance", rf"\bbalances?\s*:?\s+(?P<who>{REF})"),
+    _p("balance", rf"\bhow\s+much\s+(?:(?P<sym>{SYM})\s+)?(?:has|have)\s+{WHO}\s+(?:got|gotten)\b"),
+    _p("balance", rf"\bin\s+(?P<who>{REF})(?:'s|\u2019s|s')?\s+wallet\b"),
     _p("token_info", rf"\btoken\s+(?:info|information|details|data)\s+(?:for\s+|of\s+|about\s+"
                      rf"|on\s+)?(?P<sym>{SYM})"),
     _p("token_info", rf"\b(?:what|which)\s+token\s+is\s+(?P<sym>{SYM})"),
     _p("token_info", rf"\b(?:info|information|details|decimals|total\s+supply|supply)\s+"
                      rf"(?:about|on|for|of)\s+(?:the\s+)?(?:token\s+)?(?P<sym>{SYM})(?:\s+token)?"),
+    _p("token_info", rf"\btell\s+me\s+about\s+(?:the\s+)?(?:token\s+)?(?P<sym>{SYM})(?:\s+token)?"),
     _p("code", rf"\b(?:code|bytecode)\s+(?:at|of|for)\s+{WHO}"),
     _p("code", rf"\bis\s+{WHO}\s+a\s+(?:smart\s+)?contract\b"),
+    _p("code", rf"\bdeployed\s+(?:at|to)\s+{WHO}"),
     _p("block", r"\bblock\s+(?:number\s+|no\.?\s*|\#\s*)?(?P<number>\d+)\b"),
     _p("latest_block", r"\b(?:latest|last|newest|most\s+recent)\s+block\b(?!\s+(?:number|height))"),
     _p("block_number", r"\bblock\s*(?:number|height)\b|\bcurrent\s+block\b|\bwhat\s+block\b"
                        r"|\bchain\s+height\b|\bhow\s+many\s+blocks\b"),
     _p("gas_price", r"\bgas\s+(?:price|prices|cost|fee|fees)\b|\bhow\s+much\s+is\s+gas\b"
-                    r"|\bprice\s+of\s+gas\b|\bhow\s+(?:expensive|high|cheap)\s+is\s+gas\b"),
+                    r"|\bprice\s+of\s+gas\b|\bhow\s+(?:expensive|high|cheap)\s+is\s+gas\b|\bbase\s+fee\b"),
     _p("gas_price", r"\bgas\b"),
     _p("network_info", r"\bnetwork\s+(?:info|information|details|status)\b"
                        r"|\b(?:which|what)\s+(?:network|chain)\b|\bchain\s*id\b"),
@@ -174,20 +180,27 @@ def _read_request(
             "server), so I did nothing on it."
         )
         return
+    outcome = _steps_of(rest, request, networks[network], named)
+    if isinstance(outcome, str):
+        reading.refusals.append(outcome)
+    else:
+        reading.steps.extend(outcome)
+
+
+def _steps_of(rest: str, request: str, network: Network, named: bool) -> list[Step] | str:
+    """The request as one step, or as several ("… and …"), or the sentence refusing it."""
     at_block = AT_BLOCK_RE.search(rest)
     if at_block:
         rest = rest[: at_block.start()] + " " + rest[at_block.end() :]
-    outcome = _parse_request(rest, request, networks[network], named)
-    if at_block and isinstance(outcome, Step):
-        outcome = _at_block(outcome, at_block)
-    if isinstance(outcome, str):
-        pieces = _read_pieces(rest, networks[network], named)
-        if pieces is None:
-            reading.refusals.append(outcome)
-            return
-        reading.steps.extend(pieces)
-        return
-    reading.steps.append(outcome)
+    outcome = _parse_request(rest, request, network, named)
+    steps = [outcome] if isinstance(outcome, Step) else _read_pieces(rest, network, named)
+    if steps is None:
+        return str(outcome)
+    if at_block is None:
+        return steps
+    with_block = [_at_block(step, at_block) for step in steps]
+    refused = [item for item in with_block if isinstance(item, str)]
+    return refused[0] if refused else [item for item in with_block if isinstance(item, Step)]
 
 
 def _at_block(step: Step, match: re.Match[str]) -> Step | str:
@@ -377,6 +390,8 @@ def _send(parts: dict[str, str], net: Network) -> dict[str, Any]:
         )
     amount = check_amount(parts["amount"], unit or "eth")
     sender = parts.get("sender") or parts.get("sender2")
+    if parts.get("sender") and parts.get("sender2"):
+        _raise(f"You named two senders ({parts['sender']} and {parts['sender2']}); name one.")
     return {
         "amount": amount,
         "to": _who(parts, net, "to"),

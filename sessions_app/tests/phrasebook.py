@@ -75,6 +75,9 @@ POSITIVE: tuple[Case, ...] = (
     ok("balance of alice, bob and carol", "get_balance", "get_balance", "get_balance"),
     ok("what's bob's balance and carol's balance", "get_balance", "get_balance"),
     ok(f"balance of {DEAD.lower()}", "get_balance"),
+    ok("balance of alice at block 1", "get_balance"),
+    ok("what was bob's balance as of block 0", "get_balance"),
+    ok("balance of alice and bob at block 1", "get_balance", "get_balance"),
     # blocks, gas, network
     ok("what's the block number?", "get_block_number"),
     ok("block number", "get_block_number"),
@@ -250,6 +253,8 @@ NEGATIVE: tuple[Case, ...] = (
     no("receipt of 0x1234", "0x1234"),
     no("balance of george", "george"),
     no("send 1 wei from mallory to bob", "mallory"),
+    no("send 1 wei from alice to bob from carol", "two senders"),
+    no("gas price at block 1", "at block 1"),
     # compound: one part unhandled refuses the whole message
     no("send 1 wei from alice to bob and then swap it for usdc", "swap"),
     no("balance of alice and then the price of eth", "price ETH"),

@@ -132,3 +132,20 @@ def test_openai_replay_has_tool_calls_then_tool_messages():
     }
     assert messages[3] == {"role": "tool", "tool_call_id": "call_1", "content": "alice has 1 ETH"}
     assert messages[-1] == {"role": "user", "content": "and now?"}
+
+
+def test_too_many_requests_in_one_message_run_none(settings):
+    from sessions_app.agent.builtin import MAX_STEPS, _refusal
+
+    text = " and ".join(["balance of alice"] * (MAX_STEPS + 2))
+    reading = read(text, "testnet", settings.NETWORKS)
+    assert len(reading.steps) == MAX_STEPS + 2
+    assert f"at most {MAX_STEPS}" in _refusal(reading)
+    assert _refusal(read("balance of alice", "testnet", settings.NETWORKS)) == ""
+
+
+def test_at_block_goes_to_every_step_that_reads_state(settings):
+    steps = read("balance of alice and bob at block 1", "testnet", settings.NETWORKS).steps
+    assert [(s.args["who"], s.args["block"]) for s in steps] == [("alice", 1), ("bob", 1)]
+    refused = read("gas price at block 1", "testnet", settings.NETWORKS)
+    assert not refused.steps and "at block 1" in refused.refusals[0]
