@@ -24,6 +24,7 @@ ACCEPTED_SKIPS = {"CKV_K8S_35"}  # "Prefer using secrets as files over environme
 
 @pytest.fixture(scope="module")
 def scan(tmp_path_factory) -> dict:
+    assert CHECKOV.exists(), f"{CHECKOV} is missing: `make test-tools` installs it"
     manifests = tmp_path_factory.mktemp("k8s") / "rendered.yaml"
     manifests.write_text(rendered_yaml("overlays/example"))
     args = [str(CHECKOV), "--file", str(manifests), "--framework", "kubernetes"]
