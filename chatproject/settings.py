@@ -204,7 +204,10 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"chat_context": {"()": "chatproject.logcontext.ChatContextFilter"}},
+    "filters": {
+        "chat_context": {"()": "chatproject.logcontext.ChatContextFilter"},
+        "redact": {"()": "chatproject.redact.RedactingFilter"},  # no secret value in a log
+    },
     "formatters": {
         "plain": {
             "format": "%(asctime)s %(levelname)s %(name)s "
@@ -215,7 +218,7 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["chat_context"],
+            "filters": ["chat_context", "redact"],
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},

@@ -17,6 +17,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET, require_POST
 
 from chatproject.logcontext import bound
+from chatproject.redact import redact_data
 from mcp_proxy import client, health, ratelimit, records
 from mcp_proxy.client import ProxyError, ToolResult
 from sessions_app import manager
@@ -173,11 +174,11 @@ def _owned(request: HttpRequest, session_id: object) -> ChatSession:
 @require_GET
 async def mcp_health(request: HttpRequest) -> JsonResponse:
     """GET /api/mcp/health: each network's state, latency and last error."""
-    return JsonResponse({"networks": await client.network_health()})
+    return JsonResponse({"networks": redact_data(await client.network_health())})
 
 
 @require_GET
 async def backend_health(request: HttpRequest) -> JsonResponse:
     """GET /health: 200 when the database and the channel layer work; networks for detail."""
-    report = await health.backend_report()
+    report = redact_data(await health.backend_report())
     return JsonResponse(report, status=200 if report["status"] == "ok" else 503)

@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from chatproject.networks import Network
+from chatproject.redact import redact_data
 from mcp_servers.chain import Chain
 from mcp_servers.errors import describe_error, describe_validation_error
 from mcp_servers.results import error_result
@@ -127,7 +128,7 @@ async def health(chain: Chain, tool_names: list[str]) -> dict[str, Any]:
         report["rpc_error"] = describe_error(exc, chain.name, chain.timeout, chain.secrets)
     report["chain_ok"] = report["chain_id"] == chain.network.chain_id
     report["status"] = "ok" if report["rpc_ok"] and report["chain_ok"] else "degraded"
-    return report
+    return dict(redact_data(report))
 
 
 class BearerAuth:

@@ -20,6 +20,7 @@ from django.db import DatabaseError, transaction
 from chatproject import logcontext
 from chatproject.metrics import ERRORS, TURN_SECONDS, TURNS
 from chatproject.networks import Network, UnknownNetwork, get_network
+from chatproject.redact import redact
 from sessions_app import events, manager, turns
 from sessions_app.agent import interrupts, titles
 from sessions_app.agent.context import TurnContext
@@ -276,6 +277,7 @@ async def _finish(ctx: TurnContext, outcome: str, error: events.EventError | Non
         content = f"{content}\n\n**Error:** {error.message}".strip()
         ERRORS.labels(error.code).inc()
     status = {"ok": "", "interrupted": "interrupted", "error": "error"}[outcome]
+    content = redact(content)  # a key quoted by a provider or tool is never stored or shown
     await _finalize_message(ctx.assistant, content, status)
     if error is not None:
         await publish(ctx.session_id, events.error(error.code, error.message))
