@@ -12,7 +12,7 @@ from django.conf import settings
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.tools.base import Tool
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
-from mcp.server.transport_security import TransportSecuritySettings
+from mcp.server.transport_security import TransportSecurityMiddleware, TransportSecuritySettings
 from mcp_types import CallToolResult, ToolAnnotations
 from pydantic import ConfigDict, ValidationError
 from starlette.applications import Starlette
@@ -168,17 +168,21 @@ def build_app(
     chain = chain or Chain(network, timeout=settings.RPC_TIMEOUT)
     server = build_server(network, chain)
     tool_names = [spec.name for spec in specs_for(network)]
+    security = transport_security(
+        settings.MCP_ALLOWED_HOSTS if allowed_hosts is None else allowed_hosts
+    )
+    guard = TransportSecurityMiddleware(security)
 
     @server.custom_route("/health", methods=["GET"])
     async def health_view(request: Request) -> Response:
-        return JSONResponse(await health(chain, tool_names))
+        # The Host/Origin checks of /mcp (DNS rebinding), here too: health names the RPC error.
+        refused = await guard.validate_request(request)
+        return refused or JSONResponse(await health(chain, tool_names))
 
     app: Starlette = server.streamable_http_app(
         json_response=True,
         stateless_http=True,
-        transport_security=transport_security(
-            settings.MCP_ALLOWED_HOSTS if allowed_hosts is None else allowed_hosts
-        ),
+        transport_security=security,
         max_request_body_size=max_body_bytes or settings.MCP_MAX_BODY_BYTES,
     )
     token = settings.MCP_AUTH_TOKEN if auth_token is None else auth_token
