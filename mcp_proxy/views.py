@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from chatproject.logcontext import bound
 from chatproject.redact import redact_data
+from chatproject.textcheck import UNSTORABLE_MESSAGE, has_unstorable_text
 from mcp_proxy import client, health, ratelimit, records
 from mcp_proxy.client import ProxyError, ToolResult
 from sessions_app import manager
@@ -124,8 +125,8 @@ def _call_body(request: HttpRequest) -> dict[str, Any]:
         raise ProxyError("bad_request", "The body is not valid JSON.") from None
     if not isinstance(body, dict):
         raise ProxyError("bad_request", "The body must be a JSON object.")
-    if _has_nul(body):  # PostgreSQL cannot store NUL in text/jsonb: was a 500 (tests/abuse)
-        raise ProxyError("bad_request", "Text may not contain NUL characters.")
+    if has_unstorable_text(body):  # NUL or a lone surrogate: was a 500 (tests/abuse)
+        raise ProxyError("bad_request", UNSTORABLE_MESSAGE)
     if not isinstance(body.get("tool"), str) or not body["tool"]:
         raise ProxyError("bad_request", 'The body needs "tool": the name of a tool.')
     if not isinstance(body.get("params", {}), dict):
@@ -136,20 +137,6 @@ def _call_body(request: HttpRequest) -> dict[str, Any]:
 def _no_constants(name: str) -> object:
     """NaN and Infinity are not JSON; PostgreSQL's jsonb refuses them (a 500, tests/abuse)."""
     raise ValueError(f"{name} is not valid JSON.")
-
-
-def _has_nul(value: object) -> bool:
-    """True when any string (key or value) anywhere in ``value`` holds a NUL character."""
-    pending = [value]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, str) and "\x00" in item:
-            return True
-        if isinstance(item, dict):
-            pending += [*item.keys(), *item.values()]
-        elif isinstance(item, list):
-            pending += item
-    return False
 
 
 @require_GET

@@ -14,6 +14,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 
 from chatproject.errors import json_error
 from chatproject.networks import UnknownNetwork, get_network
+from chatproject.textcheck import UNSTORABLE_MESSAGE, has_unstorable_text
 from sessions_app import manager
 from sessions_app.models import ChatSession
 from sessions_app.owner import owner_from_request
@@ -50,6 +51,8 @@ def read_json(request: HttpRequest) -> dict[str, Any]:
         raise ValueError("The body is not valid JSON.") from None
     if not isinstance(body, dict):
         raise ValueError("The body must be a JSON object.")
+    if has_unstorable_text(body):  # a lone surrogate was a 500 (tests/abuse)
+        raise ValueError(UNSTORABLE_MESSAGE)
     return body
 
 
