@@ -67,7 +67,7 @@ def create_chat_session(owner: Owner, network: str = "testnet") -> ChatSession:
         if ChatSession.objects.active().count() >= limit:
             raise SessionLimitReached(limit)
         return ChatSession.objects.create(
-            owner_key=owner.session_key, user_id=owner.user_id, network=network
+            owner_key=owner.key_digest, user_id=owner.user_id, network=network
         )
 
 
