@@ -132,6 +132,8 @@ def test_session_create_accepts_only_known_networks(network):
 def test_owned_session_with_hostile_payloads_never_500s(settings, tool, params, message):
     """With a real owned session the requests reach the recording paths (ToolCall, Message):
     NUL characters and odd unicode must be refused or stored, never a 500."""
+    # Each example is a new browser from 127.0.0.1: not what the creation limits are for.
+    settings.SESSION_CREATES_PER_MINUTE = 0
     table = dict(settings.NETWORKS)
     unreachable = f"http://127.0.0.1:{free_port()}/mcp"
     table["testnet"] = replace(table["testnet"], mcp_urls=(unreachable,))
