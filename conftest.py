@@ -19,6 +19,26 @@ def _interrupt_readers_stop_when_idle(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(interrupts, "IDLE_SECONDS", 0.0)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_abuse_limits() -> None:
+    """Every test starts with full limit buckets (sessions_app/limits.py): in Redis they
+    would otherwise carry one test's requests (all from 127.0.0.1) into the next."""
+    import redis
+    from django.conf import settings
+
+    from mcp_proxy.ratelimit import bucket_for
+
+    bucket_for.cache_clear()
+    if settings.REDIS_URL:
+        try:
+            client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2)
+            for key in client.scan_iter("mcp_proxy:rate:limit:*"):
+                client.delete(key)
+            client.close()
+        except redis.RedisError:
+            pass  # a test that stops Redis: the process buckets are fresh anyway
+
+
 @pytest.fixture(scope="session")
 def anvil_testnet() -> Iterator[Anvil]:
     """An Anvil chain with chain id 31337, served as testnet."""

@@ -125,7 +125,9 @@ async def one_session(port: int, chat_id: str, cookie: str, turns: int, start: a
                       first: list[float], whole: list[float], errors: list[str],
                       think: float) -> None:  # fmt: skip
     url = f"ws://127.0.0.1:{port}/ws/sessions/{chat_id}/"
-    async with connect(url, origin="http://127.0.0.1", additional_headers={"Cookie": cookie}) as ws:
+    async with connect(
+        url, origin=f"http://127.0.0.1:{port}", additional_headers={"Cookie": cookie}
+    ) as ws:
         assert json.loads(await ws.recv())["type"] == "session.state"
         await start.wait()
         for number in range(turns):

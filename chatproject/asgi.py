@@ -12,8 +12,8 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from chatproject.wsorigin import SameOriginValidator  # noqa: E402
 from mcp_proxy.asgi import ProxyCallApp  # noqa: E402
 from sessions_app.routing import websocket_urlpatterns  # noqa: E402
 from sessions_app.tool_api import call as tool_call  # noqa: E402
@@ -21,8 +21,7 @@ from sessions_app.tool_api import call as tool_call  # noqa: E402
 application = ProtocolTypeRouter(
     {
         "http": ProxyCallApp(django_asgi_app, tool_call),
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
+        # Scheme, host and port of the Origin, not only its host name (chatproject/wsorigin.py).
+        "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

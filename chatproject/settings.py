@@ -174,6 +174,19 @@ SESSION_TIMEOUT = env.int("SESSION_TIMEOUT", default=1800)
 MAX_SESSIONS = env.int("MAX_SESSIONS", default=100)
 MAX_MESSAGE_CHARS = env.int("MAX_MESSAGE_CHARS", default=4000)
 
+# Abuse limits (sessions_app/limits.py, docs/security.md): per owner (browser or user), and per
+# client address times LIMIT_ADDRESS_FACTOR; counts per minute, 0 turns one off.
+MAX_SESSIONS_PER_OWNER = env.int("MAX_SESSIONS_PER_OWNER", default=10)
+SESSION_CREATES_PER_MINUTE = env.int("SESSION_CREATES_PER_MINUTE", default=10)
+CHAT_MESSAGES_PER_MINUTE = env.int("CHAT_MESSAGES_PER_MINUTE", default=30)
+AGENT_TURNS_PER_MINUTE = env.int("AGENT_TURNS_PER_MINUTE", default=20)
+PROXY_CALLS_PER_MINUTE = env.int("PROXY_CALLS_PER_MINUTE", default=120)
+ADMIN_LOGINS_PER_MINUTE = env.int("ADMIN_LOGINS_PER_MINUTE", default=5)
+LIMIT_ADDRESS_FACTOR = env.int("LIMIT_ADDRESS_FACTOR", default=5)
+# The header the proxy in front sets to the client's address (deploy/nginx.conf: X-Real-IP);
+# empty: the TCP peer. Set it only behind a proxy that overwrites it.
+CLIENT_ADDRESS_HEADER = env.str("CLIENT_ADDRESS_HEADER", default="")
+
 # Networks: the one table used by runmcp, the proxy, the agent, the pages and compose.
 NETWORKS = build_network_table(env)
 MCP_AUTH_TOKEN = env.str("MCP_AUTH_TOKEN", default="")
@@ -219,7 +232,10 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"chat_context": {"()": "chatproject.logcontext.ChatContextFilter"}},
+    "filters": {
+        "chat_context": {"()": "chatproject.logcontext.ChatContextFilter"},
+        "redact": {"()": "chatproject.redact.RedactingFilter"},  # no secret value in a log
+    },
     "formatters": {
         "plain": {
             "format": "%(asctime)s %(levelname)s %(name)s "
@@ -230,7 +246,7 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["chat_context"],
+            "filters": ["chat_context", "redact"],
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},

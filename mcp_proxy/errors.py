@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from chatproject.redact import redact, url_secrets
+
 INVALID_PARAMS = -32602  # JSON-RPC
 
 # Each code answers with one HTTP status, so the agent and the endpoints agree on meaning.
@@ -42,10 +44,11 @@ class ProxyError(Exception):
 
 
 def scrub(text: str, network_name: str, rpc_url: str) -> str:
-    """Defence in depth: an RPC URL (it may carry an API key) never leaves the proxy."""
+    """Defence in depth: an RPC URL, and any secret value in it or in the settings (a bare
+    API key quoted by the provider), never leaves the proxy."""
     if rpc_url and rpc_url in text:
         text = text.replace(rpc_url, f"<{network_name} RPC>")
-    return text
+    return redact(text, url_secrets(rpc_url))
 
 
 def from_rpc_error(network_name: str, rpc_url: str, code: int, message: str) -> ProxyError:

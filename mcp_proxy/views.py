@@ -14,6 +14,8 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
+from chatproject.redact import redact_data
+from chatproject.textcheck import UNSTORABLE_MESSAGE, has_unstorable_text
 from mcp_proxy import client, health
 from mcp_proxy.client import ProxyError
 
@@ -47,8 +49,8 @@ def call_body(request: HttpRequest) -> dict[str, Any]:
         raise ProxyError("bad_request", "The body is not valid JSON.") from None
     if not isinstance(body, dict):
         raise ProxyError("bad_request", "The body must be a JSON object.")
-    if _has_nul(body):  # PostgreSQL cannot store NUL in text/jsonb: was a 500 (tests/abuse)
-        raise ProxyError("bad_request", "Text may not contain NUL characters.")
+    if has_unstorable_text(body):  # NUL or a lone surrogate: was a 500 (tests/abuse)
+        raise ProxyError("bad_request", UNSTORABLE_MESSAGE)
     if not isinstance(body.get("tool"), str) or not body["tool"]:
         raise ProxyError("bad_request", 'The body needs "tool": the name of a tool.')
     if not isinstance(body.get("params", {}), dict):
@@ -61,28 +63,14 @@ def _no_constants(name: str) -> object:
     raise ValueError(f"{name} is not valid JSON.")
 
 
-def _has_nul(value: object) -> bool:
-    """True when any string (key or value) anywhere in ``value`` holds a NUL character."""
-    pending = [value]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, str) and "\x00" in item:
-            return True
-        if isinstance(item, dict):
-            pending += [*item.keys(), *item.values()]
-        elif isinstance(item, list):
-            pending += item
-    return False
-
-
 @require_GET
 async def mcp_health(request: HttpRequest) -> JsonResponse:
     """GET /api/mcp/health: each network's state, latency and last error."""
-    return JsonResponse({"networks": await client.network_health()})
+    return JsonResponse({"networks": redact_data(await client.network_health())})
 
 
 @require_GET
 async def backend_health(request: HttpRequest) -> JsonResponse:
     """GET /health: 200 when the database and the channel layer work; networks for detail."""
-    report = await health.backend_report()
+    report = redact_data(await health.backend_report())
     return JsonResponse(report, status=200 if report["status"] == "ok" else 503)

@@ -1,13 +1,13 @@
 """Errors a person can read: every tool failure becomes one sentence, never a stack trace.
 
-RPC URLs often carry API keys, so every text that may quote one goes through `scrub`.
+RPC URLs often carry API keys, and providers quote the bare key in their error texts, so every
+text that may quote one goes through `scrub` (chatproject.redact: every secret value).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from urllib.parse import urlsplit
 
 import aiohttp
 from pydantic import ValidationError
@@ -20,6 +20,8 @@ from web3.exceptions import (
     Web3RPCError,
 )
 
+from chatproject.redact import redact, url_secrets
+
 logger = logging.getLogger(__name__)
 
 
@@ -28,26 +30,13 @@ class ToolFailure(Exception):
 
 
 def secret_fragments(url: str) -> list[str]:
-    """The parts of a URL that may carry a key: the whole URL, its path and query, its userinfo."""
-    if not url:
-        return []
-    parts = urlsplit(url)
-    fragments = [url, url.rstrip("/")]
-    if len(parts.path) > 1:
-        fragments.append(parts.path)
-    if parts.query:
-        fragments.append(parts.query)
-    if parts.password:
-        fragments.append(parts.password)
-    if parts.username:
-        fragments.append(parts.username)
-    return sorted({f for f in fragments if f}, key=len, reverse=True)
+    """The parts of a URL that may carry a key (its query values, userinfo, key-like path)."""
+    return url_secrets(url)
 
 
 def scrub(text: str, secrets: list[str]) -> str:
-    for secret in secrets:
-        text = text.replace(secret, "[redacted]")
-    return text
+    """``text`` without any of ``secrets`` nor any secret value of the settings."""
+    return redact(text, secrets)
 
 
 def describe_validation_error(

@@ -12,7 +12,7 @@ from django.conf import settings
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.tools.base import Tool
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
-from mcp.server.transport_security import TransportSecuritySettings
+from mcp.server.transport_security import TransportSecurityMiddleware, TransportSecuritySettings
 from mcp_types import CallToolResult, ToolAnnotations
 from pydantic import ConfigDict, ValidationError
 from starlette.applications import Starlette
@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from chatproject.networks import Network
+from chatproject.redact import redact_data
 from mcp_servers import policy
 from mcp_servers.chain import Chain
 from mcp_servers.errors import describe_error, describe_validation_error
@@ -133,7 +134,7 @@ async def health(chain: Chain, tool_names: list[str]) -> dict[str, Any]:
         report["rpc_error"] = describe_error(exc, chain.name, chain.timeout, chain.secrets)
     report["chain_ok"] = report["chain_id"] == chain.network.chain_id
     report["status"] = "ok" if report["rpc_ok"] and report["chain_ok"] else "degraded"
-    return report
+    return dict(redact_data(report))
 
 
 class BearerAuth:
@@ -173,17 +174,21 @@ def build_app(
     chain = chain or Chain(network, timeout=settings.RPC_TIMEOUT)
     server = build_server(network, chain)
     tool_names = [spec.name for spec in specs_for(network)]
+    security = transport_security(
+        settings.MCP_ALLOWED_HOSTS if allowed_hosts is None else allowed_hosts
+    )
+    guard = TransportSecurityMiddleware(security)
 
     @server.custom_route("/health", methods=["GET"])
     async def health_view(request: Request) -> Response:
-        return JSONResponse(await health(chain, tool_names))
+        # The Host/Origin checks of /mcp (DNS rebinding), here too: health names the RPC error.
+        refused = await guard.validate_request(request)
+        return refused or JSONResponse(await health(chain, tool_names))
 
     app: Starlette = server.streamable_http_app(
         json_response=True,
         stateless_http=True,
-        transport_security=transport_security(
-            settings.MCP_ALLOWED_HOSTS if allowed_hosts is None else allowed_hosts
-        ),
+        transport_security=security,
         max_request_body_size=max_body_bytes or settings.MCP_MAX_BODY_BYTES,
     )
     token = settings.MCP_AUTH_TOKEN if auth_token is None else auth_token

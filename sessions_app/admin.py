@@ -7,9 +7,9 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import Count, IntegerField, Model, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
-from sessions_app import manager
+from sessions_app import limits, manager
 from sessions_app.models import ChatSession, Message, ToolCall
 
 
@@ -79,7 +79,6 @@ class ChatSessionAdmin(admin.ModelAdmin):
     readonly_fields = (
         "public_id",
         "owner",
-        "owner_key",
         "user",
         "network",
         "title",
@@ -107,6 +106,15 @@ class ChatSessionAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # sessions are issued to browsers by the app, never typed in
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)  # deleting history is the superuser's call
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+        """A session's messages and tool calls go with it: the superuser (the only one who
+        gets here) needs no delete permission on the history, which stays read-only."""
+        deleted, counts, _perms_needed, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, set(), protected
+
     @admin.display(description="id", ordering="public_id")
     def short_id(self, obj: ChatSession) -> str:
         return obj.short_id
@@ -115,7 +123,8 @@ class ChatSessionAdmin(admin.ModelAdmin):
     def owner(self, obj: ChatSession) -> str:
         if obj.user is not None:
             return obj.user.get_username()
-        return f"browser {obj.owner_key[:8]}…" if obj.owner_key else "-"
+        # owner_key is a keyed hash, never the browser's cookie; even so it is not shown.
+        return "anonymous browser" if obj.owner_key else "-"
 
     @admin.display(description="messages", ordering="message_total")
     def message_count(self, obj: ChatSession) -> int:
@@ -153,3 +162,16 @@ class ToolCallAdmin(ReadOnlyMixin, admin.ModelAdmin):
     search_fields = ["tool", "chat_session__public_id"]
     list_select_related = ["chat_session"]
     ordering = ["-created_at"]
+
+
+def throttled_admin_login(request: HttpRequest) -> HttpResponse:
+    """The admin's login, with the login attempts limited per username and client address."""
+    if request.method == "POST":
+        username = str(request.POST.get("username", ""))
+        try:
+            limits.check_admin_login(username, limits.address_of_request(request))
+        except limits.RateLimited as exc:
+            refused = HttpResponse(exc.message, status=429, content_type="text/plain")
+            refused["Retry-After"] = str(exc.retry_after)
+            return refused
+    return admin.site.login(request)

@@ -14,7 +14,8 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 
 from chatproject.errors import json_error
 from chatproject.networks import UnknownNetwork, get_network
-from sessions_app import manager
+from chatproject.textcheck import UNSTORABLE_MESSAGE, has_unstorable_text
+from sessions_app import limits, manager
 from sessions_app.models import ChatSession
 from sessions_app.owner import owner_from_request
 from sessions_app.serializers import chat_session_dict, message_dict
@@ -50,6 +51,8 @@ def read_json(request: HttpRequest) -> dict[str, Any]:
         raise ValueError("The body is not valid JSON.") from None
     if not isinstance(body, dict):
         raise ValueError("The body must be a JSON object.")
+    if has_unstorable_text(body):  # a lone surrogate was a 500 (tests/abuse)
+        raise ValueError(UNSTORABLE_MESSAGE)
     return body
 
 
@@ -78,9 +81,11 @@ def create_session(request: HttpRequest) -> JsonResponse:
         return json_error("bad_request", str(exc), 400)
     except UnknownNetwork as exc:
         return json_error("unknown_network", str(exc), 400, networks=exc.valid)
+    owner = owner_from_request(request)
     try:
-        chat_session = manager.create_chat_session(owner_from_request(request), network)
-    except manager.ChatSessionError as exc:
+        limits.check_session_create(owner, limits.address_of_request(request))
+        chat_session = manager.create_chat_session(owner, network)
+    except (manager.ChatSessionError, limits.RateLimited) as exc:
         return exc.response()
     return JsonResponse({"session": chat_session_dict(chat_session)}, status=201)
 

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from chatproject import logcontext
 from chatproject.errors import json_error
-from sessions_app import events, manager
+from sessions_app import events, limits, manager
 from sessions_app.api import read_json
 from sessions_app.broadcast import EVENT_MESSAGE_TYPE, events_group
 from sessions_app.chat import (
@@ -63,14 +63,19 @@ async def chat(request: HttpRequest) -> HttpResponse:
         chat_session = await _owned_session(request, body.get("session_id"), active=True)
         event = events.validate_client_event(_as_chat_message(body))
         assert isinstance(event, events.ChatMessageIn)
+        await db(_check_limits)(request)
         message, created = await submit_chat_message(chat_session, event)
     except ValueError as exc:
         if isinstance(exc, events.EventError):
             return _event_error(exc)
         return json_error("bad_request", str(exc), 400)
-    except manager.ChatSessionError as exc:
+    except (manager.ChatSessionError, limits.RateLimited) as exc:
         return exc.response()
     return JsonResponse({"message": message, "duplicate": not created}, status=202)
+
+
+def _check_limits(request: HttpRequest) -> None:
+    limits.check_chat_message(owner_from_request(request), limits.address_of_request(request))
 
 
 def _as_chat_message(body: dict[str, Any]) -> dict[str, Any]:

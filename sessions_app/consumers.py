@@ -16,7 +16,7 @@ from django.db import DatabaseError
 
 from chatproject import logcontext
 from chatproject.metrics import ERRORS, OPEN_WEBSOCKETS
-from sessions_app import events, manager
+from sessions_app import events, limits, manager
 from sessions_app.broadcast import events_group
 from sessions_app.chat import (
     DATABASE_UNAVAILABLE,
@@ -38,11 +38,13 @@ CLOSE_NOT_FOUND = 4404
 class ChatConsumer(AsyncJsonWebsocketConsumer):
     chat_session: ChatSession | None = None
     owner: Owner | None = None
+    address: str = ""
     group: str = ""
 
     async def connect(self) -> None:
         public_id = self.scope["url_route"]["kwargs"].get("session_id")
         self.owner = owner_from_scope(self.scope)
+        self.address = limits.address_of_scope(self.scope)
         await self.accept()
         try:
             self.chat_session = await db(manager.get_for_owner)(public_id, self.owner)
@@ -83,6 +85,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self._handle(event)
         except events.EventError as exc:
             await self.send_error(exc.code, exc.message)
+        except limits.RateLimited as exc:
+            ERRORS.labels(exc.code).inc()
+            await self.send_json(exc.frame())
         except DatabaseError:
             # The database is unreachable: say so and keep the socket (tests/faults).
             log.warning("database unavailable while handling a frame", exc_info=True)
@@ -93,6 +98,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     ) -> None:
         assert self.chat_session is not None
         if isinstance(event, events.ChatMessageIn):
+            await db(limits.check_chat_message)(self.owner, self.address)
             # The owner and activity check happens in the same database call as the store.
             await submit_chat_message(self.chat_session, event, self.owner)
         elif isinstance(event, events.WalletResultIn):

@@ -30,6 +30,8 @@ from typing import Annotated, Any, Literal
 from django.conf import settings
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
 
+from chatproject.textcheck import UNSTORABLE_MESSAGE, has_unstorable_text
+
 ADDRESS_PATTERN = r"^0x[0-9a-fA-F]{40}$"
 TX_HASH_PATTERN = r"^0x[0-9a-fA-F]{64}$"
 SIGNATURE_PATTERN = r"^0x[0-9a-fA-F]{130}$"
@@ -93,13 +95,13 @@ def parse_client_event(
 def validate_client_event(data: object) -> ChatMessageIn | ChatInterruptIn | WalletResultIn:
     if not isinstance(data, dict):
         raise EventError("bad_event", "An event must be a JSON object with a type.")
+    if has_unstorable_text(data):
+        # PostgreSQL cannot store NUL, UTF-8 cannot encode a lone surrogate (tests/abuse).
+        raise EventError("bad_event", UNSTORABLE_MESSAGE)
     try:
         event = _client_event.validate_python(data)
     except ValidationError as exc:
         raise EventError("bad_event", _describe(exc)) from None
-    if any("\x00" in value for value in event.model_dump().values() if isinstance(value, str)):
-        # PostgreSQL text cannot hold NUL: storing it killed the consumer (tests/abuse).
-        raise EventError("bad_event", "Text may not contain NUL characters.")
     if isinstance(event, ChatMessageIn) and len(event.text) > settings.MAX_MESSAGE_CHARS:
         raise EventError(
             "message_too_long",

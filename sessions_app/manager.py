@@ -49,6 +49,20 @@ class SessionLimitReached(ChatSessionError):
         super().__init__(self.message)
 
 
+class TooManySessions(ChatSessionError):
+    """One owner's cap (MAX_SESSIONS_PER_OWNER): one browser cannot fill the deployment."""
+
+    code = "too_many_sessions"
+    status = 429
+
+    def __init__(self, limit: int) -> None:
+        self.message = (
+            f"You already have {limit} active chat sessions, the most one browser or user may "
+            "have. Close one, or wait until one expires, to start another."
+        )
+        super().__init__(self.message)
+
+
 class ChatSessionInactive(ChatSessionError):
     code = "session_expired"
     status = 410
@@ -59,15 +73,19 @@ class ChatSessionInactive(ChatSessionError):
 
 
 def create_chat_session(owner: Owner, network: str = "testnet") -> ChatSession:
-    """A new chat session for ``owner``, unless MAX_SESSIONS sessions are already active."""
+    """A new chat session for ``owner``, unless the owner has MAX_SESSIONS_PER_OWNER active
+    sessions or the deployment MAX_SESSIONS."""
     with transaction.atomic():
         _serialize_creation()
         ChatSession.objects.expire_stale()
+        per_owner = settings.MAX_SESSIONS_PER_OWNER
+        if per_owner > 0 and ChatSession.objects.for_owner(owner).active().count() >= per_owner:
+            raise TooManySessions(per_owner)
         limit = settings.MAX_SESSIONS
         if ChatSession.objects.active().count() >= limit:
             raise SessionLimitReached(limit)
         return ChatSession.objects.create(
-            owner_key=owner.session_key, user_id=owner.user_id, network=network
+            owner_key=owner.key_digest, user_id=owner.user_id, network=network
         )
 
 

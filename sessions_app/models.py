@@ -12,7 +12,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils import timezone
 
-from sessions_app.owner import BROWSER_KEY, Owner
+from sessions_app.owner import BROWSER_KEY, Owner, owner_digest
 
 PUBLIC_ID_BYTES = 24  # 192 bits from secrets; 32 URL-safe characters
 
@@ -28,7 +28,7 @@ class ChatSessionQuerySet(models.QuerySet["ChatSession"]):
             return self.none()
         rule = Q(pk__in=[])
         if owner.session_key:
-            rule |= Q(user__isnull=True, owner_key=owner.session_key)
+            rule |= Q(user__isnull=True, owner_key=owner.key_digest)
         if owner.user_id is not None:
             rule |= Q(user_id=owner.user_id)
         return self.filter(rule)
@@ -58,7 +58,8 @@ class ChatSession(models.Model):
 
     public_id = models.CharField(max_length=64, unique=True, default=new_public_id, editable=False)
     owner_key = models.CharField(
-        max_length=64, help_text="The browser's Django session key at creation."
+        max_length=64,
+        help_text="Keyed hash (HMAC-SHA256) of the browser's session key at creation.",
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -299,6 +300,6 @@ def adopt_browser_chat_sessions(
     previous_key = session.pop(BROWSER_KEY, None) if session is not None else None
     if session is None or not previous_key:
         return
-    ChatSession.objects.filter(user__isnull=True, owner_key=previous_key).update(
-        user=user, owner_key=session.session_key or ""
+    ChatSession.objects.filter(user__isnull=True, owner_key=owner_digest(previous_key)).update(
+        user=user, owner_key=owner_digest(session.session_key or "")
     )

@@ -6,9 +6,12 @@ endpoint and the websocket apply the one ownership rule in ChatSessionQuerySet.f
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 
 # Session data key holding the key the browser's anonymous chat sessions were made under:
@@ -20,6 +23,22 @@ BROWSER_KEY = "chat_browser_key"
 class Owner:
     session_key: str
     user_id: int | None = None
+
+    @property
+    def key_digest(self) -> str:
+        return owner_digest(self.session_key)
+
+
+def owner_digest(session_key: str) -> str:
+    """What a chat session stores as its owner: a keyed hash of the browser's session key.
+
+    The key itself is a live credential (the browser's session cookie): a database dump or a
+    staff user in the admin must not be able to use it (tests/abuse/test_admin_owner_key.py).
+    """
+    if not session_key:
+        return ""
+    key = f"chat-owner:{settings.SECRET_KEY}".encode()
+    return hmac.new(key, session_key.encode(), hashlib.sha256).hexdigest()
 
 
 def owner_from_request(request: HttpRequest) -> Owner:

@@ -22,7 +22,7 @@ from chatproject.logcontext import bound
 from mcp_proxy import client, ratelimit
 from mcp_proxy.client import ProxyError, ToolResult
 from mcp_proxy.views import call_body, error_response, proxy_error_response
-from sessions_app import manager, tool_records
+from sessions_app import limits, manager, tool_records
 from sessions_app.models import ChatSession, ToolCall
 from sessions_app.owner import owner_from_request
 
@@ -34,9 +34,15 @@ def _session_error(exc: manager.ChatSessionError) -> JsonResponse:
 
 
 def _admit(request: HttpRequest, session_id: object) -> ChatSession:
-    """The caller's live chat session (the one shared ownership check), then one rate token."""
-    chat_session = manager.get_active_for_owner(session_id, owner_from_request(request))
+    """The caller's live chat session (the one shared ownership check), then rate tokens: the
+    chat session's, and its owner's and client address's (sessions_app/limits.py)."""
+    owner = owner_from_request(request)
+    chat_session = manager.get_active_for_owner(session_id, owner)
     ratelimit.check(chat_session.public_id)
+    try:
+        limits.check_proxy_call(owner, limits.address_of_request(request))
+    except limits.RateLimited as exc:
+        raise ProxyError("rate_limited", exc.message, retry_after=exc.retry_after) from None
     return chat_session
 
 

@@ -21,6 +21,7 @@ from django.db import DatabaseError
 from chatproject import logcontext
 from chatproject.metrics import ERRORS, TURN_SECONDS, TURNS
 from chatproject.networks import Network, UnknownNetwork, get_network
+from chatproject.redact import redact
 from sessions_app import events, turns
 from sessions_app.agent import interrupts, titles
 from sessions_app.agent.context import TurnContext
@@ -193,6 +194,7 @@ async def _finish(
         content = f"{content}\n\n**Error:** {error.message}".strip()
         ERRORS.labels(error.code).inc()
     status = OUTCOME_STATUS.get(outcome, Turn.Status.FAILED)
+    content = redact(content)  # a key quoted by a provider or tool is never stored or shown
     changed = content if content != ctx.text else None
     await db(turns.finish)(turn, status, changed, error.code if error else "")
     ctx.assistant.content = content

@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 
 from sessions_app.models import ChatSession
+from sessions_app.owner import owner_digest
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +58,7 @@ def test_sessions_page_lists_only_this_browsers_sessions_with_message_counts():
 def test_sessions_page_escapes_titles(client):
     client.get("/")
     key = client.session.session_key
-    ChatSession.objects.create(owner_key=key, title="<script>alert(1)</script>")
+    ChatSession.objects.create(owner_key=owner_digest(key), title="<script>alert(1)</script>")
     html = client.get("/sessions/").content.decode()
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html

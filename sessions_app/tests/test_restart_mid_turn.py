@@ -49,7 +49,9 @@ async def next_of(ws, event_type: str, timeout: float = 30) -> list[dict]:
 def socket_to(daphne, browser, chat_id: str):
     cookie = f"{django_settings.SESSION_COOKIE_NAME}={browser.session_key}"
     url = f"ws://127.0.0.1:{daphne.port}/ws/sessions/{chat_id}/"
-    return connect(url, origin="http://127.0.0.1", additional_headers={"Cookie": cookie})
+    return connect(
+        url, origin=f"http://127.0.0.1:{daphne.port}", additional_headers={"Cookie": cookie}
+    )
 
 
 async def test_backend_killed_mid_turn_restarts_with_history_and_usable_session(

@@ -47,8 +47,8 @@ async def test_foreign_or_missing_origin_gets_no_socket_even_with_the_cookie(ali
     await socket.disconnect()
 
 
-@pytest.mark.parametrize("origin", [b"http://127.0.0.1:8080", b"http://localhost:5173"])
-async def test_the_chats_own_hosts_are_accepted(alice_chat, origin):
+@pytest.mark.parametrize("origin", [b"http://127.0.0.1", b"http://127.0.0.1:80"])
+async def test_the_chats_own_origin_is_accepted(alice_chat, origin):
     alice, chat = alice_chat
     socket = socket_from(origin, alice.session_key, chat.public_id)
     connected, _ = await socket.connect(timeout=10)

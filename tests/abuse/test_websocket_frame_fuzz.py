@@ -30,7 +30,11 @@ json_values = st.recursive(
     ),
     max_leaves=10,
 )
-weird_text = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=60)
+# Lone surrogates included: inside JSON they travel as escapes ("\ud800"), which the consumer
+# must refuse with an error frame (tests/abuse/test_lone_surrogates.py); a raw text frame
+# carries only encodable text, so those strategies leave them out.
+weird_text = st.text(st.characters(), min_size=1, max_size=60)
+encodable_text = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=60)
 event_like = st.fixed_dictionaries(
     {"type": st.sampled_from(["chat.message", "chat.interrupt", "wallet.result", "x", ""])},
     optional={
@@ -44,7 +48,7 @@ event_like = st.fixed_dictionaries(
     },
 )
 text_frames = st.one_of(
-    weird_text,
+    encodable_text,
     json_values.map(json.dumps),
     event_like.map(json.dumps),
     st.integers(100, 30_000).map(lambda n: "[" * n + "]" * n),

@@ -52,7 +52,9 @@ async def test_database_cut_gives_a_clear_error_then_recovers(proxy, backend):
     chat = await database_sync_to_async(alice.new_chat)()
     cookie = f"{django_settings.SESSION_COOKIE_NAME}={alice.session_key}"
     url = f"ws://127.0.0.1:{backend.port}/ws/sessions/{chat.public_id}/"
-    async with connect(url, origin="http://127.0.0.1", additional_headers={"Cookie": cookie}) as ws:
+    async with connect(
+        url, origin=f"http://127.0.0.1:{backend.port}", additional_headers={"Cookie": cookie}
+    ) as ws:
         assert (await next_event(ws, "session.state"))["session"]["id"] == chat.public_id
         proxy.cut()
         await ws.send(json.dumps({"type": "chat.message", "text": "help", "network": "testnet"}))

@@ -55,7 +55,11 @@ async def reconnect(url: str, headers: dict[str, str]):
     deadline = time.monotonic() + DEADLINE
     while time.monotonic() < deadline:
         try:  # refused (HTTP 500) or closed while the backend has not seen Redis back yet
-            ws = await connect(url, origin="http://127.0.0.1", additional_headers=headers)
+            ws = await connect(
+                url,
+                origin=url.replace("ws://", "http://").split("/ws/")[0],
+                additional_headers=headers,
+            )
         except InvalidStatus:
             await asyncio.sleep(0.5)
             continue
@@ -72,7 +76,9 @@ async def test_socket_closes_on_redis_restart_and_the_reconnected_page_works(red
     chat = await database_sync_to_async(alice.new_chat)()
     headers = {"Cookie": f"{django_settings.SESSION_COOKIE_NAME}={alice.session_key}"}
     url = f"ws://127.0.0.1:{backend.port}/ws/sessions/{chat.public_id}/"
-    async with connect(url, origin="http://127.0.0.1", additional_headers=headers) as ws:
+    async with connect(
+        url, origin=url.replace("ws://", "http://").split("/ws/")[0], additional_headers=headers
+    ) as ws:
         await next_event(ws, "session.state")
         await ws.send(json.dumps({"type": "chat.message", "text": "help", "network": "testnet"}))
         await next_event(ws, "turn.complete")

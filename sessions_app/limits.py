@@ -1,0 +1,114 @@
+"""Per-owner and per-client-address limits: chat sessions, chat messages, agent turns, proxy
+calls and admin logins (docs/security.md says what each defends and what it costs).
+
+Each limit is a token bucket of mcp_proxy.ratelimit (in Redis when REDIS_URL is set, so every
+backend process shares it; this process's memory otherwise or while Redis fails): N per
+minute, bursts of N. The owner's bucket stops one browser or user; the address's bucket (N
+times LIMIT_ADDRESS_FACTOR) stops a client that drops its cookie to become a new owner each
+time. Call sites need one line: ``check_*`` raises RateLimited, which each transport answers
+its own way (``response`` for HTTP 429 with Retry-After, ``frame`` for the websocket).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, JsonResponse
+
+from chatproject.errors import json_error
+from mcp_proxy.ratelimit import bucket_for
+from sessions_app import events
+from sessions_app.owner import Owner
+
+# limit name -> (settings name of its per-minute count, what the error message calls it)
+LIMITS = {
+    "sessions": ("SESSION_CREATES_PER_MINUTE", "new chat sessions"),
+    "messages": ("CHAT_MESSAGES_PER_MINUTE", "chat messages"),
+    "turns": ("AGENT_TURNS_PER_MINUTE", "agent turns"),
+    "proxy_calls": ("PROXY_CALLS_PER_MINUTE", "tool calls"),
+    "admin_logins": ("ADMIN_LOGINS_PER_MINUTE", "admin login attempts"),
+}
+
+
+class RateLimited(Exception):
+    def __init__(self, what: str, per_minute: int, retry_after: int, code: str) -> None:
+        self.code = code
+        self.retry_after = retry_after
+        self.message = (
+            f"Too many {what}: the limit is {per_minute} per minute. Try again in {retry_after} s."
+        )
+        super().__init__(self.message)
+
+    def response(self) -> JsonResponse:
+        answer = json_error(self.code, self.message, 429, retry_after=self.retry_after)
+        answer["Retry-After"] = str(self.retry_after)
+        return answer
+
+    def frame(self) -> dict[str, Any]:
+        return {**events.error(self.code, self.message), "retry_after": self.retry_after}
+
+
+def take(name: str, keys: list[str], code: str = "rate_limited") -> None:
+    """One token from the limit's bucket of every key (an owner, an address, a username)."""
+    setting, what = LIMITS[name]
+    per_minute = int(getattr(settings, setting))
+    if per_minute <= 0:
+        return  # 0 turns the limit off
+    for key in keys:
+        factor = settings.LIMIT_ADDRESS_FACTOR if key.startswith("addr:") else 1
+        burst = per_minute * factor
+        decision = bucket_for(settings.REDIS_URL).take(f"limit:{name}:{key}", burst / 60, burst)
+        if not decision.allowed:
+            raise RateLimited(what, burst, max(1, math.ceil(decision.retry_after)), code)
+
+
+def owner_keys(owner: Owner | None, address: str) -> list[str]:
+    keys = [f"addr:{address}"] if address else []
+    if owner is not None and owner.user_id is not None:
+        keys.insert(0, f"user:{owner.user_id}")
+    elif owner is not None and owner.session_key:
+        keys.insert(0, f"browser:{owner.key_digest}")
+    return keys
+
+
+def check_session_create(owner: Owner, address: str) -> None:
+    take("sessions", owner_keys(owner, address), code="too_many_sessions")
+
+
+def check_chat_message(owner: Owner | None, address: str) -> None:
+    """A chat message, and the agent turn it starts (counted when it arrives)."""
+    keys = owner_keys(owner, address)
+    take("messages", keys)
+    take("turns", keys)
+
+
+def check_proxy_call(owner: Owner, address: str) -> None:
+    take("proxy_calls", owner_keys(owner, address))
+
+
+def check_admin_login(username: str, address: str) -> None:
+    take("admin_logins", [f"admin:{username.lower()[:150]}", f"addr:{address}"])
+
+
+def address_of_request(request: HttpRequest) -> str:
+    """The client's address: REMOTE_ADDR, or the header the proxy in front sets."""
+    header = settings.CLIENT_ADDRESS_HEADER
+    if header:
+        meta_name = "HTTP_" + header.upper().replace("-", "_")
+        forwarded = str(request.META.get(meta_name, "")).split(",")[-1].strip()
+        if forwarded:
+            return forwarded
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def address_of_scope(scope: dict[str, Any]) -> str:
+    header = settings.CLIENT_ADDRESS_HEADER
+    if header:
+        headers = dict(scope.get("headers") or [])
+        forwarded = headers.get(header.lower().encode(), b"").decode("latin-1")
+        if forwarded.split(",")[-1].strip():
+            return forwarded.split(",")[-1].strip()
+    client = scope.get("client") or ("",)
+    return str(client[0] or "")
