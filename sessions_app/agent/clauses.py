@@ -8,8 +8,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-NETWORK_NAMES = ("testnet", "mainnet", "polygon", "base", "arbitrum")
-NETWORK_LIST = "testnet, mainnet, polygon, base and arbitrum"
+from chatproject.networks import TABLE
+
+_NAMES = [row.name for row in TABLE]
+NETWORK_LIST = ", ".join(_NAMES[:-1]) + " and " + _NAMES[-1]
 
 # "… and then …", "; ", ". Then", "after that": a new request, run after the one before.
 SPLIT_RE = re.compile(
@@ -29,7 +31,7 @@ NETWORK_RE = re.compile(
 )
 NETWORK_ALIASES = {"ethereum": "mainnet", "eth": "mainnet", "anvil": "testnet", "local": "testnet"}
 OTHER_CHAIN_RE = re.compile(
-    rf"\b{_ON}(?:sepolia|goerli|holesky|optimism|bsc|bnb\s+chain|binance(?:\s+smart\s+chain)?"
+    rf"\b{_ON}(?P<chain>sepolia|goerli|holesky|optimism|bsc|bnb\s+chain|binance(?:\s+smart\s+chain)?"
     r"|avalanche|avax|solana|bitcoin|btc\s+network|fantom|gnosis|zksync|linea|scroll|celo"
     r"|tron|cosmos|blast|mantle)\b(?:\s+(?:network|chain|mainnet|testnet))?",
     re.IGNORECASE,
@@ -38,7 +40,7 @@ OTHER_CHAIN_RE = re.compile(
 
 @dataclass(frozen=True)
 class NetworkMention:
-    name: str | None  # one of NETWORK_NAMES, or None for a chain not served here
+    name: str | None  # a name of the network table, or None for a chain not served here
     written: str
     start: int
     end: int
@@ -63,7 +65,7 @@ def find_networks(text: str) -> list[NetworkMention]:
         name = NETWORK_ALIASES.get(first, first)
         found.append(NetworkMention(name, match.group(0), match.start(), match.end()))
     for match in OTHER_CHAIN_RE.finditer(text):
-        found.append(NetworkMention(None, match.group(0), match.start(), match.end()))
+        found.append(NetworkMention(None, match.group("chain"), match.start(), match.end()))
     return sorted(found, key=lambda mention: mention.start)
 
 
