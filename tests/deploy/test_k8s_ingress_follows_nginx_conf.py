@@ -87,3 +87,13 @@ def test_every_host_is_served_over_tls_only(name):
     assert tls["secretName"]
     assert _annotation(ingress, "ssl-redirect") == "true"
     assert ingress["spec"]["ingressClassName"] == "nginx"
+
+
+def test_the_public_host_is_allowed_and_trusted_for_posts_and_websockets():
+    """TLS ends at the Ingress, so the backend sees http: a browser's https Origin passes the
+    CSRF and websocket checks only as a trusted origin."""
+    settings = find("ConfigMap", "settings")["data"]
+    for ingress in of_kind("Ingress"):
+        (rule,) = ingress["spec"]["rules"]
+        assert rule["host"] in settings["ALLOWED_HOSTS"].split(",")
+        assert f"https://{rule['host']}" in settings["CSRF_TRUSTED_ORIGINS"].split(",")
