@@ -148,10 +148,11 @@ async def test_several_browsers_at_once_get_no_server_error(embedded):
     assert_clean_log(embedded)
 
 
-async def test_chats_are_stored_in_the_sqlite_file(embedded, embedded_db_path):
+async def test_chats_are_stored_in_the_sqlite_file_in_wal_mode(embedded, embedded_db_path):
     chat_id = await Visitor().new_chat(embedded)
     with sqlite3.connect(embedded_db_path) as db:
-        query = "SELECT status FROM sessions_app_chatsession WHERE public_id = ?"
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        query = "SELECT status FROM chat_chatsession WHERE public_id = ?"
         assert db.execute(query, (chat_id,)).fetchall() == [("active",)]
     health = httpx.get(f"{embedded.base_url}/health", timeout=DEADLINE)
     assert health.status_code == 200, health.text
