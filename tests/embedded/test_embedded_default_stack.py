@@ -21,7 +21,13 @@ import httpx
 import pytest
 
 from tests.deploy.helpers import DEADLINE, Visitor, env_serving_only_testnet, events_until
-from testsupport.processes import BASE_DIR, Daphne, start_daphne, wait_until
+from testsupport.processes import (
+    BASE_DIR,
+    PROCESS_START_TIMEOUT,
+    Daphne,
+    start_daphne,
+    wait_until,
+)
 
 SERVER_ERROR = re.compile(r'" 5\d\d ')  # daphne's access log: "POST /api/chat" 500 …
 
@@ -58,7 +64,7 @@ def embedded(embedded_db_path, anvil_testnet, mcp_testnet, hanging_mcp_port) -> 
     migrate = [sys.executable, "manage.py", "migrate", "--noinput", "-v0"]
     subprocess.run(migrate, cwd=BASE_DIR, env={**os.environ, **env}, check=True)
     daphne = start_daphne(env, wait=False, log_path=embedded_db_path.parent / "daphne.log")
-    wait_until(daphne.ready, 2 * DEADLINE, "the embedded backend")
+    wait_until(daphne.ready, PROCESS_START_TIMEOUT, "the embedded backend")
     yield daphne
     daphne.stop()
 
