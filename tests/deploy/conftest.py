@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.deploy.helpers import DEADLINE, env_serving_only_testnet
+from tests.deploy.helpers import env_serving_only_testnet
 from testsupport.processes import PROCESS_START_TIMEOUT, Daphne, free_port, wait_until
 
 
