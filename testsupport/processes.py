@@ -21,6 +21,11 @@ from mcp_servers.anvil import anvil_args, anvil_binary  # noqa: F401  (re-export
 from testsupport.services import valkey_server_binary
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# How long a Python server (daphne, runmcp) may take to come up. About 1-2 s on a quiet
+# machine; on a 2-core machine shared by several test runs (load average 13-17) daphne took
+# 40-50 s to import, so the waits leave room for that. Only the start-up is waited for:
+# nothing a test asserts about the app's behaviour is loosened.
+PROCESS_START_TIMEOUT = 120.0
 
 # Which environment variable carries each network's RPC URL (mirrors the network table).
 RPC_ENV = {
@@ -149,7 +154,7 @@ def start_runmcp(
     )
     server.start()
     if wait:
-        wait_until(server.ready, 30, f"runmcp {network} on port {port}")
+        wait_until(server.ready, PROCESS_START_TIMEOUT, f"runmcp {network} on port {port}")
     return server
 
 
@@ -174,7 +179,7 @@ def start_daphne(
     daphne = Daphne(args=command, env={**os.environ, **env}, port=port, log_path=log_path)
     daphne.start()
     if wait:
-        wait_until(daphne.ready, 30, f"daphne on port {port}")
+        wait_until(daphne.ready, PROCESS_START_TIMEOUT, f"daphne on port {port}")
     return daphne
 
 

@@ -11,7 +11,14 @@ from urllib.parse import urlsplit, urlunsplit
 from django.conf import settings
 from playwright.sync_api import BrowserContext, ConsoleMessage, Dialog, Locator, Page
 
-from testsupport.processes import Anvil, Daphne, McpServer, free_port, wait_until
+from testsupport.processes import (
+    PROCESS_START_TIMEOUT,
+    Anvil,
+    Daphne,
+    McpServer,
+    free_port,
+    wait_until,
+)
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 ARTIFACTS = BASE_DIR / "test-artifacts" / "browser"
@@ -81,7 +88,7 @@ def start_backend(env: dict[str, str], port: int | None = None, log_name: str = 
         log_path=ARTIFACTS / f"{log_name}.log",
     )
     daphne.start()
-    wait_until(daphne.ready, 40, f"daphne on port {port}")
+    wait_until(daphne.ready, PROCESS_START_TIMEOUT, f"daphne on port {port}")
     return daphne
 
 

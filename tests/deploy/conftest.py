@@ -10,8 +10,8 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.deploy.helpers import DEADLINE, env_serving_only_testnet
-from testsupport.processes import Daphne, free_port, wait_until
+from tests.deploy.helpers import env_serving_only_testnet
+from testsupport.processes import PROCESS_START_TIMEOUT, Daphne, free_port, wait_until
 
 
 @pytest.fixture
@@ -73,7 +73,11 @@ def backends(
     processes = [_start_backend(env, tmp_path / f"daphne-{name}.log") for name in "AB"]
     try:
         for process in processes:
-            wait_until(lambda p=process: _ready_or_dead(p), DEADLINE, f"daphne on {process.port}")
+            wait_until(
+                lambda p=process: _ready_or_dead(p),
+                PROCESS_START_TIMEOUT,
+                f"daphne on {process.port}",
+            )
         yield processes
     finally:
         for process in processes:

@@ -21,7 +21,13 @@ import httpx
 import pytest
 
 from tests.deploy.helpers import DEADLINE, Visitor, env_serving_only_testnet, events_until
-from testsupport.processes import BASE_DIR, Daphne, start_daphne, wait_until
+from testsupport.processes import (
+    BASE_DIR,
+    PROCESS_START_TIMEOUT,
+    Daphne,
+    start_daphne,
+    wait_until,
+)
 
 SERVER_ERROR = re.compile(r'" 5\d\d ')  # daphne's access log: "POST /api/chat" 500 …
 
@@ -58,7 +64,7 @@ def embedded(embedded_db_path, anvil_testnet, mcp_testnet, hanging_mcp_port) -> 
     migrate = [sys.executable, "manage.py", "migrate", "--noinput", "-v0"]
     subprocess.run(migrate, cwd=BASE_DIR, env={**os.environ, **env}, check=True)
     daphne = start_daphne(env, wait=False, log_path=embedded_db_path.parent / "daphne.log")
-    wait_until(daphne.ready, 2 * DEADLINE, "the embedded backend")
+    wait_until(daphne.ready, PROCESS_START_TIMEOUT, "the embedded backend")
     yield daphne
     daphne.stop()
 
@@ -148,10 +154,11 @@ async def test_several_browsers_at_once_get_no_server_error(embedded):
     assert_clean_log(embedded)
 
 
-async def test_chats_are_stored_in_the_sqlite_file(embedded, embedded_db_path):
+async def test_chats_are_stored_in_the_sqlite_file_in_wal_mode(embedded, embedded_db_path):
     chat_id = await Visitor().new_chat(embedded)
     with sqlite3.connect(embedded_db_path) as db:
-        query = "SELECT status FROM sessions_app_chatsession WHERE public_id = ?"
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        query = "SELECT status FROM chat_chatsession WHERE public_id = ?"
         assert db.execute(query, (chat_id,)).fetchall() == [("active",)]
     health = httpx.get(f"{embedded.base_url}/health", timeout=DEADLINE)
     assert health.status_code == 200, health.text
