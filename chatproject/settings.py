@@ -205,8 +205,9 @@ MCP_BREAKER_THRESHOLD = env.int("MCP_BREAKER_THRESHOLD", default=3)
 MCP_PROBE_INTERVAL = env.float("MCP_PROBE_INTERVAL", default=1.0)
 MCP_HEALTH_TIMEOUT = env.float("MCP_HEALTH_TIMEOUT", default=2.0)
 MCP_TOOLS_TTL = env.float("MCP_TOOLS_TTL", default=300.0)
-# Spend policy, enforced by the MCP servers before every prepare_* and send_* (mcp_servers/policy.py).
-# Caps are amounts in units ("1.5"); empty means no cap. Token caps: SYMBOL_OR_ADDRESS:PER_TX:PER_DAY.
+# Spend policy, enforced by the MCP servers before every prepare_* and send_*
+# (mcp_servers/policy.py). Caps are amounts in units ("1.5"); empty means no cap.
+# Token caps: SYMBOL_OR_ADDRESS:PER_TX:PER_DAY.
 SPEND_MAX_NATIVE_PER_TX = env.str("SPEND_MAX_NATIVE_PER_TX", default="")
 SPEND_MAX_NATIVE_PER_DAY = env.str("SPEND_MAX_NATIVE_PER_DAY", default="")
 SPEND_TOKEN_LIMITS = env.list("SPEND_TOKEN_LIMITS", default=[])

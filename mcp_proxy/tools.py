@@ -43,7 +43,7 @@ class ToolSpec:
 @dataclass
 class _Entry:
     specs: dict[str, ToolSpec]
-    validators: dict[str, Validator]
+    validators: dict[str, Validator | None]
     fetched_at: float = field(default_factory=time.monotonic)
 
     def age(self) -> float:
@@ -77,7 +77,11 @@ class Catalog:
 
     def validate(self, network: Network, spec: ToolSpec, params: dict[str, Any]) -> None:
         """Refuse arguments that break the tool's input schema before the server sees them."""
-        validator = self._entries[_key(network)].validators.get(spec.name)
+        validators = self._entries[_key(network)].validators
+        if spec.name not in validators:
+            # Checked on first use: checking a schema costs ~10 ms, and a server lists dozens.
+            validators[spec.name] = _validator(spec)
+        validator = validators[spec.name]
         if validator is None:
             return
         error = next(iter(validator.iter_errors(params)), None)
@@ -99,7 +103,7 @@ class Catalog:
             cursor = page.get("nextCursor")
             if not cursor:
                 break
-        entry = _Entry(specs, {name: v for name, s in specs.items() if (v := _validator(s))})
+        entry = _Entry(specs, {})
         self._entries[_key(network)] = entry
         return entry
 

@@ -29,7 +29,7 @@ from typing import Any
 from django.conf import settings
 
 from mcp_servers.errors import ToolFailure
-from mcp_servers.units import format_units, parse_units, short_address
+from mcp_servers.units import format_units, parse_units
 
 SESSION_META_KEY = "evmchat/session"
 CALLER_SESSION: contextvars.ContextVar[str] = contextvars.ContextVar("caller_session", default="")
@@ -58,7 +58,8 @@ class Spend:
         return self.kind == "approval" and self.amount >= UNLIMITED_THRESHOLD
 
     def units(self, amount: int | None = None) -> str:
-        return f"{format_units(self.amount if amount is None else amount, self.decimals)} {self.symbol}"
+        shown = format_units(self.amount if amount is None else amount, self.decimals)
+        return f"{shown} {self.symbol}"
 
 
 @dataclass
@@ -207,7 +208,3 @@ def spending(network: str, spends: list[Spend], labels: list[str]) -> Iterator[V
 def reset_totals() -> None:
     """Tests start each case from an empty day."""
     _totals.clear()
-
-
-def describe_recipient(address: str) -> str:
-    return short_address(address)

@@ -120,3 +120,44 @@ async def test_on_polygon_transfers_and_approvals_are_prepared_for_the_wallet(
     offered = {spec.name for spec in specs_for(polygon_chain.network)}
     assert {"prepare_token_transfer", "prepare_token_approval"} <= offered
     assert not {"send_token_transfer", "send_token_approval"} & offered
+
+
+async def test_prepared_transfers_and_approvals_refuse_bad_input_too(
+    polygon_chain: Chain, anvil_polygon, compiled: dict[str, Artifact]
+) -> None:
+    w3 = Web3(Web3.HTTPProvider(anvil_polygon.url))
+    owner, stranger = w3.eth.accounts[0], w3.eth.accounts[5]
+    token = deploy(w3, compiled["TestToken"], owner, "Polygon Dollar", "PUSD", 6, 10**6)
+    beyond = await error_of(
+        polygon_chain,
+        "prepare_token_transfer",
+        token=token,
+        from_address=stranger,
+        to=DEAD,
+        amount="1",
+    )
+    assert "holds 0 PUSD, less than the 1 PUSD to send" in beyond
+    assert "Named accounts like 'bob' exist only on dev networks" in await error_of(
+        polygon_chain,
+        "prepare_token_transfer",
+        token=token,
+        from_address=owner,
+        to="bob",
+        amount="1",
+    )
+    assert "not a token" in await error_of(
+        polygon_chain,
+        "prepare_token_approval",
+        token=DEAD,
+        from_address=owner,
+        spender=DEAD,
+        amount="1",
+    )
+    assert "not a number" in await error_of(
+        polygon_chain,
+        "prepare_token_approval",
+        token=token,
+        from_address=owner,
+        spender=DEAD,
+        amount="-",
+    )

@@ -137,3 +137,34 @@ async def test_on_polygon_an_nft_transfer_is_prepared_for_the_wallet(
         "0x42842e0e"
     )  # safeTransferFrom(address,address,uint256)
     assert data["summary"]["recipient"] == w3.eth.accounts[1]
+
+
+async def test_a_prepared_nft_transfer_refuses_a_sender_who_does_not_own_it(
+    polygon_chain: Chain, anvil_polygon, compiled: dict[str, Artifact]
+) -> None:
+    w3 = Web3(Web3.HTTPProvider(anvil_polygon.url))
+    owner, other = w3.eth.accounts[0], w3.eth.accounts[1]
+    address = deploy(w3, compiled["TestNFT"], owner, "Poly Dogs", "PDOG")
+    transact(
+        w3,
+        contract_at(w3, compiled["TestNFT"], address).functions.mint(owner, 9, "data:,{}"),
+        owner,
+    )
+    message = await error_of(
+        polygon_chain,
+        "prepare_nft_transfer",
+        contract=address,
+        from_address=other,
+        to=owner,
+        token_id=9,
+    )
+    assert message.startswith(f"{other[:6]}…{other[-4:]} does not own token #9")
+    token = deploy(w3, compiled["TestToken"], owner, "Not An NFT", "NAN", 6, 10**6)
+    assert "is not an ERC-721 or ERC-1155 contract (it looks like ERC-20)" in await error_of(
+        polygon_chain,
+        "prepare_nft_transfer",
+        contract=token,
+        from_address=owner,
+        to=other,
+        token_id=1,
+    )

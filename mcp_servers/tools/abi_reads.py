@@ -117,7 +117,5 @@ async def read_contract(chain: Chain, params: ReadContractInput) -> ToolResult:
     shown = ", ".join(
         f"{n} = {v}" if not n.startswith("output") else str(v) for n, v in result["named"].items()
     )
-    return ToolResult(
-        f"{signature.canonical} on {short_address(address)} ({chain.name}) returned {shown or 'nothing'}.",
-        result,
-    )
+    where = f"{short_address(address)} ({chain.name})"
+    return ToolResult(f"{signature.canonical} on {where} returned {shown or 'nothing'}.", result)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import eth_abi
 from pydantic import Field
 
 from mcp_servers import policy
@@ -14,7 +13,7 @@ from mcp_servers.errors import ToolFailure
 from mcp_servers.results import ToolResult
 from mcp_servers.tools import decoded
 from mcp_servers.tools.base import ADDRESS_FIELD_DESCRIPTION, BlockInput, ToolInput
-from mcp_servers.tools.standards import calldata, call_raw
+from mcp_servers.tools.standards import call_raw, calldata
 from mcp_servers.tools.tokens import TOKEN_DESCRIPTION, token_metadata
 from mcp_servers.tools.writes import (
     outcome_sentence,
@@ -87,7 +86,7 @@ async def get_token_allowance(chain: Chain, params: AllowanceInput) -> ToolResul
     block = await chain.block_identifier(params.block)
     amount = await allowance_of(chain, token, owner, spender, block)
     unlimited = amount >= policy.UNLIMITED_THRESHOLD
-    units = "unlimited" if unlimited else format_units(amount, int(meta["decimals"]))
+    units = "unlimited" if unlimited else format_units(amount, int(str(meta["decimals"])))
     data = {
         "network": chain.name,
         **decoded.token_fields(token, meta),
@@ -113,7 +112,7 @@ async def transfer_plan(
     sender = await chain.resolve_address(params.from_address, "sender address")
     recipient = await chain.resolve_address(params.to, "recipient address")
     meta = await token_metadata(chain, token)
-    decimals, symbol = int(meta["decimals"]), str(meta["symbol"])
+    decimals, symbol = int(str(meta["decimals"])), str(meta["symbol"])
     amount = parse_units(params.amount, decimals, "amount")
     if amount == 0:
         raise ToolFailure("The amount must be more than 0.")
@@ -136,7 +135,7 @@ async def approval_plan(
     spender = await chain.resolve_address(params.spender, "spender address")
     meta = await token_metadata(chain, token)
     unlimited = params.amount.strip().lower() in ("unlimited", "max", "infinite")
-    amount = MAX_UINT256 if unlimited else parse_units(params.amount, int(meta["decimals"]))
+    amount = MAX_UINT256 if unlimited else parse_units(params.amount, int(str(meta["decimals"])))
     if amount > MAX_UINT256:
         raise ToolFailure('The amount is beyond what a token can count; say "unlimited".')
     data = calldata("approve(address,uint256)", ("address", "uint256"), (spender, amount))
@@ -195,7 +194,3 @@ async def send_token_approval(chain: Chain, params: SendTokenApprovalInput) -> T
     "unlimited", from an unlocked dev account."""
     tx, summary = await approval_plan(chain, params)
     return await send_planned(chain, tx, summary, "prepare_token_approval")
-
-
-def encode_uint(value: int) -> bytes:
-    return eth_abi.encode(["uint256"], [value])

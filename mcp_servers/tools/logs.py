@@ -55,7 +55,8 @@ class GetLogsInput(ToolInput):
     )
     event: str | None = Field(
         None,
-        description="Only this event: a name ('Transfer') or a signature ('Transfer(address,address,uint256)').",
+        description="Only this event: a name ('Transfer') or a signature "
+        "('Transfer(address,address,uint256)').",
         max_length=300,
     )
     from_block: int | None = Field(
@@ -142,9 +143,14 @@ async def decode_known(
         amount = int.from_bytes(raw, "big")
         decimals = await token_decimals_or_none(chain, log["address"])
         keys = ("from", "to") if name == "Transfer" else ("owner", "spender")
-        return {"event": name, "standard": "erc20", keys[0]: topic_address(topics[1]),
-                keys[1]: topic_address(topics[2]), "amount": str(amount),
-                "amount_formatted": None if decimals is None else format_units(amount, decimals)}  # fmt: skip
+        return {
+            "event": name,
+            "standard": "erc20",
+            keys[0]: topic_address(topics[1]),
+            keys[1]: topic_address(topics[2]),
+            "amount": str(amount),
+            "amount_formatted": None if decimals is None else format_units(amount, decimals),
+        }
     if name in ("Transfer", "Approval") and len(topics) == 4:
         keys = ("from", "to") if name == "Transfer" else ("owner", "approved")
         return {"event": name, "standard": "erc721", keys[0]: topic_address(topics[1]),
@@ -224,12 +230,18 @@ async def get_logs(chain: Chain, params: GetLogsInput) -> ToolResult:
         query["topics"] = [event_topic(params.event, abi_map)]
     found = await fetch_logs(chain, query)
     logs = [await decode_log(chain, log, abi_map) for log in found[:MAX_LOGS]]
-    data = {"network": chain.name, "from_block": start, "to_block": end, "logs": logs,
-            "count": len(found), "truncated": len(found) > MAX_LOGS}  # fmt: skip
+    data = {
+        "network": chain.name,
+        "from_block": start,
+        "to_block": end,
+        "logs": logs,
+        "count": len(found),
+        "truncated": len(found) > MAX_LOGS,
+    }
     decoded_count = sum(1 for log in logs if "event" in log)
     where = f" of {address}" if address else ""
     text = (
-        f"{len(found)} log{'s' if len(found) != 1 else ''}{where} in blocks {start}–{end} on "
+        f"{len(found)} log{'s' if len(found) != 1 else ''}{where} in blocks {start} to {end} on "
         f"{chain.name} ({decoded_count} decoded)"
         + (f"; the first {MAX_LOGS} are listed." if data["truncated"] else ".")
     )
@@ -270,22 +282,31 @@ async def get_token_transfers(chain: Chain, params: TokenTransfersInput) -> Tool
         unique.values(), key=lambda log: (log["blockNumber"], log["logIndex"]), reverse=True
     )
     rows = [await transfer_row(chain, log, holder) for log in logs[:MAX_TRANSFERS]]
-    data = {"network": chain.name, "address": holder, "from_block": start, "to_block": end,
-            "transfers": rows, "count": len(logs), "truncated": len(logs) > MAX_TRANSFERS}  # fmt: skip
+    data = {
+        "network": chain.name,
+        "address": holder,
+        "from_block": start,
+        "to_block": end,
+        "transfers": rows,
+        "count": len(logs),
+        "truncated": len(logs) > MAX_TRANSFERS,
+    }
     who = await chain.label(holder)
     if not rows:
         return ToolResult(
-            f"{who} has no token transfers in blocks {start}–{end} on {chain.name}.", data
+            f"{who} has no token transfers in blocks {start} to {end} on {chain.name}.", data
         )
     latest = rows[0]
+    amount = latest.get("amount_formatted") or latest.get("amount")
     what = (
-        f"{latest.get('amount_formatted') or latest.get('amount')} {latest.get('symbol') or ''}".strip()
+        f"{amount} {latest.get('symbol') or ''}".strip()
         if latest.get("standard") == "erc20"
         else f"token #{latest.get('token_id')}"
     )
+    ins = sum(r["direction"] == "in" for r in rows)
     text = (
         f"{who} has {len(logs)} token transfer{'s' if len(logs) != 1 else ''} in blocks "
-        f"{start}–{end} on {chain.name} ({sum(r['direction'] == 'in' for r in rows)} in, "
-        f"{sum(r['direction'] == 'out' for r in rows)} out); the latest: {what} {latest['direction']}."
+        f"{start} to {end} on {chain.name} ({ins} in, {len(rows) - ins} out); the latest: {what} "
+        f"{latest['direction']}."
     )
     return ToolResult(text, data)

@@ -16,6 +16,7 @@ from typing import Any
 import eth_abi
 from eth_abi.exceptions import DecodingError
 from eth_typing import ChecksumAddress
+from eth_utils import to_checksum_address
 from pydantic import Field
 from web3.exceptions import Web3Exception
 
@@ -23,11 +24,11 @@ from mcp_servers.chain import Chain
 from mcp_servers.errors import ToolFailure
 from mcp_servers.results import ToolResult
 from mcp_servers.tools.base import ADDRESS_FIELD_DESCRIPTION, ToolInput
-from mcp_servers.tools.standards import calldata, call_raw
+from mcp_servers.tools.standards import call_raw, calldata
 from mcp_servers.tools.tokens import decode_text
 from mcp_servers.units import format_units
 
-MULTICALL3 = "0xcA11bde05977b3631167028862bE2a173976CA11"
+MULTICALL3 = to_checksum_address("0xcA11bde05977b3631167028862bE2a173976CA11")
 RUNTIME = json.loads(
     (Path(__file__).resolve().parent.parent / "contracts" / "multicall3.json").read_text()
 )["runtime"]
@@ -52,7 +53,7 @@ async def multicall_ready(chain: Chain) -> bool:
     if not await w3.eth.get_code(MULTICALL3):
         if not chain.network.dev:
             return False
-        await w3.provider.make_request("anvil_setCode", [MULTICALL3, RUNTIME])  # type: ignore[arg-type]
+        await w3.provider.make_request("anvil_setCode", [MULTICALL3, RUNTIME])
     chain.cache["multicall3"] = True
     return True
 

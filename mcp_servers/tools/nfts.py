@@ -30,7 +30,7 @@ from mcp_servers.tools.erc20 import (
     prepare_planned,
     send_planned,
 )
-from mcp_servers.tools.standards import calldata, call_raw, require_standard
+from mcp_servers.tools.standards import call_raw, calldata, require_standard
 from mcp_servers.units import parse_units
 
 CONTRACT_DESCRIPTION = "The NFT contract (ERC-721 or ERC-1155). " + ADDRESS_FIELD_DESCRIPTION

@@ -76,7 +76,7 @@ async def dev_signer(chain: Chain, signer: str) -> bool:
 
 async def rpc(chain: Chain, method: str, params: list[Any]) -> str:
     w3 = await chain.ready()
-    answer = await w3.provider.make_request(method, params)  # type: ignore[arg-type]
+    answer = await w3.provider.make_request(method, params)
     if "error" in answer:
         raise ToolFailure(
             f"The {chain.name} node refused to sign: {answer['error'].get('message')}."
@@ -115,8 +115,8 @@ def check_typed_data(chain: Chain, typed: dict[str, Any]) -> None:
     chain_id = (typed.get("domain") or {}).get("chainId")
     if chain_id is not None and int(str(chain_id), 0) != chain.network.chain_id:
         raise ToolFailure(
-            f"The typed data is for chain {chain_id}, not {chain.name} (chain {chain.network.chain_id}); "
-            "refusing to sign it here."
+            f"The typed data is for chain {chain_id}, not {chain.name} "
+            f"(chain {chain.network.chain_id}); refusing to sign it here."
         )
 
 
@@ -125,8 +125,13 @@ async def typed_summary(chain: Chain, typed: dict[str, Any], signer: str) -> dic
     primary = str(typed.get("primaryType", ""))
     domain = typed.get("domain") or {}
     message = typed.get("message") or {}
-    base = {"kind": "typed_data", "action": f"Sign {primary} for {domain.get('name') or 'a contract'}",
-            "primary_type": primary, "signer": signer, "domain": domain}  # fmt: skip
+    base = {
+        "kind": "typed_data",
+        "action": f"Sign {primary} for {domain.get('name') or 'a contract'}",
+        "primary_type": primary,
+        "signer": signer,
+        "domain": domain,
+    }
     if primary != "Permit" or "spender" not in message or "value" not in message:
         return base | {"policy": policy.Verdict().as_dict()}
     token = await chain.resolve_address(str(domain.get("verifyingContract", "")), "token address")
@@ -167,7 +172,10 @@ async def sign_typed_data(chain: Chain, params: SignTypedDataInput) -> ToolResul
             encode_typed_data(full_message=params.typed_data), signature=signature
         )
         data |= {"signature": signature, "recovered": recovered, "valid": recovered == signer}
-        text = f"{await chain.label(signer)} signed the {summary['primary_type']} typed data on {chain.name}: {signature[:20]}…"
+        text = (
+            f"{await chain.label(signer)} signed the {summary['primary_type']} typed data on "
+            f"{chain.name}: {signature[:20]}…"
+        )
         return ToolResult(text + warnings, data)
     payload = json.dumps(big_ints_as_text(params.typed_data), separators=(",", ":"))
     data["signature_request"] = {"method": "eth_signTypedData_v4", "params": [signer, payload]}

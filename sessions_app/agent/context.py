@@ -22,7 +22,6 @@ from sessions_app.dbthreads import db
 from sessions_app.models import ChatSession, Message, ToolCall
 
 STREAM_FLUSH_SECONDS = 0.08
-PREPARE_TOOL = "prepare_transaction"
 SIGN_TOOLS = ("sign_message", "sign_typed_data")
 
 

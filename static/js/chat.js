@@ -5,7 +5,8 @@ import { randomId } from "./dom.js";
 import { getJson, postJson } from "./http.js";
 import { NetworkPicker } from "./networks.js";
 import { Transcript } from "./transcript.js";
-import { Wallet, approvalCard } from "./wallet.js";
+import { approvalCard } from "./approval.js";
+import { Wallet } from "./wallet.js";
 
 const SESSION_KEY = "evmchat.session";
 const CLOSE_NOT_FOUND = 4404; // the consumer's close code for an unknown or foreign session

@@ -1,5 +1,4 @@
-// The browser wallet (EIP-1193 window.ethereum) and the approval card for wallet.request.
-import { el } from "./dom.js";
+// The browser wallet (EIP-1193 window.ethereum); the approval card is in approval.js.
 
 export function formatUnits(hexWei, decimals = 18) {
   let wei;
@@ -14,7 +13,7 @@ export function formatUnits(hexWei, decimals = 18) {
   return fraction ? `${whole}.${fraction}` : `${whole}`;
 }
 
-function toDecimal(hex) {
+export function toDecimal(hex) {
   try {
     return BigInt(hex).toString();
   } catch {
@@ -22,7 +21,7 @@ function toDecimal(hex) {
   }
 }
 
-function errorReason(error) {
+export function errorReason(error) {
   const message = error?.message ?? String(error);
   return error?.code !== undefined ? `${message} (code ${error.code})` : message;
 }
@@ -99,60 +98,12 @@ export class Wallet {
     const params = { ...tx, from: tx.from ?? this.address };
     return provider.request({ method: "eth_sendTransaction", params: [params] });
   }
-}
 
-// The approval card; respond(status, detail) sends wallet.result.
-export function approvalCard(event, wallet, respond) {
-  const tx = event.tx ?? {};
-  const chainId = tx.chainId === undefined ? null : Number(BigInt(tx.chainId));
-  const currency = (chainId !== null && wallet.networks.byChainId(chainId)?.currency) || "ETH";
-  const rows = [
-    ["Description", event.description ?? ""],
-    ["To", tx.to ?? "(contract creation)"],
-    ["Value", `${formatUnits(tx.value)} ${currency}`],
-    ["Data", tx.data ?? tx.input ?? "0x"],
-    ["Gas", toDecimal(tx.gas ?? tx.gasLimit)],
-    ["Chain", chainId === null ? "" : wallet.chainLabel(chainId)],
-  ];
-  const list = el("dl", { class: "approval-fields" },
-    rows.map(([label, value]) => [el("dt", { text: label }), el("dd", { class: `field-${label.toLowerCase()}`, text: value })]));
-  const outcome = el("p", { class: "approval-outcome", role: "status" });
-  const approve = el("button", { type: "button", class: "btn btn-primary approve", text: "Approve" });
-  const reject = el("button", { type: "button", class: "btn btn-danger reject", text: "Reject" });
-  const noWallet = wallet.provider
-    ? null
-    : el("p", { class: "approval-nowallet", text: "No browser wallet is available, so this transaction cannot be signed here. You can reject it." });
-  if (!wallet.provider) approve.disabled = true;
-  const card = el("section", { class: "approval-card", "aria-label": "Transaction approval", "data-request-id": event.request_id },
-    el("h3", { text: "Approve transaction?" }), list, noWallet, el("div", { class: "approval-actions" }, approve, reject), outcome);
-
-  let settled = false;
-  const settle = (text, kind) => {
-    settled = true;
-    approve.disabled = true;
-    reject.disabled = true;
-    outcome.textContent = text;
-    card.classList.add(`approval-${kind}`);
-  };
-  approve.addEventListener("click", async () => {
-    approve.disabled = true;
-    reject.disabled = true;
-    outcome.textContent = "Waiting for the wallet…";
-    try {
-      const hash = await wallet.send(tx);
-      respond({ status: "sent", tx_hash: hash });
-      settle(`Sent: ${hash}`, "sent");
-    } catch (error) {
-      respond({ status: "rejected", reason: errorReason(error) });
-      settle(`Not sent: ${errorReason(error)}`, "rejected");
-    }
-  });
-  reject.addEventListener("click", () => {
-    respond({ status: "rejected", reason: "Rejected by the user." });
-    settle("Rejected.", "rejected");
-  });
-  card.settleOnce = (text) => {
-    if (!settled) settle(text, "answered");
-  };
-  return card;
+  // A message (personal_sign) or EIP-712 (eth_signTypedData_v4) signature; returns it.
+  async sign(request) {
+    const provider = this.provider;
+    if (!provider) throw new Error("No browser wallet is available.");
+    if (!this.address) await this.connect();
+    return provider.request({ method: request.method, params: request.params });
+  }
 }
