@@ -9,6 +9,8 @@ Measures, per message: the first event after sending it (message.created) and th
     .venv/bin/python bench/bench_turns.py --sessions 100 --turns 5 [--think 5]
 
 BENCH_STAGES=1 adds when each event type arrived; BENCH_DAPHNE_LOG=FILE keeps daphne's log;
+BENCH_PYSPY=FILE records the (first) daphne with py-spy during the timed part (raw folded
+stacks, GIL samples only);
 REDIS_CHANNEL_LAYER=core runs the backend on channels_redis' core layer (the default is Pub/Sub).
 
 CPU per turn of each process (psutil, user + system time between the start and the end of the
@@ -24,6 +26,7 @@ import asyncio
 import json
 import os
 import random
+import signal
 import statistics
 import subprocess
 import sys
@@ -43,16 +46,32 @@ from testsupport.processes import (  # noqa: E402
     start_anvil,
     start_daphne,
     start_runmcp,
+    wait_until,
 )
+
+# On a loaded machine (other engineers' test suites) daphne and runmcp took 25-40 s to start.
+START_SECONDS = 120
 
 
 def start_backend(env: dict[str, str]) -> Daphne:
     """daphne, logging to BENCH_DAPHNE_LOG when set."""
     log = os.environ.get("BENCH_DAPHNE_LOG")
-    return start_daphne(env, log_path=Path(log) if log else None)
+    daphne = start_daphne(env, wait=False, log_path=Path(log) if log else None)
+    wait_until(daphne.ready, START_SECONDS, "daphne")
+    return daphne
 
 
 STAGES: dict[str, list[float]] = {}
+
+
+def start_profiler(pid: int) -> subprocess.Popen[bytes] | None:
+    """py-spy on ``pid`` when BENCH_PYSPY names an output file."""
+    output = os.environ.get("BENCH_PYSPY")
+    if not output:
+        return None
+    py_spy = str(Path(sys.executable).parent / "py-spy")
+    command = [py_spy, "record", "--pid", str(pid), "--output", output, "--format", "raw"]
+    return subprocess.Popen([*command, "--gil", "--rate", "200"])
 
 
 class CpuMeter:
@@ -218,12 +237,15 @@ def main() -> None:
     anvil = start_anvil(31337)
     started: list[Daphne | McpServer] = []
     try:
-        mcp = start_runmcp("testnet", anvil.url)
+        mcp = start_runmcp("testnet", anvil.url, wait=False)
         started.append(mcp)
+        wait_until(mcp.ready, START_SECONDS, "runmcp testnet")
         env = {"TESTNET_RPC_URL": anvil.url, "MCP_TESTNET_URL": mcp.url}
         env.update({"AGENT_PROVIDER": "builtin", "MAX_SESSIONS": "1000000", "LOG_LEVEL": "WARNING"})
-        backends = [start_backend(env) for _ in range(args.backends)]
-        started.extend(backends)
+        backends: list[Daphne] = []
+        for _ in range(args.backends):
+            backends.append(start_backend(env))
+            started.append(backends[-1])
         ports = [backend.port for backend in backends]
         pids = {
             "daphne": [b.popen.pid for b in backends if b.popen],
@@ -231,7 +253,13 @@ def main() -> None:
             "anvil": [anvil.popen.pid] if anvil.popen else [],
         }
         meter = CpuMeter(pids, database_url.rsplit("/", 1)[-1].split("?")[0])
-        asyncio.run(run(ports, args.sessions, args.turns, args.think, meter))
+        profiler = start_profiler(pids["daphne"][0])
+        try:
+            asyncio.run(run(ports, args.sessions, args.turns, args.think, meter))
+        finally:
+            if profiler is not None:
+                profiler.send_signal(signal.SIGINT)
+                profiler.wait(60)
     finally:
         for process in reversed(started):
             process.stop()

@@ -91,9 +91,11 @@ def create_session(request: HttpRequest) -> JsonResponse:
 
 
 def list_sessions(request: HttpRequest) -> JsonResponse:
-    owned = ChatSession.objects.for_owner(owner_from_request(request)).order_by(
-        "-last_activity_at"
-    )[:100]
+    owned = (
+        ChatSession.objects.for_owner(owner_from_request(request))
+        .with_busy()
+        .order_by("-last_activity_at")[:100]
+    )
     return JsonResponse({"sessions": [chat_session_dict(s) for s in owned]})
 
 

@@ -7,21 +7,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Prefetch
 
 from chatproject.networks import Network, UnknownNetwork, get_network
 from sessions_app import events, manager, turns
 from sessions_app.agent import runner
 from sessions_app.broadcast import publish
 from sessions_app.dbthreads import db
-from sessions_app.models import ChatSession, Message, ToolCall, Turn
+from sessions_app.models import ChatSession, Message, ToolCall
 from sessions_app.owner import Owner
 from sessions_app.serializers import chat_session_dict, message_dict
 
 
 def _state(chat_session: ChatSession) -> dict[str, Any]:
-    busy = Exists(Turn.objects.filter(chat_session=OuterRef("pk")).active())
-    fresh = ChatSession.objects.annotate(busy=busy).get(pk=chat_session.pk)
+    fresh = ChatSession.objects.with_busy().get(pk=chat_session.pk)
     for field in ChatSession._meta.concrete_fields:  # the caller's copy is refreshed too
         setattr(chat_session, field.attname, getattr(fresh, field.attname))
     calls = Prefetch("tool_calls", queryset=ToolCall.objects.order_by("created_at", "pk"))

@@ -36,6 +36,12 @@ class ChatSessionQuerySet(models.QuerySet["ChatSession"]):
     def active(self) -> ChatSessionQuerySet:
         return self.filter(status=ChatSession.Status.ACTIVE)
 
+    def with_busy(self) -> ChatSessionQuerySet:
+        """Annotated with ``busy`` (a turn is queued or running), which ``processing`` reads
+        instead of a query per session."""
+        turns = Turn.objects.filter(chat_session=models.OuterRef("pk")).active()
+        return self.annotate(busy=models.Exists(turns))
+
     def stale(self, now: datetime | None = None) -> ChatSessionQuerySet:
         cutoff = (now or timezone.now()) - timedelta(seconds=settings.SESSION_TIMEOUT)
         return self.active().filter(last_activity_at__lt=cutoff)

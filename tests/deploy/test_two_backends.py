@@ -49,8 +49,8 @@ def replies_by_user_message(chat_id: str) -> dict[int, int]:
     """How many assistant replies each user message of the chat session got."""
     messages = Message.objects.filter(chat_session__public_id=chat_id)
     counts = {message.pk: 0 for message in messages.filter(role=Message.Role.USER)}
-    for reply in messages.filter(role=Message.Role.ASSISTANT):
-        counts[reply.metadata["reply_to"]] += 1
+    for reply in messages.filter(role=Message.Role.ASSISTANT).select_related("answered_turn"):
+        counts[reply.answered_turn.request_id] += 1
     return counts
 
 
