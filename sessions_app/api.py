@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -21,6 +22,7 @@ from sessions_app.owner import owner_from_request
 from sessions_app.serializers import chat_session_dict, message_dict
 
 View = Callable[..., JsonResponse]
+logger = logging.getLogger(__name__)
 
 
 def allow(method: str) -> Callable[[View], View]:
@@ -40,20 +42,33 @@ def allow(method: str) -> Callable[[View], View]:
     return decorate
 
 
+class BadBody(ValueError):
+    """A refused request body; its text is written for the client (other ValueErrors' texts
+    never reach it: see bad_request)."""
+
+
 def read_json(request: HttpRequest) -> dict[str, Any]:
-    """The request's JSON object body; raises ValueError with a sentence for the client."""
+    """The request's JSON object body; raises BadBody with a sentence for the client."""
     try:
         body = json.loads(request.body or b"{}")
     except RequestDataTooBig:
-        raise ValueError("The body is too large.") from None
+        raise BadBody("The body is too large.") from None
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         # RecursionError: nesting deeper than the parser handles (found by tests/abuse fuzzing).
-        raise ValueError("The body is not valid JSON.") from None
+        raise BadBody("The body is not valid JSON.") from None
     if not isinstance(body, dict):
-        raise ValueError("The body must be a JSON object.")
+        raise BadBody("The body must be a JSON object.")
     if has_unstorable_text(body):  # a lone surrogate was a 500 (tests/abuse)
-        raise ValueError(UNSTORABLE_MESSAGE)
+        raise BadBody(UNSTORABLE_MESSAGE)
     return body
+
+
+def bad_request(exc: ValueError) -> JsonResponse:
+    """A 400 for a ValueError: its text only when it was written for the client."""
+    if isinstance(exc, BadBody):
+        return json_error("bad_request", str(exc), 400)
+    logger.warning("request refused: %s", exc)  # the detail is for the operator
+    return json_error("bad_request", "The request could not be used; check its fields.", 400)
 
 
 @allow("GET")
@@ -78,7 +93,7 @@ def create_session(request: HttpRequest) -> JsonResponse:
         body = read_json(request)
         network = get_network(body.get("network", "testnet")).name
     except ValueError as exc:
-        return json_error("bad_request", str(exc), 400)
+        return bad_request(exc)
     except UnknownNetwork as exc:
         return json_error("unknown_network", str(exc), 400, networks=exc.valid)
     owner = owner_from_request(request)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+from decimal import Decimal
 from typing import Any
 
 from sessions_app.agent import intents
@@ -103,7 +104,7 @@ def amount_arguments(parts: dict[str, Any]) -> dict[str, str]:
     if unit == "wei":
         return {"value_wei": amount}
     if unit == "gwei":
-        return {"value_wei": str(int(float(amount) * 10**9))}
+        return {"value_wei": str(int(Decimal(amount).scaleb(9)))}  # exact: no float rounding
     return {"value": amount}
 
 
