@@ -194,6 +194,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_REQUEST_BYTES", default=64 * 1024)
 SESSION_TIMEOUT = env.int("SESSION_TIMEOUT", default=1800)
 MAX_SESSIONS = env.int("MAX_SESSIONS", default=100)
 MAX_MESSAGE_CHARS = env.int("MAX_MESSAGE_CHARS", default=4000)
+# Messages session.state carries (older ones page in by GET /api/sessions/<id>?before=<seq>),
+# and the most messages one chat session may hold.
+SESSION_STATE_MESSAGES = env.int("SESSION_STATE_MESSAGES", default=100)
+MAX_MESSAGES_PER_SESSION = env.int("MAX_MESSAGES_PER_SESSION", default=1000)
 
 # Abuse limits (sessions_app/limits.py, docs/security.md): per owner (browser or user), and per
 # client address times LIMIT_ADDRESS_FACTOR; counts per minute, 0 turns one off.

@@ -17,9 +17,10 @@ from chatproject.errors import json_error
 from chatproject.networks import UnknownNetwork, get_network
 from chatproject.textcheck import UNSTORABLE_MESSAGE, has_unstorable_text
 from sessions_app import limits, manager
+from sessions_app.chat import history_page
 from sessions_app.models import ChatSession
 from sessions_app.owner import owner_from_request
-from sessions_app.serializers import chat_session_dict, message_dict
+from sessions_app.serializers import chat_session_dict
 
 View = Callable[..., JsonResponse]
 logger = logging.getLogger(__name__)
@@ -118,8 +119,12 @@ def session_detail(request: HttpRequest, public_id: str) -> JsonResponse:
         chat_session = manager.get_for_owner(public_id, owner_from_request(request))
     except manager.ChatSessionError as exc:
         return exc.response()
-    messages = [message_dict(m) for m in chat_session.messages.order_by("seq")]
-    return JsonResponse({"session": chat_session_dict(chat_session), "messages": messages})
+    before = request.GET.get("before", "")
+    if before and not before.isdigit():
+        return json_error("bad_request", '"before" must be a message seq number.', 400)
+    messages, has_more = history_page(chat_session, int(before) if before else None)
+    body = {"session": chat_session_dict(chat_session), "messages": messages}
+    return JsonResponse({**body, "has_more": has_more})
 
 
 @allow("POST")

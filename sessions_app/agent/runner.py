@@ -288,8 +288,9 @@ async def _finish(ctx: TurnContext, outcome: str, error: events.EventError | Non
 @db
 def _finalize_message(message: Message, content: str, status: str) -> None:
     message.content = content
+    message.html = render_markdown(content)  # once, not on every load of the history
     message.metadata = {**message.metadata, "status": status}
-    message.save(update_fields=["content", "metadata"])
+    message.save(update_fields=["content", "html", "metadata"])
 
 
 def max_rounds() -> int:
