@@ -10,6 +10,16 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatproject.settings")
 django_asgi_app = get_asgi_application()
 
+from django.conf import settings  # noqa: E402
+from django.core.exceptions import ImproperlyConfigured  # noqa: E402
+
+if not settings.DEBUG and settings.SECRET_KEY == settings.DEFAULT_SECRET_KEY:
+    # Everyone knows the default: sessions, CSRF tokens and owner hashes could be forged.
+    raise ImproperlyConfigured(
+        "Refusing to serve with the default SECRET_KEY: set SECRET_KEY to a long random value "
+        "(or run `make run`, which writes a local one to .secret_key)."
+    )
+
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 

@@ -6,12 +6,14 @@ the load balancer), and Prometheus's `instance` label tells them apart.
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import logging
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import DatabaseError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -24,6 +26,8 @@ logger = logging.getLogger(__name__)
 
 @require_GET
 def metrics(request: HttpRequest) -> HttpResponse:
+    if not _may_scrape(request):
+        raise Http404  # the same answer as a path that does not exist
     try:
         ACTIVE_CHAT_SESSIONS.set(_active_chat_sessions())
     except DatabaseError:
@@ -32,6 +36,18 @@ def metrics(request: HttpRequest) -> HttpResponse:
         logger.warning("/metrics could not count active chat sessions", exc_info=True)
         ERRORS.labels(code="metrics_database").inc()
     return HttpResponse(generate_latest(), content_type=CONTENT_TYPE_LATEST)
+
+
+def _may_scrape(request: HttpRequest) -> bool:
+    """With METRICS_TOKEN, the bearer token; without, an internal address only."""
+    if settings.METRICS_TOKEN:
+        given = request.headers.get("Authorization", "").encode()
+        return hmac.compare_digest(given, f"Bearer {settings.METRICS_TOKEN}".encode())
+    try:
+        address = ipaddress.ip_address(str(request.META.get("REMOTE_ADDR", "")))
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private
 
 
 def _active_chat_sessions() -> int:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import secrets
+import sys
 from pathlib import Path
 
 import environ
@@ -14,7 +17,17 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-SECRET_KEY = env.str("SECRET_KEY", default="dev-insecure-change-me")
+# The public default is refused by the server unless DEBUG (chatproject/asgi.py); `make run`
+# writes a local random key to SECRET_KEY_FILE (chatproject/stack.py), read when SECRET_KEY is
+# unset.
+DEFAULT_SECRET_KEY = "dev-insecure-change-me"
+SECRET_KEY_FILE = Path(env.str("SECRET_KEY_FILE", default=str(BASE_DIR / ".secret_key")))
+SECRET_KEY = env.str("SECRET_KEY", default="") or (
+    SECRET_KEY_FILE.read_text().strip() if SECRET_KEY_FILE.is_file() else DEFAULT_SECRET_KEY
+)
+if SECRET_KEY == DEFAULT_SECRET_KEY and "pytest" in sys.modules:
+    # A test run gets its own key, and so does every process it starts (they inherit it).
+    SECRET_KEY = os.environ.setdefault("SECRET_KEY", f"test-{secrets.token_urlsafe(32)}")
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -35,6 +48,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "chatproject.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -163,6 +177,20 @@ if REDIS_URL:
         }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# TLS deployments (docs/security.md): cookies only over HTTPS, HSTS, and the proxy's
+# X-Forwarded-Proto trusted for "is this request secure" (only behind a proxy that sets it).
+SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("TRUST_X_FORWARDED_PROTO", default=False)
+    else None
+)  # fmt: skip
+# GET /metrics: with a token, only `Authorization: Bearer <token>`; without, only loopback and
+# private addresses (Prometheus inside the deployment's network).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -173,6 +201,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_REQUEST_BYTES", default=64 * 1024)
 SESSION_TIMEOUT = env.int("SESSION_TIMEOUT", default=1800)
 MAX_SESSIONS = env.int("MAX_SESSIONS", default=100)
 MAX_MESSAGE_CHARS = env.int("MAX_MESSAGE_CHARS", default=4000)
+# Messages session.state carries (older ones page in by GET /api/sessions/<id>?before=<seq>),
+# and the most messages one chat session may hold.
+SESSION_STATE_MESSAGES = env.int("SESSION_STATE_MESSAGES", default=100)
+MAX_MESSAGES_PER_SESSION = env.int("MAX_MESSAGES_PER_SESSION", default=1000)
 
 # Abuse limits (sessions_app/limits.py, docs/security.md): per owner (browser or user), and per
 # client address times LIMIT_ADDRESS_FACTOR; counts per minute, 0 turns one off.

@@ -8,10 +8,12 @@ be read and tested without starting anything.
 from __future__ import annotations
 
 import os
+import secrets
 import shlex
 import sys
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
@@ -79,6 +81,18 @@ def _served_networks() -> list[Network]:
     return [network for network in settings.NETWORKS.values() if network.available]
 
 
+def ensure_local_secret_key(path: Path) -> str:
+    """The local stack's own SECRET_KEY: read from ``path``, written there (0600) the first
+    time, so browser sessions survive a restart and the public default is never served."""
+    if path.is_file() and path.read_text().strip():
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(50)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as file:
+        file.write(key + "\n")
+    return key
+
+
 def _child_env() -> dict[str, str]:
     """The children's environment: ours, plus each served network's MCP URL on its port.
 
@@ -87,6 +101,8 @@ def _child_env() -> dict[str, str]:
     """
     env = dict(os.environ)
     env.setdefault("PYTHONUNBUFFERED", "1")
+    if not env.get("SECRET_KEY"):
+        env["SECRET_KEY"] = ensure_local_secret_key(settings.SECRET_KEY_FILE)
     for network in _served_networks():
         key = f"MCP_{network.name.upper()}_URL"
         env.setdefault(key, f"http://127.0.0.1:{network.mcp_port}/mcp")

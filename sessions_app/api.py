@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -16,11 +17,13 @@ from chatproject.errors import json_error
 from chatproject.networks import UnknownNetwork, get_network
 from chatproject.textcheck import UNSTORABLE_MESSAGE, has_unstorable_text
 from sessions_app import limits, manager
+from sessions_app.chat import history_page
 from sessions_app.models import ChatSession
 from sessions_app.owner import owner_from_request
-from sessions_app.serializers import chat_session_dict, message_dict
+from sessions_app.serializers import chat_session_dict
 
 View = Callable[..., JsonResponse]
+logger = logging.getLogger(__name__)
 
 
 def allow(method: str) -> Callable[[View], View]:
@@ -40,20 +43,33 @@ def allow(method: str) -> Callable[[View], View]:
     return decorate
 
 
+class BadBody(ValueError):
+    """A refused request body; its text is written for the client (other ValueErrors' texts
+    never reach it: see bad_request)."""
+
+
 def read_json(request: HttpRequest) -> dict[str, Any]:
-    """The request's JSON object body; raises ValueError with a sentence for the client."""
+    """The request's JSON object body; raises BadBody with a sentence for the client."""
     try:
         body = json.loads(request.body or b"{}")
     except RequestDataTooBig:
-        raise ValueError("The body is too large.") from None
+        raise BadBody("The body is too large.") from None
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         # RecursionError: nesting deeper than the parser handles (found by tests/abuse fuzzing).
-        raise ValueError("The body is not valid JSON.") from None
+        raise BadBody("The body is not valid JSON.") from None
     if not isinstance(body, dict):
-        raise ValueError("The body must be a JSON object.")
+        raise BadBody("The body must be a JSON object.")
     if has_unstorable_text(body):  # a lone surrogate was a 500 (tests/abuse)
-        raise ValueError(UNSTORABLE_MESSAGE)
+        raise BadBody(UNSTORABLE_MESSAGE)
     return body
+
+
+def bad_request(exc: ValueError) -> JsonResponse:
+    """A 400 for a ValueError: its text only when it was written for the client."""
+    if isinstance(exc, BadBody):
+        return json_error("bad_request", str(exc), 400)
+    logger.warning("request refused: %s", exc)  # the detail is for the operator
+    return json_error("bad_request", "The request could not be used; check its fields.", 400)
 
 
 @allow("GET")
@@ -78,7 +94,7 @@ def create_session(request: HttpRequest) -> JsonResponse:
         body = read_json(request)
         network = get_network(body.get("network", "testnet")).name
     except ValueError as exc:
-        return json_error("bad_request", str(exc), 400)
+        return bad_request(exc)
     except UnknownNetwork as exc:
         return json_error("unknown_network", str(exc), 400, networks=exc.valid)
     owner = owner_from_request(request)
@@ -105,9 +121,12 @@ def session_detail(request: HttpRequest, public_id: str) -> JsonResponse:
         chat_session = manager.get_for_owner(public_id, owner_from_request(request))
     except manager.ChatSessionError as exc:
         return exc.response()
-    listed = chat_session.messages.order_by("seq").select_related("turn", "answered_turn")
-    messages = [message_dict(m) for m in listed]
-    return JsonResponse({"session": chat_session_dict(chat_session), "messages": messages})
+    before = request.GET.get("before", "")
+    if before and not before.isdigit():
+        return json_error("bad_request", '"before" must be a message seq number.', 400)
+    messages, has_more = history_page(chat_session, int(before) if before else None)
+    body = {"session": chat_session_dict(chat_session), "messages": messages}
+    return JsonResponse({**body, "has_more": has_more})
 
 
 @allow("POST")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Prefetch
 
 from chatproject.networks import Network, UnknownNetwork, get_network
@@ -19,21 +20,35 @@ from sessions_app.owner import Owner
 from sessions_app.serializers import chat_session_dict, message_dict
 
 
+def history_page(
+    chat_session: ChatSession, before: int | None = None
+) -> tuple[list[dict[str, Any]], bool]:
+    """The latest SESSION_STATE_MESSAGES messages (older than seq ``before`` when given), in
+    order, tool calls inside; and whether older ones remain. A long history used to go out
+    whole: past daphne's 1 MiB frame limit the session could never be opened again."""
+    size = max(1, settings.SESSION_STATE_MESSAGES)
+    calls = Prefetch("tool_calls", queryset=ToolCall.objects.order_by("created_at", "pk"))
+    rows = (
+        chat_session.messages.order_by("-seq")
+        .select_related("turn", "answered_turn")
+        .prefetch_related(calls)
+    )
+    if before is not None:
+        rows = rows.filter(seq__lt=before)
+    page = list(rows[: size + 1])
+    return [message_dict(m) for m in reversed(page[:size])], len(page) > size
+
+
 def _state(chat_session: ChatSession) -> dict[str, Any]:
     fresh = ChatSession.objects.with_busy().get(pk=chat_session.pk)
     for field in ChatSession._meta.concrete_fields:  # the caller's copy is refreshed too
         setattr(chat_session, field.attname, getattr(fresh, field.attname))
-    calls = Prefetch("tool_calls", queryset=ToolCall.objects.order_by("created_at", "pk"))
-    messages = (
-        chat_session.messages.order_by("seq")
-        .select_related("turn", "answered_turn")
-        .prefetch_related(calls)
-    )
-    return events.session_state(chat_session_dict(fresh), [message_dict(m) for m in messages])
+    messages, has_more = history_page(fresh)
+    return events.session_state(chat_session_dict(fresh), messages, has_more)
 
 
 async def session_state_event(chat_session: ChatSession) -> dict[str, Any]:
-    """``session.state``: the session and its full history, tool calls inside their messages."""
+    """``session.state``: the session and its latest messages, tool calls inside them."""
     return await db(_state)(chat_session)
 
 
@@ -50,10 +65,20 @@ async def interrupt(chat_session: ChatSession) -> None:
     await runner.interrupt(chat_session.pk)
 
 
+def _check_room(chat_session: ChatSession) -> None:
+    cap = settings.MAX_MESSAGES_PER_SESSION
+    if cap > 0 and ChatSession.objects.filter(pk=chat_session.pk, message_seq__gte=cap).exists():
+        raise events.EventError(
+            "session_full",
+            f"This chat session has reached its {cap} messages; start a new chat to go on.",
+        )
+
+
 async def submit_chat_message(
     chat_session: ChatSession, event: events.ChatMessageIn, owner: Owner | None = None
 ) -> tuple[dict[str, Any], bool]:
     """Accept a user message; with ``owner`` the session's owner and activity are re-checked."""
+    await db(_check_room)(chat_session)
     network = check_network(event.network)
     metadata: dict[str, Any] = {"network": network.name}
     if event.wallet:

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from chatproject import logcontext
 from chatproject.errors import json_error
 from sessions_app import events, limits, manager
-from sessions_app.api import read_json
+from sessions_app.api import bad_request, read_json
 from sessions_app.broadcast import EVENT_MESSAGE_TYPE, events_group
 from sessions_app.chat import (
     interrupt as interrupt_turn,
@@ -68,7 +68,7 @@ async def chat(request: HttpRequest) -> HttpResponse:
     except ValueError as exc:
         if isinstance(exc, events.EventError):
             return _event_error(exc)
-        return json_error("bad_request", str(exc), 400)
+        return bad_request(exc)
     except (manager.ChatSessionError, limits.RateLimited) as exc:
         return exc.response()
     return JsonResponse({"message": message, "duplicate": not created}, status=202)
@@ -90,7 +90,7 @@ async def interrupt(request: HttpRequest) -> HttpResponse:
         body = await _body(request)
         chat_session = await _owned_session(request, body.get("session_id"), active=False)
     except ValueError as exc:
-        return json_error("bad_request", str(exc), 400)
+        return bad_request(exc)
     except manager.ChatSessionError as exc:
         return exc.response()
     await interrupt_turn(chat_session)
@@ -108,7 +108,7 @@ async def wallet_result(request: HttpRequest) -> HttpResponse:
     except ValueError as exc:
         if isinstance(exc, events.EventError):
             return _event_error(exc)
-        return json_error("bad_request", str(exc), 400)
+        return bad_request(exc)
     except manager.ChatSessionError as exc:
         return exc.response()
     return JsonResponse({"message": message}, status=202)

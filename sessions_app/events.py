@@ -126,8 +126,12 @@ def _describe(exc: ValidationError) -> str:
 # Server -> client builders ------------------------------------------------------------------
 
 
-def session_state(session: dict[str, Any], messages: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"type": "session.state", "session": session, "messages": messages}
+def session_state(
+    session: dict[str, Any], messages: list[dict[str, Any]], has_more: bool = False
+) -> dict[str, Any]:
+    """The latest messages; ``has_more``: older ones exist, fetched by
+    GET /api/sessions/<id>?before=<seq of the oldest one here>."""
+    return {"type": "session.state", "session": session, "messages": messages, "has_more": has_more}
 
 
 def message_created(message: dict[str, Any]) -> dict[str, Any]:

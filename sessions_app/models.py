@@ -151,6 +151,9 @@ class Message(models.Model):
     seq = models.PositiveIntegerField()
     role = models.CharField(max_length=16, choices=Role.choices)
     content = models.TextField(blank=True)
+    html = models.TextField(
+        blank=True, help_text="The finished assistant text, rendered once (sessions_app/rendering)."
+    )
     metadata = models.JSONField(default=dict, blank=True)
     client_msg_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

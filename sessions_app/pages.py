@@ -26,7 +26,8 @@ def public_networks() -> list[dict[str, object]]:
 @require_GET
 @ensure_csrf_cookie
 def chat(request: HttpRequest) -> HttpResponse:
-    # Creating the browser session here means the websocket handshake already carries it.
+    # A GET creates no browser session (tests/abuse): the page's POST /api/sessions does,
+    # before the websocket opens. An existing one is marked as this browser's here.
     owner_from_request(request)
     context = {
         "networks": public_networks(),

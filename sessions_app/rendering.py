@@ -6,11 +6,37 @@ import nh3
 from markdown_it import MarkdownIt
 
 # Raw HTML in the source is escaped by the parser, and nh3 strips anything unsafe that remains.
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+# No links: assistant text quotes chains and tools (token names, contract strings, revert
+# reasons), so "[claim your airdrop](https://evil.example)" would become a clickable phishing
+# link. Link syntax stays as the literal text it is; images likewise.
+_markdown = (
+    MarkdownIt("commonmark", {"html": False, "linkify": False})
+    .enable("table")
+    .disable(["link", "image", "autolink", "reference"])
+)
 _ALLOWED_TAGS = {
-    "p", "br", "strong", "em", "code", "pre", "ul", "ol", "li", "blockquote", "a",
-    "h1", "h2", "h3", "h4", "table", "thead", "tbody", "tr", "th", "td", "hr",
-}  # fmt: skip
+    "p",
+    "br",
+    "strong",
+    "em",
+    "code",
+    "pre",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "hr",
+}  # fmt: skip  (no "a": see above)
 
 
 def render_markdown(text: str) -> str:
@@ -18,7 +44,7 @@ def render_markdown(text: str) -> str:
     return nh3.clean(
         html,
         tags=_ALLOWED_TAGS,
-        attributes={"a": {"href", "title"}},
-        url_schemes={"http", "https"},
-        link_rel="noopener noreferrer nofollow",
+        attributes={},
+        url_schemes=set(),
+        link_rel=None,
     )

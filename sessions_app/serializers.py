@@ -66,7 +66,8 @@ def message_dict(message: Message) -> dict[str, Any]:
         "created_at": message.created_at.isoformat(),
     }
     if message.role == Message.Role.ASSISTANT:
-        data["html"] = render_markdown(message.content)
+        # Rendered once when the turn finished; older rows (and unfinished ones) on the fly.
+        data["html"] = message.html or render_markdown(message.content)
         data["tool_calls"] = [tool_call_dict(call) for call in message.tool_calls.all()]
     return data
 

@@ -231,15 +231,16 @@ def _gone(turn: Turn) -> bool:
     return expired or (turn.holder != PROCESS_ID and holder_is_dead(turn.holder))
 
 
-def finish(turn: Turn, status: str, content: str | None, error: str = "") -> bool:
-    """End the turn (only while this process still holds it); ``content`` when the answer's
-    text changed since it was last saved (an interruption or failure note)."""
-    if content is None or turn.answer_id is None:
-        return turn.finish(status, error)  # one statement, no transaction around it
-    with transaction.atomic():
-        if not turn.finish(status, error):
-            return False
-        Message.objects.filter(pk=turn.answer_id).update(content=content)
+def finish(
+    turn: Turn, status: str, content: str | None = None, html: str = "", error: str = ""
+) -> bool:
+    """End the turn (only while this process still holds it), then store the answer's final
+    text and its rendered HTML when given. No transaction around the two: the text was saved
+    as it streamed, and an answer without HTML is rendered when it is read (serializers)."""
+    if not turn.finish(status, error):
+        return False
+    if content is not None and turn.answer_id is not None:
+        Message.objects.filter(pk=turn.answer_id).update(content=content, html=html)
     return True
 
 

@@ -114,7 +114,7 @@ async def _fail_when_possible(turn: Turn, attempts: int = 30) -> None:
     its lease runs out and the next claim recovers it); then the queue goes on."""
     for attempt in range(attempts):
         try:
-            await db(turns.finish)(turn, Turn.Status.FAILED, None, "database_unavailable")
+            await db(turns.finish)(turn, Turn.Status.FAILED, error="database_unavailable")
         except DatabaseError:
             await asyncio.sleep(min(0.5 * 2**attempt, 5.0))
             continue
@@ -195,9 +195,9 @@ async def _finish(
         ERRORS.labels(error.code).inc()
     status = OUTCOME_STATUS.get(outcome, Turn.Status.FAILED)
     content = redact(content)  # a key quoted by a provider or tool is never stored or shown
-    changed = content if content != ctx.text else None
-    await db(turns.finish)(turn, status, changed, error.code if error else "")
+    html = render_markdown(content)  # once: stored with the answer, not on every history load
+    await db(turns.finish)(turn, status, content, html, error=error.code if error else "")
     ctx.assistant.content = content
     if error is not None:
         await publish(ctx.session_id, events.error(error.code, error.message))
-    await publish(ctx.session_id, events.turn_complete(ctx.assistant.pk, render_markdown(content)))
+    await publish(ctx.session_id, events.turn_complete(ctx.assistant.pk, html))

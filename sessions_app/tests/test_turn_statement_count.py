@@ -73,5 +73,7 @@ async def test_builtin_balance_turn_bookkeeping_takes_six_statements_or_fewer(al
     bookkeeping = [sql for sql in statements if not CONTENT_WRITES.match(sql)]
     listing = "\n".join(capture.statements)
     assert len(bookkeeping) <= 6, listing
-    assert len(statements) <= 8, listing
-    assert len(capture.statements) <= 10, listing
+    # One more content write than the bookkeeping's: the answer's rendered HTML is stored
+    # once, at the finish (issue 14: a long history is not re-rendered on every load).
+    assert len(statements) <= 9, listing
+    assert len(capture.statements) <= 11, listing
