@@ -19,7 +19,7 @@ from sessions_app.tests.agent_support import (
     make_browser,
     next_event,
 )
-from testsupport.processes import free_port, start_daphne, wait_until
+from testsupport.processes import PROCESS_START_TIMEOUT, free_port, start_daphne, wait_until
 from testsupport.tcpproxy import TcpProxy
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -42,7 +42,7 @@ async def backend(proxy):
     port = free_port()
     log_path = Path(tempfile.gettempdir()) / f"test-postgres-outage-{port}.log"
     daphne = await asyncio.to_thread(start_daphne, env, port, False, log_path)
-    await asyncio.to_thread(wait_until, daphne.ready, 60, "daphne")
+    await asyncio.to_thread(wait_until, daphne.ready, PROCESS_START_TIMEOUT, "daphne")
     yield daphne
     daphne.stop()
 
