@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Prefetch
 
 from sessions_app import events, manager
@@ -14,8 +15,45 @@ from sessions_app.models import ChatSession, Message, ToolCall
 from sessions_app.owner import Owner
 from sessions_app.serializers import chat_session_dict, message_dict
 
+# Message status (metadata.status) of messages an edit or a regenerate took out of the
+# conversation: kept for the admin, hidden in the page, left out of the agent's history.
+SUPERSEDED = "superseded"
 
-def _state(chat_session: ChatSession) -> dict[str, Any]:
+
+class SupersedeRefused(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        self.message = message
+        super().__init__(message)
+
+
+def supersede_from(chat_session: ChatSession, message_id: object) -> int:
+    """Edit and regenerate: the user message ``message_id`` and everything after it leave the
+    conversation; the page then submits the (edited or same) text as a new chat.message, so
+    the new turn starts from that point through the ordinary intake. Returns how many messages
+    were superseded. Refused while a turn runs (its answer would land after the cut).
+    """
+    with transaction.atomic():
+        session = ChatSession.objects.select_for_update().get(pk=chat_session.pk)
+        if not session.is_active:
+            raise SupersedeRefused("session_expired", "This chat accepts no new messages.")
+        if session.processing:
+            raise SupersedeRefused("busy", "Wait for the answer, or stop it, then try again.")
+        start = None
+        if isinstance(message_id, int) and not isinstance(message_id, bool):
+            start = session.messages.filter(pk=message_id, role=Message.Role.USER).first()
+        if start is None:
+            raise SupersedeRefused("message_not_found", "That message is not in this chat.")
+        later = session.messages.filter(seq__gte=start.seq)
+        cut = [m for m in later if m.metadata.get("status") != SUPERSEDED]
+        for message in cut:
+            message.metadata = {**message.metadata, "status": SUPERSEDED}
+            message.save(update_fields=["metadata"])
+    return len(cut)
+
+
+def session_state(chat_session: ChatSession) -> dict[str, Any]:
+    """``session.state`` built in this thread (sync callers; the websocket uses the async one)."""
     chat_session.refresh_from_db()
     calls = Prefetch("tool_calls", queryset=ToolCall.objects.order_by("created_at", "pk"))
     messages = chat_session.messages.order_by("seq").prefetch_related(calls)
@@ -26,7 +64,7 @@ def _state(chat_session: ChatSession) -> dict[str, Any]:
 
 async def session_state_event(chat_session: ChatSession) -> dict[str, Any]:
     """``session.state``: the session and its full history, tool calls inside their messages."""
-    return await db(_state)(chat_session)
+    return await db(session_state)(chat_session)
 
 
 async def submit_chat_message(

@@ -113,8 +113,8 @@ class TurnContext:
         }
         await _save_pending_request(self.session_id, request)
         outcome.text = (
-            f"{outcome.text} The transaction was handed to the user's wallet for confirmation "
-            f"(request {request['request_id']}); the outcome arrives as a new message."
+            f"{outcome.text} The transaction is waiting for the user's approval on the card "
+            "in the page; the outcome arrives as a new message."
         )
         return request
 

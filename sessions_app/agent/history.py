@@ -39,7 +39,7 @@ def load_history(assistant: Message) -> list[Entry]:
     """Everything answered before ``assistant``, in reply order, within the budget."""
     messages = (
         Message.objects.filter(chat_session_id=assistant.chat_session_id, seq__lt=assistant.seq)
-        .exclude(metadata__status=turns.QUEUED)
+        .exclude(metadata__status__in=[turns.QUEUED, "superseded"])  # chat.SUPERSEDED
         .prefetch_related("tool_calls")
         .order_by("seq")
     )

@@ -1,5 +1,6 @@
 // The browser wallet (EIP-1193 window.ethereum) and the approval card for wallet.request.
 import { el } from "./dom.js";
+import { fillRefs } from "./refs.js";
 
 export function formatUnits(hexWei, decimals = 18) {
   let wei;
@@ -121,7 +122,7 @@ export function approvalCard(event, wallet, respond) {
   const reject = el("button", { type: "button", class: "btn btn-danger reject", text: "Reject" });
   const noWallet = wallet.provider
     ? null
-    : el("p", { class: "approval-nowallet", text: "No browser wallet is available, so this transaction cannot be signed here. You can reject it." });
+    : el("p", { class: "approval-nowallet", text: "No browser wallet was found: to approve, add a wallet extension (such as MetaMask) to this browser and reload the page. You can reject it here." });
   if (!wallet.provider) approve.disabled = true;
   const card = el("section", { class: "approval-card", "aria-label": "Transaction approval", "data-request-id": event.request_id },
     el("h3", { text: "Approve transaction?" }), list, noWallet, el("div", { class: "approval-actions" }, approve, reject), outcome);
@@ -142,6 +143,10 @@ export function approvalCard(event, wallet, respond) {
       const hash = await wallet.send(tx);
       respond({ status: "sent", tx_hash: hash });
       settle(`Sent: ${hash}`, "sent");
+      const explorer = chainId === null ? "" : wallet.networks.byChainId(chainId)?.explorer_url;
+      const refs = el("ul", { class: "tool-refs approval-refs" });
+      fillRefs(refs, [{ kind: "tx", value: hash }], explorer ?? "");
+      outcome.after(refs);
     } catch (error) {
       respond({ status: "rejected", reason: errorReason(error) });
       settle(`Not sent: ${errorReason(error)}`, "rejected");
