@@ -113,7 +113,12 @@ def session_close(request: HttpRequest, public_id: str) -> JsonResponse:
         return exc.response()
     manager.close(chat_session)
     # Tabs showing this chat learn it at once, not at their next message.
-    announce(chat_session, events.error("session_expired", "This chat was closed."))
+    announce(
+        chat_session,
+        events.error(
+            "session_expired", "This chat was closed in another tab and accepts no new messages."
+        ),
+    )
     return JsonResponse({"session": chat_session_dict(chat_session)})
 
 

@@ -41,6 +41,7 @@ class ChatPage {
       empty: $("chat-list-empty"),
       search: $("chat-search"),
       toggle: $("sidebar-toggle"),
+      closer: $("sidebar-close"),
       currentId: null,
       onDeleted: () => this.newChat(),
     });
@@ -212,7 +213,7 @@ class ChatPage {
   }
 
   serverError({ code, message }) {
-    if (code === "session_expired") return this.expired("expired");
+    if (code === "session_expired") return this.expired("expired", message);
     if (code === "session_not_found") return this.sessionGone();
     if (code === "server_full") {
       this.banners.show("server-full", { kind: "error", text: message });
@@ -224,8 +225,8 @@ class ChatPage {
     return undefined;
   }
 
-  expired(status) {
-    const text = `This chat session has ${status === "closed" ? "been closed" : "expired"} and accepts no new messages.`;
+  expired(status, message = "") {
+    const text = message || `This chat session has ${status === "closed" ? "been closed" : "expired"} and accepts no new messages.`;
     this.ended("expired", text);
   }
 

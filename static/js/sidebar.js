@@ -6,7 +6,7 @@ import { getJson, postJson } from "./http.js";
 const SEARCH_DELAY_MS = 250;
 
 export class ChatList {
-  constructor({ root, list, empty, search, toggle, currentId, onDeleted }) {
+  constructor({ root, list, empty, search, toggle, closer, currentId, onDeleted }) {
     this.root = root;
     this.list = list;
     this.empty = empty;
@@ -21,6 +21,16 @@ export class ChatList {
       this.timer = setTimeout(() => this.load(), SEARCH_DELAY_MS);
     });
     toggle.addEventListener("click", () => this.setOpen(!this.isOpen()));
+    closer.addEventListener("click", () => {
+      this.setOpen(false);
+      toggle.focus();
+    });
+    // On a narrow screen the list covers the page: a tap beside it closes it.
+    document.addEventListener("click", (event) => {
+      // (a button that replaced itself, e.g. Rename, is no longer in the page: not "beside")
+      if (!this.isOpen() || !event.target.isConnected) return;
+      if (!root.contains(event.target) && !toggle.contains(event.target)) this.setOpen(false);
+    });
     root.addEventListener("keydown", (event) => {
       if (event.key === "Escape" && this.isOpen()) {
         this.setOpen(false);

@@ -71,7 +71,7 @@ export class Transcript {
   }
 
   addActions(entry) {
-    const copy = copyButton(() => (entry.role === "user" ? entry.text : entry.body.innerText.trim()), "Copy", "Copy message");
+    const copy = copyButton(() => (entry.role === "user" ? entry.text : entry.body.innerText.trim()), "Copy", "Copy text");
     entry.bar.append(copy);
     if (entry.role === "user") {
       entry.edit = el("button", { type: "button", class: "btn-icon edit", text: "Edit", "aria-label": "Edit and resend" });
@@ -87,7 +87,7 @@ export class Transcript {
   // Edit in place: the message's text in a box; "Save and send" starts a new turn from here.
   startEdit(entry) {
     if (entry.editor || !entry.node.dataset.messageId) return;
-    const box = el("textarea", { class: "edit-box", "aria-label": "Edit message", rows: 3 });
+    const box = el("textarea", { class: "edit-box", "aria-label": "Edited text", rows: 3 });
     box.value = entry.text;
     const save = el("button", { type: "submit", class: "btn btn-primary", text: "Save and send" });
     const cancel = el("button", { type: "button", class: "btn btn-secondary", text: "Cancel" });
