@@ -46,10 +46,7 @@ class BuiltinProvider:
         tool = "send_transaction" if ctx.network.dev else "prepare_transaction"
         outcome = await ctx.call_tool(tool, arguments)
         if outcome.ok and tool == "prepare_transaction":
-            await ctx.say(
-                f"{outcome.text}\n\nApprove or reject it on the card below: "
-                "approving asks your browser wallet to sign it."
-            )
+            await ctx.say(f"{outcome.text}\n\nApproving asks your browser wallet to sign it.")
             return
         await report(ctx, outcome, tool)
 

@@ -113,8 +113,10 @@ class TurnContext:
         }
         await _save_pending_request(self.session_id, request)
         outcome.text = (
-            f"{outcome.text} The transaction is waiting for the user's approval on the card "
-            "in the page; the outcome arrives as a new message."
+            # Read by people too (the builtin agent repeats it): no request id, and the same
+            # words as the approval card.
+            f"{outcome.text} Approve or reject it on the card below; the outcome arrives as "
+            "a new message."
         )
         return request
 

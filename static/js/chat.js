@@ -323,6 +323,8 @@ class ChatPage {
     const input = $("message");
     // The box grows with its text (up to a limit set in CSS), and shrinks back after sending.
     const grow = () => {
+      input.style.height = "";
+      if (!input.value) return; // empty: its natural one-line height
       input.style.height = "auto";
       input.style.height = `${input.scrollHeight + 2}px`;
     };
