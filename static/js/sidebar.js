@@ -72,13 +72,13 @@ export class ChatList {
   item(chat) {
     const title = chat.title || "Untitled chat";
     const link = el("a", { class: "chat-link", href: `/?session=${encodeURIComponent(chat.id)}`, title },
-      el("span", { class: "chat-title", text: title }),
-      el("time", { class: "chat-time", datetime: chat.last_activity_at, text: shortTime(chat.last_activity_at) }));
+      el("span", { class: "chat-title", text: title }));
+    const when = el("time", { class: "chat-time", datetime: chat.last_activity_at, text: shortTime(chat.last_activity_at) });
     if (chat.id === this.currentId) link.setAttribute("aria-current", "page");
     const rename = el("button", { type: "button", class: "btn-icon chat-rename", text: "Rename", "aria-label": `Rename “${title}”` });
     const remove = el("button", { type: "button", class: "btn-icon chat-delete", text: "Delete", "aria-label": `Delete “${title}”` });
     const item = el("li", { class: "chat-item", "data-session-id": chat.id },
-      link, el("div", { class: "chat-item-actions" }, rename, remove));
+      link, el("div", { class: "chat-item-meta" }, when, el("span", { class: "chat-item-actions" }, rename, remove)));
     rename.addEventListener("click", () => this.startRename(item, chat));
     remove.addEventListener("click", () => this.confirmDelete(item, chat));
     return item;
