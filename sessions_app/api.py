@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from contextlib import suppress
 from functools import wraps
 from typing import Any
 
@@ -17,7 +18,8 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from chatproject.errors import json_error
 from chatproject.networks import UnknownNetwork, get_network
 from sessions_app import chat, events, manager
-from sessions_app.broadcast import publish
+from sessions_app.agent import runner
+from sessions_app.broadcast import LAYER_DOWN, publish
 from sessions_app.models import ChatSession
 from sessions_app.owner import owner_from_request
 from sessions_app.serializers import chat_session_dict, message_dict
@@ -166,7 +168,9 @@ def session_delete(request: HttpRequest, public_id: str) -> JsonResponse:
         chat_session = manager.get_for_owner(public_id, owner_from_request(request))
     except manager.ChatSessionError as exc:
         return exc.response()
-    manager.close(chat_session)  # ends a running turn's right to write first
+    manager.close(chat_session)
+    with suppress(*LAYER_DOWN):  # a running turn stops, wherever it runs (if Redis is there)
+        async_to_sync(runner.interrupt)(chat_session.pk)
     announce(chat_session, events.error("session_not_found", "This chat was deleted."))
     chat_session.delete()
     return JsonResponse({"deleted": public_id})

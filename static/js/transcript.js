@@ -74,7 +74,7 @@ export class Transcript {
     const copy = copyButton(() => (entry.role === "user" ? entry.text : entry.body.innerText.trim()), "Copy", "Copy text");
     entry.bar.append(copy);
     if (entry.role === "user") {
-      entry.edit = el("button", { type: "button", class: "btn-icon edit", text: "Edit", "aria-label": "Edit and resend" });
+      entry.edit = el("button", { type: "button", class: "btn-icon edit", text: "Edit", title: "Edit and send again" });
       entry.edit.addEventListener("click", () => this.startEdit(entry));
       entry.bar.append(entry.edit);
     } else {
@@ -89,7 +89,7 @@ export class Transcript {
     if (entry.editor || !entry.node.dataset.messageId) return;
     const box = el("textarea", { class: "edit-box", "aria-label": "Edited text", rows: 3 });
     box.value = entry.text;
-    const save = el("button", { type: "submit", class: "btn btn-primary", text: "Save and send" });
+    const save = el("button", { type: "submit", class: "btn btn-primary", text: "Submit edit" });
     const cancel = el("button", { type: "button", class: "btn btn-secondary", text: "Cancel" });
     const form = el("form", { class: "edit-form" }, box, el("div", { class: "edit-actions" }, save, cancel));
     const close = () => {

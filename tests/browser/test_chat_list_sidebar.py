@@ -108,3 +108,12 @@ def test_search_finds_titles_and_words_inside_messages(someone, screenshot):
     screenshot(tab)
     search.fill("")
     expect(chat_titles(tab)).to_have_count(2)
+
+
+def test_a_long_address_title_wraps_instead_of_widening_the_sessions_page(someone):
+    tab = someone().new_tab()
+    open_chat(tab)
+    chat_about(tab, "balance of 0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC")
+    tab.goto("/sessions/")
+    expect(tab.locator("tr[data-session-id]")).to_have_count(1)
+    fits_the_screen(tab)

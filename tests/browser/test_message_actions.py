@@ -65,12 +65,12 @@ def test_editing_a_sent_message_resends_it_as_a_new_turn_from_there(someone, scr
     wait_for_answers(tab, 2)
     expect(tab.locator("#processing")).to_be_hidden()
     first = tab.locator(".msg-user").first
-    first.get_by_role("button", name="Edit and resend").click()
+    first.get_by_role("button", name="Edit", exact=True).click()
     box = first.get_by_label("Edited text")
     expect(box).to_have_value("balance of alice")
     box.fill("balance of bob")
     screenshot(tab, "editing")
-    first.get_by_role("button", name="Save and send").click()
+    first.get_by_role("button", name="Submit edit").click()
     # The edited message and everything after it made way for the new turn.
     expect(tab.locator(f".msg-user{SHOWN} .msg-body")).to_have_text(["balance of bob"])
     wait_for_answers(tab, 3)
