@@ -13,7 +13,7 @@ export function findRefs(value) {
     if (found.size >= MAX_REFS) return;
     if (typeof item === "string") {
       const lower = item.toLowerCase();
-      if (found.has(lower)) return;
+      if (found.has(lower) || /^0x0+$/.test(item)) return; // the zero address or hash says nothing
       if (ADDRESS.test(item)) found.set(lower, { kind: "address", value: item });
       else if (HASH.test(item)) found.set(lower, { kind: /block|parent/i.test(key) ? "block" : "tx", value: item });
     } else if (Array.isArray(item)) {

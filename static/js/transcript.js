@@ -168,6 +168,7 @@ export class Transcript {
     this.messages.set(message.id, entry);
     entry.node.dataset.messageId = message.id;
     entry.replyTo = message.metadata?.reply_to ?? null;
+    entry.seq = message.seq ?? Infinity;
     this.fillMessage(entry, message);
     if (message.role === "assistant") {
       for (const call of message.tool_calls ?? []) this.storedToolCall(call, entry);
@@ -237,9 +238,10 @@ export class Transcript {
   }
 
   // Everything from this message on leaves the conversation (edit, regenerate).
-  supersedeFrom(entry) {
-    for (let node = entry.node; node; node = node.nextElementSibling) {
-      if (node.matches(".msg, .tool-card, .tool-refs, .note, .approval-card")) node.hidden = true;
+  // By the server's order (seq), not the page's: a queued message sits before earlier answers.
+  supersedeFrom(start) {
+    for (const entry of this.messages.values()) {
+      if (entry.seq >= start.seq) entry.node.hidden = true;
     }
     this.refreshActions();
   }

@@ -43,6 +43,9 @@ def test_regenerate_replaces_the_last_answer_with_a_new_turn(someone, screenshot
     older = tab.locator(".msg-assistant").first
     expect(older.get_by_role("button", name="Regenerate")).to_be_hidden()  # only the last
     first_answer.get_by_role("button", name="Regenerate").click()
+    # "latest block" was queued behind "gas price": the answer to gas price stays.
+    expect(older).to_be_visible()
+    expect(older).to_contain_text("Gas")
     expect(tab.locator(f".msg-assistant.msg-rendered{SHOWN}")).to_have_count(2, timeout=30_000)
     wait_for_answers(tab, 3)
     expect(tab.locator(f".msg-user{SHOWN} .msg-body")).to_have_text(["gas price", "latest block"])
