@@ -250,6 +250,7 @@ class ChatPage {
     });
     $("chat-ended-text").textContent = text;
     $("chat-ended").hidden = false;
+    this.transcript.setBusy(true); // no edit or regenerate in a chat that takes no messages
   }
 
   newChat() {

@@ -35,6 +35,7 @@ def test_a_chat_closed_in_another_tab_says_so_in_place_within_a_second(someone, 
     expect(ended).to_contain_text("closed")
     expect(ended).to_be_in_viewport()
     expect(chat.get_by_label("Message")).to_be_disabled()
+    expect(chat.get_by_role("button", name="Regenerate")).to_be_hidden()
     screenshot(chat)
     ended.get_by_role("button", name="New chat").click()
     wait_until_ready(chat)
