@@ -23,6 +23,7 @@ class Network:
     rpc_url: str = field(default="", repr=False)  # may carry an API key: never print it
     mcp_urls: tuple[str, ...] = ()
     currency: str = "ETH"
+    explorer_url: str = ""  # block explorer base URL; none for dev networks
 
     @property
     def available(self) -> bool:
@@ -30,6 +31,12 @@ class Network:
 
     @property
     def unavailable_reason(self) -> str:
+        """Why the network cannot be used, in words for the person at the page."""
+        return "" if self.available else "not configured on this server"
+
+    @property
+    def operator_hint(self) -> str:
+        """What an operator sets to make it available (for /health and logs, not pages)."""
         return "" if self.available else f"{self.rpc_env} is not set"
 
     @property
@@ -46,6 +53,7 @@ class Network:
             "currency": self.currency,
             "available": self.available,
             "unavailable_reason": self.unavailable_reason,
+            "explorer_url": self.explorer_url,
         }
 
 
@@ -58,6 +66,7 @@ class _Row:
     dev: bool
     default_rpc: str = ""
     currency: str = "ETH"
+    explorer_url: str = ""
 
 
 # On dev networks (Anvil) the named accounts alice, bob, carol, ... are accounts 0, 1, 2, ...:
@@ -68,10 +77,18 @@ DEV_ACCOUNT_NAMES: tuple[str, ...] = (
 
 TABLE: tuple[_Row, ...] = (
     _Row("testnet", 31337, 5000, "TESTNET_RPC_URL", True, "http://127.0.0.1:8545"),
-    _Row("mainnet", 1, 5001, "ETH_RPC_URL", False),
-    _Row("polygon", 137, 5002, "POLYGON_RPC_URL", False, currency="POL"),
-    _Row("base", 8453, 5003, "BASE_RPC_URL", False),
-    _Row("arbitrum", 42161, 5004, "ARBITRUM_RPC_URL", False),
+    _Row("mainnet", 1, 5001, "ETH_RPC_URL", False, explorer_url="https://etherscan.io"),
+    _Row(
+        "polygon",
+        137,
+        5002,
+        "POLYGON_RPC_URL",
+        False,
+        currency="POL",
+        explorer_url="https://polygonscan.com",
+    ),
+    _Row("base", 8453, 5003, "BASE_RPC_URL", False, explorer_url="https://basescan.org"),
+    _Row("arbitrum", 42161, 5004, "ARBITRUM_RPC_URL", False, explorer_url="https://arbiscan.io"),
 )
 
 
@@ -91,6 +108,7 @@ def build_network_table(env: environ.Env) -> dict[str, Network]:
             rpc_url=env.str(row.rpc_env, default=row.default_rpc),
             mcp_urls=tuple(url.strip() for url in mcp_urls if url.strip()),
             currency=row.currency,
+            explorer_url=row.explorer_url,
         )
     return networks
 

@@ -59,6 +59,10 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "chatproject.urls"
+# Optional sign-in (sessions_app/urls.py): a signed-in user's chats follow them.
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/?signed_out=1"  # the page then drops the tab's chat of the old owner
 ASGI_APPLICATION = "chatproject.asgi.application"
 
 TEMPLATES = [

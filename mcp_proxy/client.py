@@ -156,7 +156,7 @@ async def _network_health() -> dict[str, dict[str, Any]]:
 
 async def _one_network_health(network: Network) -> dict[str, Any]:
     if not network.available or not network.mcp_urls:
-        reason = network.unavailable_reason or "no MCP server is configured"
+        reason = network.operator_hint or "no MCP server is configured"
         return {"state": "unavailable", "latency_ms": None, "last_error": reason, "replicas": []}
     servers = [_pool.server(network.name, url) for url in network.mcp_urls]
     replicas = await asyncio.gather(*(_replica_health(server) for server in servers))

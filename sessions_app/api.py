@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from contextlib import suppress
 from functools import wraps
 from typing import Any
 
+from asgiref.sync import async_to_sync
 from django.core.exceptions import RequestDataTooBig
+from django.db.models import Q
 from django.http import HttpRequest, JsonResponse
 from django.middleware.csrf import get_token
 from django.views.decorators.csrf import ensure_csrf_cookie
@@ -16,7 +19,8 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from chatproject.errors import json_error
 from chatproject.networks import UnknownNetwork, get_network
 from chatproject.textcheck import UNSTORABLE_MESSAGE, has_unstorable_text
-from sessions_app import limits, manager
+from sessions_app import chat, events, limits, manager
+from sessions_app.broadcast import LAYER_DOWN, publish
 from sessions_app.chat import history_page
 from sessions_app.models import ChatSession
 from sessions_app.owner import owner_from_request
@@ -136,4 +140,84 @@ def session_close(request: HttpRequest, public_id: str) -> JsonResponse:
     except manager.ChatSessionError as exc:
         return exc.response()
     manager.close(chat_session)
+    # Tabs showing this chat learn it at once, not at their next message.
+    announce(
+        chat_session,
+        events.error(
+            "session_expired", "This chat was closed in another tab and accepts no new messages."
+        ),
+    )
     return JsonResponse({"session": chat_session_dict(chat_session)})
+
+
+CHATS_LIMIT = 50
+SEARCH_MAX_CHARS = 200
+
+
+@allow("GET")
+def chats(request: HttpRequest) -> JsonResponse:
+    """The sidebar: this owner's chats that have messages, newest first; ``q`` searches titles
+    and message text. A new tab's empty session stays out of the list until its first message.
+    """
+    owned = ChatSession.objects.for_owner(owner_from_request(request)).filter(message_seq__gt=0)
+    query = request.GET.get("q", "").strip()[:SEARCH_MAX_CHARS]
+    if query:
+        hits = Q(title__icontains=query) | Q(
+            messages__content__icontains=query, messages__role__in=["user", "assistant"]
+        )
+        owned = owned.filter(pk__in=ChatSession.objects.filter(hits).values("pk"))
+    listed = owned.order_by("-last_activity_at")[:CHATS_LIMIT]
+    return JsonResponse({"chats": [chat_session_dict(s) for s in listed], "query": query})
+
+
+@allow("POST")
+def session_rename(request: HttpRequest, public_id: str) -> JsonResponse:
+    try:
+        chat_session = manager.get_for_owner(public_id, owner_from_request(request))
+        title = " ".join(str(read_json(request).get("title", "")).split())
+    except manager.ChatSessionError as exc:
+        return exc.response()
+    except ValueError as exc:
+        return json_error("bad_request", str(exc), 400)
+    max_chars = ChatSession._meta.get_field("title").max_length or 120
+    if not title or len(title) > max_chars:
+        return json_error("bad_title", f"A title has 1 to {max_chars} characters.", 400)
+    ChatSession.objects.filter(pk=chat_session.pk).update(title=title)
+    chat_session.title = title
+    return JsonResponse({"session": chat_session_dict(chat_session)})
+
+
+@allow("POST")
+def session_delete(request: HttpRequest, public_id: str) -> JsonResponse:
+    """Deletes the chat and its history; open tabs of it show that it is gone."""
+    try:
+        chat_session = manager.get_for_owner(public_id, owner_from_request(request))
+    except manager.ChatSessionError as exc:
+        return exc.response()
+    manager.close(chat_session)
+    with suppress(*LAYER_DOWN):  # a running turn stops, wherever it runs (if Redis is there)
+        async_to_sync(chat.interrupt)(chat_session)
+    announce(chat_session, events.error("session_not_found", "This chat was deleted."))
+    chat_session.delete()
+    return JsonResponse({"deleted": public_id})
+
+
+@allow("POST")
+def session_supersede(request: HttpRequest, public_id: str) -> JsonResponse:
+    """Edit or regenerate, step one (see chat.supersede_from); the page then sends the text."""
+    try:
+        chat_session = manager.get_for_owner(public_id, owner_from_request(request))
+        superseded = chat.supersede_from(chat_session, read_json(request).get("message_id"))
+    except manager.ChatSessionError as exc:
+        return exc.response()
+    except ValueError as exc:
+        return json_error("bad_request", str(exc), 400)
+    except chat.SupersedeRefused as exc:
+        return json_error(exc.code, exc.message, 404 if exc.code == "message_not_found" else 409)
+    # Every tab of the chat redraws without the superseded messages.
+    announce(chat_session, chat.session_state(chat_session))
+    return JsonResponse({"superseded": superseded})
+
+
+def announce(chat_session: ChatSession, event: dict[str, Any]) -> None:
+    async_to_sync(publish)(chat_session.pk, event)

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from chatproject.networks import Network, UnknownNetwork, get_network
 from sessions_app import events, manager, turns
@@ -18,6 +19,34 @@ from sessions_app.dbthreads import db
 from sessions_app.models import ChatSession, Message, ToolCall
 from sessions_app.owner import Owner
 from sessions_app.serializers import chat_session_dict, message_dict
+
+
+class SupersedeRefused(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        self.message = message
+        super().__init__(message)
+
+
+def supersede_from(chat_session: ChatSession, message_id: object) -> int:
+    """Edit and regenerate: the user message ``message_id`` and everything after it leave the
+    conversation (``superseded_at``: kept for the admin, hidden in the page, left out of the
+    agent's history); the page then submits the (edited or same) text as a new chat.message,
+    so the new turn starts from that point through the ordinary intake. Returns how many
+    messages were superseded. Refused while a turn is queued or runs (its answer would land
+    after the cut)."""
+    session = ChatSession.objects.with_busy().get(pk=chat_session.pk)
+    if not session.is_active:
+        raise SupersedeRefused("session_expired", "This chat accepts no new messages.")
+    if session.processing:
+        raise SupersedeRefused("busy", "Wait for the answer, or stop it, then try again.")
+    start = None
+    if isinstance(message_id, int) and not isinstance(message_id, bool):
+        start = session.messages.filter(pk=message_id, role=Message.Role.USER).first()
+    if start is None:
+        raise SupersedeRefused("message_not_found", "That message is not in this chat.")
+    later = session.messages.filter(seq__gte=start.seq, superseded_at__isnull=True)
+    return later.update(superseded_at=timezone.now())
 
 
 def history_page(
@@ -39,7 +68,8 @@ def history_page(
     return [message_dict(m) for m in reversed(page[:size])], len(page) > size
 
 
-def _state(chat_session: ChatSession) -> dict[str, Any]:
+def session_state(chat_session: ChatSession) -> dict[str, Any]:
+    """``session.state`` built in this thread (sync callers; the websocket uses the async one)."""
     fresh = ChatSession.objects.with_busy().get(pk=chat_session.pk)
     for field in ChatSession._meta.concrete_fields:  # the caller's copy is refreshed too
         setattr(chat_session, field.attname, getattr(fresh, field.attname))
@@ -49,7 +79,7 @@ def _state(chat_session: ChatSession) -> dict[str, Any]:
 
 async def session_state_event(chat_session: ChatSession) -> dict[str, Any]:
     """``session.state``: the session and its latest messages, tool calls inside them."""
-    return await db(_state)(chat_session)
+    return await db(session_state)(chat_session)
 
 
 DATABASE_UNAVAILABLE = runner.DATABASE_UNAVAILABLE

@@ -154,6 +154,9 @@ class Message(models.Model):
     html = models.TextField(
         blank=True, help_text="The finished assistant text, rendered once (sessions_app/rendering)."
     )
+    superseded_at = models.DateTimeField(
+        null=True, blank=True, help_text="When an edit or a regenerate took it out of the chat."
+    )
     metadata = models.JSONField(default=dict, blank=True)
     client_msg_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

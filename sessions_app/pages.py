@@ -6,11 +6,14 @@ The pages only render the frame; the chat itself runs in static/js over the webs
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth import login
+from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.models import User
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.csrf import ensure_csrf_cookie
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from sessions_app.models import ChatSession
 from sessions_app.owner import owner_from_request
@@ -41,7 +44,19 @@ def chat(request: HttpRequest) -> HttpResponse:
 def sessions(request: HttpRequest) -> HttpResponse:
     owned = (
         ChatSession.objects.for_owner(owner_from_request(request))
+        .filter(message_seq__gt=0)  # a tab that never sent a message is not a chat yet
         .annotate(message_count=Count("messages"))
         .order_by("-last_activity_at")[:SESSIONS_PAGE_LIMIT]
     )
     return render(request, "sessions.html", {"chat_sessions": owned})
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    """Optional account: logging in (models.adopt_browser_chat_sessions) brings this browser's
+    chats along, and from then on they follow the user to any browser."""
+    form: UserCreationForm[User] = UserCreationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        login(request, form.save())
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    return render(request, "accounts/signup.html", {"form": form})

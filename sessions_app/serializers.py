@@ -40,9 +40,12 @@ def _turn_of(message: Message) -> Turn | None:
 
 
 def message_status_and_metadata(message: Message) -> tuple[str, dict[str, Any]]:
-    """``status``: "" (done), "queued" (waits for the running turn), "streaming" (being
+    """``status``: "superseded" (an edit or a regenerate took it out), "" (done), "queued"
+    (waits for the running turn), "streaming" (being
     written), "interrupted" or "error", from the message's turn; an answer's metadata names the
     message it replies to (``reply_to``)."""
+    if message.superseded_at is not None:
+        return "superseded", message.metadata
     turn = _turn_of(message)
     if turn is None:
         return "", message.metadata

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from sessions_app import api, chat_api, pages, tool_api
@@ -7,10 +8,25 @@ from sessions_app import api, chat_api, pages, tool_api
 urlpatterns = [
     path("", pages.chat, name="chat"),
     path("sessions/", pages.sessions, name="sessions"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(template_name="accounts/login.html"),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/signup/", pages.signup, name="signup"),
     path("api/csrf", api.csrf, name="api-csrf"),
     path("api/sessions", api.sessions, name="api-sessions"),
     path("api/sessions/<str:public_id>", api.session_detail, name="api-session-detail"),
     path("api/sessions/<str:public_id>/close", api.session_close, name="api-session-close"),
+    path("api/sessions/<str:public_id>/rename", api.session_rename, name="api-session-rename"),
+    path("api/sessions/<str:public_id>/delete", api.session_delete, name="api-session-delete"),
+    path(
+        "api/sessions/<str:public_id>/supersede",
+        api.session_supersede,
+        name="api-session-supersede",
+    ),
+    path("api/chats", api.chats, name="api-chats"),
     path("api/chat", chat_api.chat, name="api-chat"),
     path("api/chat/stream", chat_api.stream, name="api-chat-stream"),
     path("api/interrupt", chat_api.interrupt, name="api-interrupt"),

@@ -104,7 +104,8 @@ def test_network_without_rpc_url_is_unavailable(networks, alice):
     error = assert_error(
         call(alice.client(), "base", chat.public_id, "get_block_number"), 503, "unavailable"
     )
-    assert "BASE_RPC_URL" in error["message"]
+    # Words for the caller; which variable to set is in /api/mcp/health (test_health.py).
+    assert error["message"] == "The base network is unavailable: not configured on this server."
 
 
 @pytest.mark.django_db(transaction=True)

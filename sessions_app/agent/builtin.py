@@ -154,7 +154,7 @@ async def _send(ctx: TurnContext, args: dict[str, Any]) -> str:
     tool = "send_transaction" if ctx.network.dev else "prepare_transaction"
     outcome = await _call(ctx, tool, arguments)
     if tool == "prepare_transaction":
-        return f"{outcome.text}\n\nPlease confirm or reject it in your wallet."
+        return f"{outcome.text}\n\nApproving asks your browser wallet to sign it."
     return described(ctx, outcome, tool)
 
 

@@ -130,10 +130,11 @@ class TurnContext:
         if isinstance(sign, dict):
             request["sign"] = sign
         await _save_pending_request(self.session_id, request)
-        what = "signature request" if isinstance(sign, dict) else "transaction"
         outcome.text = (
-            f"{outcome.text} The {what} was handed to the user's wallet for confirmation "
-            f"(request {request['request_id']}); the outcome arrives as a new message."
+            # Read by people too (the builtin agent repeats it): no request id, and the same
+            # words as the approval card.
+            f"{outcome.text} Approve or reject it on the card below; the outcome arrives as "
+            "a new message."
         )
         return request
 

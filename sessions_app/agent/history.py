@@ -39,6 +39,7 @@ def load_history(assistant: Message) -> list[Entry]:
     messages = (
         Message.objects.filter(chat_session_id=assistant.chat_session_id, seq__lt=assistant.seq)
         .exclude(turn__status=Turn.Status.QUEUED)
+        .filter(superseded_at__isnull=True)  # taken out by an edit or a regenerate
         .select_related("answered_turn")
         .prefetch_related("tool_calls")
         .order_by("seq")

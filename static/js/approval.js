@@ -2,6 +2,7 @@
 // server (event.summary: token, amount in units, recipient or spender, "unlimited", the spend
 // policy's verdict). Raw calldata, gas and nonce stay behind a "Details" toggle.
 import { el, prettyJson } from "./dom.js";
+import { fillRefs } from "./refs.js";
 import { errorReason, formatUnits, toDecimal } from "./wallet.js";
 
 function fieldList(rows) {
@@ -93,7 +94,7 @@ export function approvalCard(event, wallet, respond) {
   const what = signing ? "this message" : "this transaction";
   const noWallet = wallet.provider
     ? null
-    : el("p", { class: "approval-nowallet", text: `No browser wallet is available, so ${what} cannot be signed here. You can reject it.` });
+    : el("p", { class: "approval-nowallet", text: `No browser wallet was found: to approve ${what}, add a wallet extension (such as MetaMask) to this browser and reload the page. You can reject it here.` });
   if (!wallet.provider) approve.disabled = true;
   const card = el("section", { class: "approval-card", "aria-label": signing ? "Signature request" : "Transaction approval", "data-request-id": event.request_id },
     el("h3", { text: signing ? "Sign message?" : "Approve transaction?" }), headline,
@@ -121,6 +122,11 @@ export function approvalCard(event, wallet, respond) {
         const hash = await wallet.send(event.tx ?? {});
         respond({ status: "sent", tx_hash: hash });
         settle(`Sent: ${hash}`, "sent");
+        const chainId = event.tx?.chainId === undefined ? null : Number(BigInt(event.tx.chainId));
+        const explorer = chainId === null ? "" : wallet.networks.byChainId(chainId)?.explorer_url;
+        const refs = el("ul", { class: "tool-refs approval-refs" });
+        fillRefs(refs, [{ kind: "tx", value: hash }], explorer ?? "");
+        outcome.after(refs);
       }
     } catch (error) {
       respond({ status: "rejected", reason: errorReason(error) });

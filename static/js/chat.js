@@ -1,14 +1,22 @@
 // The chat page: one chat session per tab (its id lives in sessionStorage).
 import { Banners } from "./banners.js";
 import { ChatSocket } from "./connection.js";
-import { randomId } from "./dom.js";
+import { el, randomId } from "./dom.js";
 import { getJson, postJson } from "./http.js";
 import { NetworkPicker } from "./networks.js";
+import { ChatList } from "./sidebar.js";
 import { Transcript } from "./transcript.js";
 import { approvalCard } from "./approval.js";
 import { Wallet } from "./wallet.js";
 
 const SESSION_KEY = "evmchat.session";
+// A message the server has not confirmed by then shows "not sent" with a Retry button.
+const SEND_TIMEOUT_MS = 12000;
+// Prompts the builtin agent answers on each kind of network (see agent/builtin.help_text).
+const EXAMPLES = {
+  dev: ["Balance of alice", "Send 1 ETH from alice to bob", "Latest block", "Gas price"],
+  live: ["Latest block", "Gas price", "Network info", "What can you do?"],
+};
 const CLOSE_NOT_FOUND = 4404; // the consumer's close code for an unknown or foreign session
 // Errors that refuse a chat.message before it is stored: the message in flight is not sent.
 const REFUSALS = new Set([
@@ -19,26 +27,50 @@ const $ = (id) => document.getElementById(id);
 class ChatPage {
   constructor() {
     this.banners = new Banners($("banners"));
-    this.transcript = new Transcript($("transcript"), $("transcript-empty"));
     const networks = JSON.parse($("networks-data").textContent);
     this.networks = new NetworkPicker($("network"), $("network-note"), networks, this.banners);
+    this.transcript = new Transcript($("transcript"), $("transcript-empty"), {
+      explorerFor: (name) => this.networks.byName(name)?.explorer_url ?? "",
+      onEdit: (entry, text) => this.resendFrom(entry, text),
+      onRegenerate: (entry) => this.regenerate(entry),
+      onRetry: (clientMsgId) => this.retry(clientMsgId),
+    });
     this.wallet = new Wallet($("wallet-connect"), $("wallet-status"), this.networks);
+    this.chats = new ChatList({
+      root: $("sidebar"),
+      list: $("chat-list"),
+      empty: $("chat-list-empty"),
+      search: $("chat-search"),
+      toggle: $("sidebar-toggle"),
+      closer: $("sidebar-close"),
+      currentId: null,
+      onDeleted: () => this.newChat(),
+    });
     this.outbox = new Map(); // client_msg_id -> chat.message, until the server confirms it
+    this.timers = new Map(); // client_msg_id -> send timeout
     this.approvals = new Map(); // request_id -> card
     this.sessionId = null;
     this.socket = null;
+    this.scrolledOnce = false;
     this.bindComposer();
+    $("new-chat").addEventListener("click", () => this.newChatUnlessEmpty());
+    $("chat-ended-new").addEventListener("click", () => this.newChat());
+    $("network").addEventListener("change", () => this.showExamples());
+    document.addEventListener("visibilitychange", () => this.cameBack());
     document.body.dataset.state = "starting";
   }
 
   async start() {
     this.networks.choose(null);
     this.networks.startHealthPolling();
-    const fromUrl = new URLSearchParams(window.location.search).get("session");
-    if (fromUrl) {
-      sessionStorage.setItem(SESSION_KEY, fromUrl);
-      window.history.replaceState(null, "", window.location.pathname);
-    }
+    this.showExamples();
+    const params = new URLSearchParams(window.location.search);
+    // After signing out, this tab's chat belongs to the account: start afresh.
+    if (params.has("signed_out")) sessionStorage.removeItem(SESSION_KEY);
+    const fromUrl = params.get("session");
+    if (fromUrl) sessionStorage.setItem(SESSION_KEY, fromUrl);
+    if (fromUrl || params.has("signed_out")) window.history.replaceState(null, "", window.location.pathname);
+    this.chats.load();
     const stored = sessionStorage.getItem(SESSION_KEY);
     if (stored) await this.resume(stored);
     else await this.startNew();
@@ -81,6 +113,7 @@ class ChatPage {
     this.sessionId = session.id;
     sessionStorage.setItem(SESSION_KEY, session.id);
     document.body.dataset.sessionId = session.id;
+    this.chats.setCurrent(session.id);
     this.banners.hide("connection");
     if (session.status !== "active") {
       this.applyState(session, messages);
@@ -141,6 +174,7 @@ class ChatPage {
         this.transcript.complete(event.message_id, event.html ?? "");
         // Queued messages get their turn next, in the same claim: still working.
         this.setProcessing(this.transcript.hasQueued());
+        this.chats.load();
       },
       error: () => this.serverError(event),
     };
@@ -150,7 +184,7 @@ class ChatPage {
   applyState(session, messages) {
     // Messages come in seq order; assistant messages carry their tool calls and html.
     for (const message of messages) this.transcript.upsertMessage(message);
-    for (const message of messages) this.outbox.delete(message.client_msg_id);
+    for (const message of messages) this.confirmed(message.client_msg_id);
     this.banners.hide("connection");
     document.body.dataset.state = session.status === "active" ? "ready" : session.status;
     this.setComposerEnabled(session.status === "active");
@@ -159,11 +193,20 @@ class ChatPage {
     if (session.pending_wallet_request) this.showApproval(session.pending_wallet_request);
     this.settleApprovals(messages, session.pending_wallet_request);
     this.flushOutbox();
+    if (!this.scrolledOnce) {
+      // On load, show the latest message, with the input ready to type in.
+      this.scrolledOnce = true;
+      this.transcript.scrollToEnd();
+      if (session.status === "active") $("message").focus();
+    }
   }
 
   messageCreated(message) {
     this.transcript.upsertMessage(message);
-    this.outbox.delete(message.client_msg_id);
+    this.confirmed(message.client_msg_id);
+    if (message.role === "user" && !this.chats.list.querySelector(`[data-session-id="${CSS.escape(this.sessionId)}"]`)) {
+      this.chats.load(); // the chat's first message: it joins the list
+    }
     // An answer starting means the message it replies to is no longer queued.
     if (message.metadata?.reply_to) this.transcript.unqueue(message.metadata.reply_to);
     this.settleApprovals([message]);
@@ -171,7 +214,7 @@ class ChatPage {
   }
 
   serverError({ code, message }) {
-    if (code === "session_expired") return this.expired("expired");
+    if (code === "session_expired") return this.expired("expired", message);
     if (code === "session_not_found") return this.sessionGone();
     if (code === "server_full") {
       this.banners.show("server-full", { kind: "error", text: message });
@@ -183,35 +226,89 @@ class ChatPage {
     return undefined;
   }
 
-  expired(status) {
-    this.socket?.stop();
-    this.setComposerEnabled(false);
-    this.setProcessing(false);
-    document.body.dataset.state = "expired";
-    this.banners.hide("connection");
-    this.banners.show("session-expired", {
-      kind: "warning",
-      text: `This chat session has ${status === "closed" ? "been closed" : "expired"} and accepts no new messages.`,
-      actions: [{ label: "Start a new chat", onClick: () => this.newChat() }],
-    });
+  expired(status, message = "") {
+    const text = message || `This chat session has ${status === "closed" ? "been closed" : "expired"} and accepts no new messages.`;
+    this.ended("expired", text);
   }
 
   sessionGone() {
-    this.socket?.stop();
     sessionStorage.removeItem(SESSION_KEY);
+    this.ended("gone", "This chat session was not found: it may have been deleted, ended, or belong to another browser.");
+  }
+
+  // The chat ended (here or in another tab): said at the top and where the user types.
+  ended(state, text) {
+    this.socket?.stop();
+    this.refuseOutbox();
     this.setComposerEnabled(false);
-    document.body.dataset.state = "gone";
+    this.setProcessing(false);
+    document.body.dataset.state = state;
     this.banners.hide("connection");
     this.banners.show("session-expired", {
       kind: "warning",
-      text: "This chat session was not found: it may have ended or belong to another browser.",
+      text,
       actions: [{ label: "Start a new chat", onClick: () => this.newChat() }],
     });
+    $("chat-ended-text").textContent = text;
+    $("chat-ended").hidden = false;
+    this.transcript.setBusy(true); // no edit or regenerate in a chat that takes no messages
   }
 
   newChat() {
     sessionStorage.removeItem(SESSION_KEY);
     window.location.assign(window.location.pathname);
+  }
+
+  // A chat that has no message yet is already a new chat: no second empty one.
+  newChatUnlessEmpty() {
+    this.chats.setOpen(false);
+    if (document.body.dataset.state === "ready" && this.transcript.isEmpty() && this.outbox.size === 0) {
+      $("message").focus();
+      return;
+    }
+    this.newChat();
+  }
+
+  // Back to a tab that sat in the background: its chat may have ended meanwhile.
+  cameBack() {
+    if (document.visibilityState !== "visible" || !this.sessionId) return;
+    if (document.body.dataset.state === "ready") this.checkStillThere();
+    this.chats.load();
+  }
+
+  showExamples() {
+    const box = $("examples");
+    if (!box) return;
+    const network = this.networks.byName(this.networks.value);
+    const prompts = network?.dev ? EXAMPLES.dev : EXAMPLES.live;
+    box.replaceChildren(...prompts.map((text) =>
+      el("button", { type: "button", class: "btn btn-secondary example", text, onclick: () => this.sendText(text) })));
+  }
+
+  sendText(text) {
+    const input = $("message");
+    input.value = text;
+    this.send(input);
+  }
+
+  // Edit (new text) and regenerate (same text): the server takes the message and what
+  // followed out of the conversation, then the text goes out as a new message.
+  async resendFrom(entry, text) {
+    const messageId = Number(entry.node.dataset.messageId);
+    const url = `/api/sessions/${encodeURIComponent(this.sessionId)}/supersede`;
+    const { status, body } = await postJson(url, { message_id: messageId });
+    if (status !== 200) {
+      this.transcript.note(body?.error?.message ?? "Could not resend that message; try again.", "error");
+      return false;
+    }
+    this.transcript.supersedeFrom(entry);
+    this.sendText(text);
+    return true;
+  }
+
+  regenerate(answer) {
+    const question = this.transcript.userEntry(answer.replyTo);
+    if (question) this.resendFrom(question, question.text);
   }
 
   showApproval(request) {
@@ -226,6 +323,15 @@ class ChatPage {
   bindComposer() {
     const form = $("composer");
     const input = $("message");
+    // The box grows with its text (up to a limit set in CSS), and shrinks back after sending.
+    const grow = () => {
+      input.style.height = "";
+      if (!input.value) return; // empty: its natural one-line height
+      input.style.height = "auto";
+      input.style.height = `${input.scrollHeight + 2}px`;
+    };
+    input.addEventListener("input", grow);
+    this.growInput = grow;
     input.addEventListener("keydown", (event) => {
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
@@ -250,13 +356,40 @@ class ChatPage {
     this.outbox.set(event.client_msg_id, event);
     this.transcript.addPending(event.client_msg_id, text, event.network);
     this.socket?.send(event);
+    this.startTimer(event.client_msg_id);
     input.value = "";
+    this.growInput();
     input.focus();
   }
 
+  startTimer(clientMsgId) {
+    clearTimeout(this.timers.get(clientMsgId));
+    this.timers.set(clientMsgId, setTimeout(() => this.transcript.markNotSent(clientMsgId, true), SEND_TIMEOUT_MS));
+  }
+
+  // Retry sends the same client_msg_id: if the first one did arrive, the server ignores this.
+  retry(clientMsgId) {
+    const event = this.outbox.get(clientMsgId);
+    if (!event) return;
+    if (!this.socket?.open) this.socket?.reconnectNow();
+    this.socket?.send(event);
+    this.startTimer(clientMsgId);
+  }
+
+  confirmed(clientMsgId) {
+    if (!clientMsgId) return;
+    this.outbox.delete(clientMsgId);
+    clearTimeout(this.timers.get(clientMsgId));
+    this.timers.delete(clientMsgId);
+  }
+
   refuseOutbox() {
-    for (const clientMsgId of this.outbox.keys()) this.transcript.markNotSent(clientMsgId);
+    for (const clientMsgId of this.outbox.keys()) {
+      this.transcript.markNotSent(clientMsgId);
+      clearTimeout(this.timers.get(clientMsgId));
+    }
     this.outbox.clear();
+    this.timers.clear();
   }
 
   // A wallet request answered here, in another tab of this session, or expired.
@@ -276,6 +409,7 @@ class ChatPage {
   }
 
   setProcessing(on) {
+    this.transcript.setBusy(on);
     document.body.classList.toggle("is-processing", on);
     $("transcript").setAttribute("aria-busy", on ? "true" : "false");
     $("processing").hidden = !on;

@@ -20,7 +20,7 @@ export class NetworkPicker {
   option(network) {
     const label = network.available
       ? `${network.name} (chain ${network.chain_id})`
-      : `${network.name} — unavailable: ${network.unavailable_reason}`;
+      : `${network.name} — ${network.unavailable_reason || "not configured on this server"}`;
     return el("option", { value: network.name, disabled: !network.available, text: label });
   }
 
@@ -47,10 +47,8 @@ export class NetworkPicker {
 
   changed() {
     sessionStorage.setItem(STORAGE_KEY, this.select.value);
-    const unavailable = this.networks.filter((network) => !network.available);
-    this.note.textContent = unavailable.length
-      ? `Unavailable: ${unavailable.map((n) => `${n.name} (${n.unavailable_reason})`).join("; ")}`
-      : "";
+    // Unavailable networks say why in their own (disabled) option; no standing note.
+    this.note.textContent = "";
     this.showHealth();
   }
 

@@ -1,4 +1,5 @@
 // The sessions page: resume (this tab takes the session over) and close.
+import { el } from "./dom.js";
 import { postJson } from "./http.js";
 
 const SESSION_KEY = "evmchat.session";
@@ -7,18 +8,30 @@ for (const row of document.querySelectorAll("tr[data-session-id]")) {
   const id = row.dataset.sessionId;
   row.querySelector(".resume")?.addEventListener("click", () => sessionStorage.setItem(SESSION_KEY, id));
   const close = row.querySelector(".close-session");
-  close?.addEventListener("click", async () => {
-    close.disabled = true;
+  close?.addEventListener("click", () => confirmClose(row, id, close));
+}
+
+// Closing asks first, in the row itself (no browser dialog).
+function confirmClose(row, id, close) {
+  const cell = row.querySelector(".actions");
+  const yes = el("button", { type: "button", class: "btn btn-danger confirm-close", text: "Yes, close it" });
+  const no = el("button", { type: "button", class: "btn btn-secondary", text: "Cancel" });
+  const question = el("span", { class: "confirm-question", text: "Close this chat? It will accept no new messages." });
+  const kept = [...cell.children];
+  cell.replaceChildren(question, yes, no);
+  no.addEventListener("click", () => cell.replaceChildren(...kept));
+  yes.addEventListener("click", async () => {
+    yes.disabled = true;
     const { status, body } = await postJson(`/api/sessions/${encodeURIComponent(id)}/close`);
-    const cell = row.querySelector(".status");
+    const state = row.querySelector(".status");
+    cell.replaceChildren(...kept);
     if (status === 200) {
-      cell.textContent = body.session.status;
-      cell.className = `status status-${body.session.status}`;
+      state.textContent = body.session.status;
+      state.className = `status status-${body.session.status}`;
       row.querySelector(".resume").textContent = "View";
       close.remove();
     } else {
-      close.disabled = false;
-      cell.textContent = body?.error?.message ?? `Could not close (HTTP ${status})`;
+      state.textContent = body?.error?.message ?? `Could not close (HTTP ${status})`;
     }
   });
 }

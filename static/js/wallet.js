@@ -36,7 +36,9 @@ export class Wallet {
     button.addEventListener("click", () => this.connect().catch((error) => this.showError(error)));
     const provider = this.provider;
     if (!provider) {
-      status.textContent = "No browser wallet found";
+      // Nothing to connect to: the status says so, and the button would only fail.
+      status.textContent = "No browser wallet";
+      button.hidden = true;
       return;
     }
     provider.on?.("accountsChanged", (accounts) => this.setAccounts(accounts));

@@ -102,7 +102,7 @@ def test_stop_interrupts_a_running_turn_and_a_queued_message_runs_after(person, 
     tab.get_by_role("button", name="Stop").click()
     stopped = wait_for_answers(tab, 1)
     expect(stopped).to_contain_text("Interrupted")
-    expect(tab.locator(".tool-card").first.locator(".tool-state")).to_contain_text("error")
+    expect(tab.locator(".tool-card").first.locator(".tool-state")).to_contain_text("stopped")
     expect(wait_for_answers(tab, 2)).to_contain_text("Gas on testnet")
     expect(queued.locator(".badge-status")).to_be_hidden()
     expect(tab.locator("#processing")).to_be_hidden()

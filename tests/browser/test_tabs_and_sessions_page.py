@@ -38,6 +38,7 @@ def test_sessions_page_lists_this_browsers_sessions_and_resumes_one(person, scre
     send_message(alice_tab, "balance of bob", network="polygon")
     wait_for_answers(alice_tab, 1)
     open_chat(bob.new_tab())
+    open_chat(alice.new_tab())  # a tab that never sent a message adds no row
     listing = alice.new_tab()
     listing.goto("/sessions/")
     rows = listing.locator("tr[data-session-id]")
@@ -66,9 +67,14 @@ def test_closing_a_session_from_the_sessions_page_ends_it_in_its_tab(person, scr
     alice = person()
     chat = alice.new_tab()
     open_chat(chat)
+    wait_until_ready(chat)
+    send_message(chat, "gas price", network="testnet")  # an empty tab is not listed
+    wait_for_answers(chat, 1)
     listing = alice.new_tab()
     listing.goto("/sessions/")
     listing.get_by_role("button", name="Close").click()
+    expect(listing.locator("tr[data-session-id] .status")).to_have_text("active")  # asks first
+    listing.get_by_role("button", name="Yes, close it").click()
     expect(listing.locator("tr[data-session-id] .status")).to_have_text("closed")
     expect(listing.get_by_role("link", name="View")).to_be_visible()
     chat.reload()

@@ -1,0 +1,104 @@
+"""Point 4 of issue 17: every state shows where the user looks. A chat closed or deleted in
+another tab says so in place within a second, with "New chat"; a message the server never
+confirms turns from "sending" into "not sent" with Retry; a stopped tool call reads "stopped"."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from playwright.sync_api import WebSocketRoute, expect
+
+from tests.browser.helpers import open_chat, send_message, wait_for_answers, wait_until_ready
+from tests.browser.screens import chat_list, screen, someone
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
+__all__ = ["screen", "someone"]
+
+
+def test_a_chat_closed_in_another_tab_says_so_in_place_within_a_second(someone, screenshot):
+    alice = someone()
+    chat = alice.new_tab()
+    open_chat(chat)
+    wait_until_ready(chat)
+    send_message(chat, "gas price", network="testnet")
+    wait_for_answers(chat, 1)
+    listing = alice.new_tab()
+    listing.goto("/sessions/")
+    listing.get_by_role("button", name="Close").click()
+    listing.get_by_role("button", name="Yes, close it").click()
+    closed_at = time.monotonic()
+    ended = chat.locator("#chat-ended")
+    expect(ended).to_be_visible(timeout=1_000)
+    assert time.monotonic() - closed_at < 1.0
+    expect(ended).to_contain_text("closed")
+    expect(ended).to_be_in_viewport()
+    expect(chat.get_by_label("Message")).to_be_disabled()
+    expect(chat.get_by_role("button", name="Regenerate")).to_be_hidden()
+    screenshot(chat)
+    ended.get_by_role("button", name="New chat").click()
+    wait_until_ready(chat)
+    expect(chat.get_by_label("Message")).to_be_enabled()
+
+
+def test_a_chat_deleted_in_another_tab_says_so_in_place(someone, screenshot):
+    alice = someone()
+    chat, other = alice.new_tab(), alice.new_tab()
+    session_id = open_chat(chat)
+    wait_until_ready(chat)
+    send_message(chat, "gas price", network="testnet")
+    wait_for_answers(chat, 1)
+    open_chat(other)
+    sidebar = chat_list(other)
+    sidebar.get_by_role("button", name="Delete “gas price”").click()
+    sidebar.get_by_role("alertdialog").get_by_role("button", name="Delete").click()
+    ended = chat.locator("#chat-ended")
+    expect(ended).to_be_visible(timeout=1_000)
+    expect(ended).to_contain_text("deleted")
+    assert chat.evaluate("sessionStorage.getItem('evmchat.session')") != session_id
+
+
+def drop_chat_messages(route: WebSocketRoute, dropped: list[str]) -> None:
+    """Relays the page's socket to the server, swallowing chat.message frames while told to."""
+    server = route.connect_to_server()
+
+    def from_page(frame: str | bytes) -> None:
+        if dropped and json.loads(frame).get("type") == "chat.message":
+            dropped.append(str(frame))
+            return
+        server.send(frame)
+
+    route.on_message(from_page)
+
+
+def test_a_message_never_confirmed_turns_into_not_sent_with_retry(someone, screenshot):
+    tab = someone().new_tab()
+    swallowing = ["on"]
+    tab.route_web_socket("**/ws/sessions/**", lambda route: drop_chat_messages(route, swallowing))
+    open_chat(tab)
+    wait_until_ready(tab)
+    send_message(tab, "gas price", network="testnet")
+    message = tab.locator(".msg-user").first
+    expect(message.locator(".badge-status")).to_have_text("sending")
+    expect(message.locator(".badge-status")).to_have_text("not sent", timeout=20_000)
+    screenshot(tab)
+    swallowing.clear()  # the network is back
+    message.get_by_role("button", name="Retry").click()
+    expect(wait_for_answers(tab, 1)).to_contain_text("Gas")
+    expect(message.locator(".badge-status")).to_be_hidden()
+    expect(tab.locator(".msg-user")).to_have_count(1)
+
+
+def test_a_stopped_tool_call_reads_stopped(someone, screenshot):
+    tab = someone().new_tab()
+    open_chat(tab)
+    wait_until_ready(tab)
+    send_message(tab, "block number", network="arbitrum")  # its server never answers
+    expect(tab.locator(".tool-card.tool-running")).to_have_count(1)
+    tab.get_by_role("button", name="Stop").click()
+    state = tab.locator(".tool-card .tool-state")
+    expect(state).to_contain_text("stopped")
+    expect(state).not_to_contain_text("error")
+    expect(tab.locator(".tool-card.tool-error")).to_have_count(0)
+    screenshot(tab)
