@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from sessions_app.agent.history import load_history
-from sessions_app.models import ChatSession
+from sessions_app.models import ChatSession, Turn
 
 pytestmark = pytest.mark.django_db
 
@@ -21,12 +21,16 @@ def alice() -> Client:
 def chat(alice: Client) -> ChatSession:
     response = alice.post("/api/sessions", {}, content_type="application/json")
     chat = ChatSession.objects.get(public_id=response.json()["session"]["id"])
-    done = {"status": ""}  # as the turn core leaves answered messages
-    first = chat.add_message("user", "balance of alice", done)
-    chat.add_message("assistant", "alice has 10000 ETH", {**done, "reply_to": first.pk})
-    second = chat.add_message("user", "balance of bob", done)
-    chat.add_message("assistant", "bob has 10000 ETH", {**done, "reply_to": second.pk})
+    exchange(chat, "balance of alice", "alice has 10000 ETH")
+    exchange(chat, "balance of bob", "bob has 10000 ETH")
     return chat
+
+
+def exchange(chat: ChatSession, asked: str, answered: str, status: str = "done") -> Turn:
+    """A user message and its answer, joined by their turn, as the turn core leaves them."""
+    request = chat.add_message("user", asked)
+    answer = chat.add_message("assistant", answered)
+    return Turn.objects.create(chat_session=chat, request=request, answer=answer, status=status)
 
 
 def supersede(browser: Client, chat: ChatSession, message_id: object):
@@ -41,9 +45,8 @@ def test_editing_the_second_message_leaves_the_first_exchange_in_the_history(ali
     assert response.json() == {"superseded": 2}
     cut = set(chat.messages.filter(superseded_at__isnull=False).values_list("content", flat=True))
     assert cut == {"balance of bob", "bob has 10000 ETH"}
-    retry = chat.add_message("user", "balance of carol", {"status": ""})
-    answer = chat.add_message("assistant", "", {"status": "streaming", "reply_to": retry.pk})
-    replayed = [entry.text for entry in load_history(answer)]
+    retry = exchange(chat, "balance of carol", "", status=Turn.Status.RUNNING)
+    replayed = [entry.text for entry in load_history(retry.answer)]
     assert replayed == ["balance of alice", "alice has 10000 ETH", "balance of carol"]
 
 
@@ -58,7 +61,7 @@ def test_an_answer_or_a_foreign_message_cannot_be_the_cut(alice, chat):
 
 
 def test_refused_while_a_turn_runs(alice, chat):
-    ChatSession.objects.filter(pk=chat.pk).update(processing=True)
+    exchange(chat, "balance of carol", "", status=Turn.Status.RUNNING)
     response = supersede(alice, chat, chat.messages.get(content="balance of bob").pk)
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "busy"

@@ -15,7 +15,7 @@ from django.test import Client
 
 from chatproject.stack import ensure_local_secret_key
 from sessions_app import chat_api
-from sessions_app.agent.builtin import amount_arguments
+from sessions_app.agent.references import Amount
 from sessions_app.rendering import render_markdown
 from testsupport.processes import BASE_DIR
 
@@ -115,11 +115,7 @@ def test_links_in_chain_text_are_not_clickable():
 
 
 def test_gwei_amounts_are_exact():
-    assert amount_arguments({"amount": "0.1", "unit": "gwei"}) == {"value_wei": "100000000"}
-    assert amount_arguments({"amount": "1.000000007", "unit": "gwei"}) == {
-        "value_wei": "1000000007"
-    }
+    assert Amount("0.1", "gwei").tool_arguments() == {"value_wei": "100000000"}
+    assert Amount("1.000000007", "gwei").tool_arguments() == {"value_wei": "1000000007"}
     big = "123456789012345678.123456789"
-    assert amount_arguments({"amount": big, "unit": "gwei"}) == {
-        "value_wei": "123456789012345678123456789"
-    }
+    assert Amount(big, "gwei").tool_arguments() == {"value_wei": "123456789012345678123456789"}
