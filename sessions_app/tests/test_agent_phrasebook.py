@@ -43,6 +43,10 @@ def networks(settings, anvil_testnet, mcp_testnet, anvil_polygon, mcp_polygon):
     for name in ("mainnet", "base", "arbitrum"):
         table[name] = replace(table[name], rpc_url="")
     settings.NETWORKS = table
+    # One reader sends the whole phrasebook within a minute: the per-owner flood limits
+    # (tests/abuse/test_flood_limits.py) would stop it, so they are off here.
+    settings.CHAT_MESSAGES_PER_MINUTE = 0
+    settings.AGENT_TURNS_PER_MINUTE = 0
 
 
 @pytest.fixture
