@@ -58,7 +58,7 @@ class BuiltinProvider:
         if meta.get("wallet_status") != "sent":
             reason = meta.get("reason") or "no reason given"
             await ctx.say(
-                f"The transaction was rejected in the wallet ({reason}). Nothing was sent."
+                f"The request was rejected in the wallet ({reason}). Nothing was sent or signed."
             )
             return
         if not meta.get("tx_hash"):  # a signed message: there is no transaction to look up
