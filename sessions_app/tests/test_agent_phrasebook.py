@@ -43,6 +43,9 @@ def networks(settings, anvil_testnet, mcp_testnet, anvil_polygon, mcp_polygon):
     for name in ("mainnet", "base", "arbitrum"):
         table[name] = replace(table[name], rpc_url="")
     settings.NETWORKS = table
+    # ~200 turns in a few minutes: the rate limits are not what this test is about (0 = off).
+    settings.CHAT_MESSAGES_PER_MINUTE = settings.AGENT_TURNS_PER_MINUTE = 0
+    settings.PROXY_CALLS_PER_MINUTE = 0
 
 
 @pytest.fixture
