@@ -210,7 +210,7 @@ FRESH_TOKENS: list[tuple[str, object]] = [
     ("what did bob receive recently", ["get_token_transfers"]),
     ("alice's token portfolio", ["get_portfolio"]),
     (f"portfolio of {TK} on polygon", ["polygon:get_portfolio"]),
-    ("which NFTs does carol have", REFUSE),
+    ("which NFTs does carol have", ["get_token_transfers"]),
     (f"how many nfts does alice have in {TK}", ["get_nft_balance"]),
     (f"owner of nft 7 of {TK}", ["get_nft_owner"]),
     ("sign 'I agree' as carol", ["sign_message"]),
@@ -250,7 +250,7 @@ TOOLS = {
     "allowance": "get_token_allowance",
     "transfers": "get_token_transfers",
     "portfolio": "get_portfolio",
-    "nfts": "get_nft_balance",
+    "nfts": "get_nft_balance",  # without a contract: get_token_transfers (tool_label)
     "nft_owner": "get_nft_owner",
     "sign": "sign_message",
 }
@@ -266,6 +266,8 @@ ACTING = {
 def tool_label(step: object, table: dict) -> str:
     """The tool a step calls, prefixed with its network when that is not the testnet."""
     intent, args, network = step.intent, step.args, step.network  # type: ignore[attr-defined]
+    if intent == "nfts" and "contract" not in args:
+        intent = "transfers"
     if intent == "send" and "token" in args:
         intent = "send_token"
     if intent in ACTING:

@@ -103,6 +103,8 @@ async def run_step(ctx: TurnContext, step: intents.Step) -> str:
         return await _send(ctx, step.args)
     if step.intent in ACTING:
         return await _act(ctx, step)
+    if step.intent == "nfts" and "contract" not in step.args:
+        return await _nfts_received(ctx, await _address(ctx, step.args["who"]))
     if step.intent in ("receipt", "transaction"):
         return await _transaction(ctx, step)
     tool, arguments = await plan(ctx, step)
@@ -215,6 +217,30 @@ async def _act(ctx: TurnContext, step: intents.Step) -> str:
     if not ctx.network.dev:
         return f"{outcome.text}\n\nPlease confirm or reject it in your wallet."
     return described(ctx, outcome, tool)
+
+
+async def _nfts_received(ctx: TurnContext, who: str) -> str:
+    """ "What NFTs does alice own": no tool indexes NFTs by owner, so the ERC-721 tokens she
+    received in the recent blocks and has not sent on since, said with that limit."""
+    data = (await _call(ctx, "get_token_transfers", {"address": who})).structured or {}
+    held: dict[tuple[str, str], bool] = {}
+    for row in data.get("transfers", []):  # newest first: the first row of a token decides
+        if row.get("standard") == "erc721":
+            held.setdefault((row["address"], row["token_id"]), row.get("direction") == "in")
+    owned = [
+        f"token {token_id} of {contract}" for (contract, token_id), kept in held.items() if kept
+    ]
+    span = f"blocks {data.get('from_block')} to {data.get('to_block')} on {ctx.network.name}"
+    found = (
+        f"In {span} {who} received and still holds: {'; '.join(owned)}."
+        if owned
+        else f"{who} received no NFT (ERC-721) in {span} that they still hold."
+    )
+    more = " (only the newest transfers were listed)" if data.get("truncated") else ""
+    return (
+        f"{found}{more} I can't list NFTs received before that: no tool of mine indexes NFTs "
+        "by owner. For one collection ask *NFTs of … in 0x…contract*."
+    )
 
 
 async def _transaction(ctx: TurnContext, step: intents.Step) -> str:

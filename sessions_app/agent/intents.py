@@ -501,14 +501,10 @@ def _transfers(parts: dict[str, str], net: Network) -> dict[str, Any]:
 
 
 def _nfts(parts: dict[str, str], net: Network) -> dict[str, Any]:
+    """With a contract: the balance there; without: NFTs received lately (builtin._nfts)."""
     who = _who(parts, net)
     if "contract" not in parts:
-        return _raise(
-            f"I can't list every NFT {parts['who']} owns: no tool of mine indexes NFTs by owner "
-            "across all contracts. Name the collection, e.g. *NFTs of "
-            f"{parts['who']} in 0x…contract* (how many they hold there), or ask *recent "
-            f"transfers of {parts['who']}* (the NFTs and tokens they sent and received lately)."
-        )
+        return {"who": who}
     return {"who": who, "contract": check_address(parts["contract"])}
 
 

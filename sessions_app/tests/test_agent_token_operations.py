@@ -104,9 +104,16 @@ async def test_a_refused_token_request_calls_no_tool(socket, token, erc20):
     before = erc20.functions.balanceOf(BOB).call()
     seen = await ask(socket, f"send 1.5 {token} from alice to bob and then swap it")
     assert tools_of(seen) == [] and "swap" in answer_text(seen)
-    seen = await ask(socket, "what NFTs does alice own")
-    assert tools_of(seen) == [] and "can't list every NFT alice owns" in answer_text(seen)
+    seen = await ask(socket, "sign 'hi' as mallory")
+    assert tools_of(seen) == [] and "mallory" in answer_text(seen)
     assert erc20.functions.balanceOf(BOB).call() == before
+
+
+async def test_what_nfts_someone_owns_says_what_it_cannot_list(socket):
+    seen = await ask(socket, "what NFTs does alice own")
+    assert tools_of(seen) == ["get_token_transfers"]
+    answer = answer_text(seen)
+    assert "received no NFT" in answer and "I can't list NFTs received before" in answer
 
 
 async def test_a_signed_message_from_the_wallet_is_not_looked_up_as_a_transaction(
