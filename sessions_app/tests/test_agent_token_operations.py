@@ -9,7 +9,16 @@ import pytest
 from channels.db import database_sync_to_async
 from web3 import HTTPProvider, Web3
 
-from mcp_servers.tests.conftest import ALICE, BOB, TOKEN_DECIMALS, deploy_token
+from mcp_servers.tests.conftest import (
+    ALICE,
+    BOB,
+    SOURCES,
+    TOKEN_DECIMALS,
+    contract_at,
+    deploy,
+    deploy_token,
+    transact,
+)
 from sessions_app.tests.agent_support import (
     _close_chat_db_threads,  # noqa: F401
     _finish_background_turns,  # noqa: F401
@@ -21,10 +30,12 @@ from sessions_app.tests.agent_support import (
     point_network,
     receive_until,
 )
+from testsupport.solidity import compile_sources
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 CAROL = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"
+DAVE = "0x90F79bf6EB2c4f870365E785982E1f101E93b906"
 ALLOWANCE_ABI = [
     {
         "name": name,
@@ -114,6 +125,23 @@ async def test_what_nfts_someone_owns_says_what_it_cannot_list(socket):
     assert tools_of(seen) == ["get_token_transfers"]
     answer = answer_text(seen)
     assert "received no NFT" in answer and "I can't list NFTs received before" in answer
+
+
+async def test_nfts_someone_received_and_still_holds_are_listed(socket, anvil_testnet):
+    w3 = Web3(HTTPProvider(anvil_testnet.url))
+    artifact = compile_sources(*SOURCES)["TestNFT"]
+    cats = deploy(w3, artifact, ALICE, "Test Cats", "CAT")
+    contract = contract_at(w3, artifact, cats)
+    for token_id in (7, 8):
+        transact(w3, contract.functions.mint(DAVE, token_id, "data:,cat"), ALICE)
+    transact(w3, contract.functions.transferFrom(DAVE, CAROL, 8), DAVE)
+
+    seen = await ask(socket, "what NFTs does dave own")
+    assert tools_of(seen) == ["get_token_transfers"]
+    answer = answer_text(seen)
+    assert f"token 7 of {cats}" in answer and f"token 8 of {cats}" not in answer
+    seen = await ask(socket, f"NFTs of dave in {cats}")
+    assert tools_of(seen) == ["get_nft_balance"] and of_type(seen, "tool.result")[0]["ok"]
 
 
 async def test_a_signed_message_from_the_wallet_is_not_looked_up_as_a_transaction(
