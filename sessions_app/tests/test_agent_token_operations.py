@@ -85,6 +85,11 @@ async def test_sending_one_and_a_half_tokens_moves_one_and_a_half_units(socket, 
     assert call["arguments"]["amount"] == "1.5" and call["arguments"]["token"] == token
     assert of_type(seen, "tool.result")[0]["ok"] is True, answer_text(seen)
     assert erc20.functions.balanceOf(BOB).call() - before == 1_500_000
+    sent_hash = of_type(seen, "tool.result")[0]["result"]["tx_hash"]
+    seen = await ask(socket, "its receipt")  # the follow-up finds the token transfer
+    assert tools_of(seen) == ["get_transaction_receipt"]
+    assert of_type(seen, "tool.call")[0]["arguments"]["tx_hash"] == sent_hash
+    assert of_type(seen, "tool.result")[0]["ok"] is True
 
 
 async def test_an_approval_shows_in_the_allowance_and_a_revoke_clears_it(socket, token, erc20):
