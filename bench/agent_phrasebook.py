@@ -192,6 +192,37 @@ FRESH_2: list[tuple[str, object]] = [
 ]  # fmt: skip
 
 
+# Token, NFT and signing phrasings (issue 16), written after the phrasebook's token phrasings and
+# measured once before any tuning on them.
+TK = "0x000000000000000000000000000000000000dEaD"
+FRESH_TOKENS: list[tuple[str, object]] = [
+    (f"send 3 {TK} to carol from bob", ["send_token_transfer"]),
+    (f"pay bob 2 {TK} from alice", ["send_token_transfer"]),
+    (f"please transfer 0.5 {TK} from alice to {TK}", ["send_token_transfer"]),
+    (f"send 10 USDC to {TK} on polygon", ["polygon:prepare_token_transfer"]),
+    (f"approve 100 DAI for {TK} on polygon", ["polygon:prepare_token_approval"]),
+    (f"alice approves 5 {TK} for bob", ["send_token_approval"]),
+    (f"give bob an allowance of 5 {TK} from alice", ["send_token_approval"]),
+    (f"revoke bob's approval for {TK}", ["send_token_approval"]),
+    (f"how much {TK} is bob allowed to spend for alice", ["get_token_allowance"]),
+    (f"check the allowance alice gave bob on {TK}", ["get_token_allowance"]),
+    ("show me the latest token transfers of alice", ["get_token_transfers"]),
+    ("what did bob receive recently", ["get_token_transfers"]),
+    ("alice's token portfolio", ["get_portfolio"]),
+    (f"portfolio of {TK} on polygon", ["polygon:get_portfolio"]),
+    ("which NFTs does carol have", ["get_token_transfers"]),
+    (f"how many nfts does alice have in {TK}", ["get_nft_balance"]),
+    (f"owner of nft 7 of {TK}", ["get_nft_owner"]),
+    ("sign 'I agree' as carol", ["sign_message"]),
+    ("sign a message for alice", REFUSE),
+    (f"approve 10 {TK} for bob from alice and then swap it", REFUSE),
+    ("send 5 USDC from alice to bob", REFUSE),
+    (f"approve 1.5 {TK} for george from alice", REFUSE),
+    ("send all my usdc to bob on polygon", REFUSE),
+    ("what is my nft worth", REFUSE),
+]
+
+
 def networks() -> dict:
     """The table as the tests run it: testnet and polygon served, the others not."""
     from django.conf import settings
@@ -216,14 +247,31 @@ TOOLS = {
     "token_info": "get_token_info",
     "receipt": "get_transaction_receipt",
     "transaction": "get_transaction",
+    "allowance": "get_token_allowance",
+    "transfers": "get_token_transfers",
+    "portfolio": "get_portfolio",
+    "nfts": "get_nft_balance",  # without a contract: get_token_transfers (tool_label)
+    "nft_owner": "get_nft_owner",
+    "sign": "sign_message",
+}
+# Acting steps: (the tool on a dev network, the tool elsewhere), as builtin.ACTING.
+ACTING = {
+    "send": ("send_transaction", "prepare_transaction"),
+    "send_token": ("send_token_transfer", "prepare_token_transfer"),
+    "approve": ("send_token_approval", "prepare_token_approval"),
+    "revoke": ("send_token_approval", "prepare_token_approval"),
 }
 
 
 def tool_label(step: object, table: dict) -> str:
     """The tool a step calls, prefixed with its network when that is not the testnet."""
     intent, args, network = step.intent, step.args, step.network  # type: ignore[attr-defined]
-    if intent == "send":
-        tool = "send_transaction" if table[network].dev else "prepare_transaction"
+    if intent == "nfts" and "contract" not in args:
+        intent = "transfers"
+    if intent == "send" and "token" in args:
+        intent = "send_token"
+    if intent in ACTING:
+        tool = ACTING[intent][0 if table[network].dev else 1]
     elif intent in ("balance", "token_balance") and "token" in args:
         tool = "get_token_balance"
     else:
@@ -280,6 +328,7 @@ def main() -> None:
         ("held-out", HELD_OUT),
         ("fresh", FRESH),
         ("fresh 2", FRESH_2),
+        ("fresh tokens", FRESH_TOKENS),
     ):
         result, misses = figures(cases, table)
         print(

@@ -5,6 +5,7 @@ order, each on its network, answering only with what the tools said, failures in
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import Any
 
 from django.conf import settings
@@ -57,8 +58,12 @@ class BuiltinProvider:
         if meta.get("wallet_status") != "sent":
             reason = meta.get("reason") or "no reason given"
             await ctx.say(
-                f"The transaction was rejected in the wallet ({reason}). Nothing was sent."
+                f"The request was rejected in the wallet ({reason}). Nothing was sent or signed."
             )
+            return
+        if not meta.get("tx_hash"):  # a signed message: there is no transaction to look up
+            signature = meta.get("signature") or ""
+            await ctx.say(f"Your wallet signed the message. Signature: {signature}".strip())
             return
         outcome = await wait_for_receipt(ctx, meta["tx_hash"])
         await ctx.say(described(ctx, outcome, "get_transaction_receipt"))
@@ -92,8 +97,14 @@ async def run_step(ctx: TurnContext, step: intents.Step) -> str:
     """Run one step on ctx.network; the sentence to show, or StepFailed."""
     if step.intent == "help":
         return help_text(ctx.network)
+    if step.intent == "send" and "token" in step.args:
+        step = replace(step, intent="send_token")
     if step.intent == "send":
         return await _send(ctx, step.args)
+    if step.intent in ACTING:
+        return await _act(ctx, step)
+    if step.intent == "nfts" and "contract" not in step.args:
+        return await _nfts_received(ctx, await _address(ctx, step.args["who"]))
     if step.intent in ("receipt", "transaction"):
         return await _transaction(ctx, step)
     tool, arguments = await plan(ctx, step)
@@ -114,6 +125,16 @@ async def plan(ctx: TurnContext, step: intents.Step) -> tuple[str, dict[str, Any
     if step.intent == "call":
         address = await _address(ctx, args["address"])
         return "call_contract", {**args, "address": address}
+    if step.intent in ("transfers", "nfts", "portfolio"):
+        who = await _address(ctx, args["who"])
+        if step.intent == "nfts":
+            return "get_nft_balance", {"contract": args["contract"], "owner": who}
+        if step.intent == "portfolio":
+            return "get_portfolio", {"address": who, "tokens": args["tokens"]}
+        return "get_token_transfers", {"address": who, **_only(args, "token")}
+    if step.intent == "allowance":
+        owner, spender = await _address(ctx, args["owner"]), await _address(ctx, args["spender"])
+        return "get_token_allowance", {"token": args["token"], "owner": owner, "spender": spender}
     simple: dict[str, tuple[str, dict[str, Any]]] = {
         "block_number": ("get_block_number", {}),
         "latest_block": ("get_block", {"block": "latest"}),
@@ -121,6 +142,7 @@ async def plan(ctx: TurnContext, step: intents.Step) -> tuple[str, dict[str, Any
         "gas_price": ("get_gas_price", {}),
         "network_info": ("get_network_info", {}),
         "token_info": ("get_token_info", {"token": args.get("token")}),
+        "nft_owner": ("get_nft_owner", _only(args, "contract", "token_id")),
     }
     return simple[step.intent]
 
@@ -156,6 +178,69 @@ async def _send(ctx: TurnContext, args: dict[str, Any]) -> str:
     if tool == "prepare_transaction":
         return f"{outcome.text}\n\nApproving asks your browser wallet to sign it."
     return described(ctx, outcome, tool)
+
+
+def _only(args: dict[str, Any], *keys: str) -> dict[str, Any]:
+    return {key: args[key] for key in keys if key in args}
+
+
+# Steps that change the chain or sign: (tool on a dev network, tool elsewhere (a wallet request)).
+ACTING = {
+    "send_token": ("send_token_transfer", "prepare_token_transfer"),
+    "approve": ("send_token_approval", "prepare_token_approval"),
+    "revoke": ("send_token_approval", "prepare_token_approval"),
+    "sign": ("sign_message", "sign_message"),
+}
+
+
+async def _act(ctx: TurnContext, step: intents.Step) -> str:
+    """A token transfer, an approval or a signature: sent on the testnet, else the wallet's."""
+    args = step.args
+    sender = await _address(ctx, args["sender"]) if args["sender"] else ""
+    if not ctx.network.dev:
+        sender = sender or ctx.wallet or ""
+    if not sender:
+        raise StepFailed(_missing_sender(ctx))
+    arguments: dict[str, Any] = {"from_address": sender}
+    if step.intent == "sign":
+        arguments["message"] = args["message"]
+    else:
+        arguments["token"] = args["token"]
+        arguments["amount"] = args["token_amount"]
+        if step.intent == "send_token":
+            arguments["to"] = await _address(ctx, args["to"])
+        else:
+            arguments["spender"] = await _address(ctx, args["spender"])
+    dev_tool, wallet_tool = ACTING[step.intent]
+    tool = dev_tool if ctx.network.dev else wallet_tool
+    outcome = await _call(ctx, tool, arguments)
+    if not ctx.network.dev:
+        return f"{outcome.text}\n\nPlease confirm or reject it in your wallet."
+    return described(ctx, outcome, tool)
+
+
+async def _nfts_received(ctx: TurnContext, who: str) -> str:
+    """ "What NFTs does alice own": no tool indexes NFTs by owner, so the ERC-721 tokens she
+    received in the recent blocks and has not sent on since, said with that limit."""
+    data = (await _call(ctx, "get_token_transfers", {"address": who})).structured or {}
+    held: dict[tuple[str, str], bool] = {}
+    for row in data.get("transfers", []):  # newest first: the first row of a token decides
+        if row.get("standard") == "erc721":
+            held.setdefault((row["address"], row["token_id"]), row.get("direction") == "in")
+    owned = [
+        f"token {token_id} of {contract}" for (contract, token_id), kept in held.items() if kept
+    ]
+    span = f"blocks {data.get('from_block')} to {data.get('to_block')} on {ctx.network.name}"
+    found = (
+        f"In {span} {who} received and still holds: {'; '.join(owned)}."
+        if owned
+        else f"{who} received no NFT (ERC-721) in {span} that they still hold."
+    )
+    more = " (only the newest transfers were listed)" if data.get("truncated") else ""
+    return (
+        f"{found}{more} I can't list NFTs received before that: no tool of mine indexes NFTs "
+        "by owner. For one collection ask *NFTs of … in 0x…contract*."
+    )
 
 
 async def _transaction(ctx: TurnContext, step: intents.Step) -> str:
@@ -224,12 +309,24 @@ def help_text(network: Network) -> str:
         "- *code at 0x…*, *is 0x… a contract?*",
         "- *call balanceOf(address)(uint256) on 0x…contract with 0x…holder*",
     ]
+    token = "0x…token" if network.dev else "USDC"
     if network.dev:
         lines.append(f"- *send 1 {currency} from alice to bob* (or an amount in wei or gwei)")
+        lines.append(
+            f"- *send 1.5 {token} from alice to bob*, *approve 10 {token} for bob "
+            'from alice* (or *unlimited*), *sign the message "hi" as alice*'
+        )
     else:
-        lines.append(f"- *send 0.1 {currency} to 0x…*: I prepare it and your wallet signs it")
-    lines.append(
+        lines.append(
+            f"- *send 0.1 {currency} to 0x…*, *send 5 {token} to 0x…*, *approve 10 "
+            f'{token} for 0x…*, *sign the message "hi"*: your wallet signs them'
+        )
+    lines += [
+        f"- *allowance of 0x…spender for {token} from 0x…owner*, *portfolio of 0x…*",
+        "- *recent transfers of 0x…* (token and NFT transfers of the last 1000 blocks)",
+        "- *NFTs of 0x… in 0x…contract*, *who owns token 5 of 0x…contract* (I can't list "
+        "every NFT an address owns)",
         "- add *on mainnet*, *on polygon*, … to ask another network; join requests with "
-        "*and then*. I can't price tokens, swap, or send tokens yet."
-    )
+        "*and then*. I can't price tokens or swap.",
+    ]
     return "\n".join(lines)

@@ -93,7 +93,7 @@ SMALL_TALK: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"|^are\s+you\s+(?:a\s+)?(?:bot|robot|human|person|real|an?\s+ai)\b",
             "I'm this chat's builtin assistant: offline and rule-based (no language model). "
             "I answer only from the tools of the network you pick (balances, blocks, "
-            "transactions, tokens, sending ETH); type **help** for what I understand.",
+            "transactions, tokens, sending ETH and tokens); type **help** for what I understand.",
         ),
         (
             r"^(?:bye|goodbye|see\s+you(?:\s+later)?|later|good\s+night)[\s!.]*$",
@@ -130,11 +130,25 @@ OUT_OF_SCOPE: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
         (
             r"\b(?:approve|approval|approvals|allowance|allowances)\b",
-            "Token approvals ({w}) are not supported yet.",
+            "I can't place “{w}” in that request: I understand *approve 10 USDC for 0x…spender* "
+            "(or *unlimited*), *revoke USDC approval for 0x…spender* and *allowance of "
+            "0x…spender for USDC from 0x…owner*.",
         ),
-        (r"\b(?:nfts?|erc-?721|erc-?1155|collectibles?)\b", "NFTs ({w}) are not supported yet."),
-        (r"\b(?:logs?|events?)\b", "Contract logs and events ({w}) are not supported yet."),
-        (r"\b(?:sign|signature|signing)\b", "Signing messages ({w}) is not supported yet."),
+        (
+            r"\b(?:nfts?|erc-?721|erc-?1155|collectibles?)\b",
+            "I can't place “{w}” in that request: for NFTs I understand *NFTs of alice in "
+            "0x…contract* and *who owns token 5 of 0x…contract*.",
+        ),
+        (
+            r"\b(?:logs?|events?)\b",
+            "I can't read contract logs and events ({w}) myself; I can list an address's token "
+            "transfers: *recent transfers of alice*.",
+        ),
+        (
+            r"\b(?:sign|signature|signing)\b",
+            "To sign a message ({w}), quote it and name the signer: "
+            '*sign the message "hello" as alice*.',
+        ),
         (
             r"\b(?:history|all\s+transactions|transactions\s+of|past\s+transactions)\b",
             "I can't list past transactions ({w}): no tool of mine indexes an address's history.",

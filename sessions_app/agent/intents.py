@@ -77,7 +77,7 @@ def _p(intent: str, pattern: str, fallback: bool = False) -> Phrasing:
 
 VERB = r"(?:send|transfer|pay|give|move)"
 AMOUNT = r"(?P<amount>[-+]?(?:\d[\d.,_]*|\.\d+)|[a-z]\w*(?=\s))"
-UNIT = r"(?P<unit>[a-z][\w.]*)"
+UNIT = r"(?P<unit>0x\w*|[a-z][\w.]*)"
 WHO = _slot("who")
 HAVE = r"(?:\s+(?:have|hold|holds|own|owns|got|has))?"
 
@@ -93,6 +93,39 @@ PHRASINGS: tuple[Phrasing, ...] = (
     _p("send", rf"(?P<sender>{REF})\s+(?:sends|pays|transfers|gives)\s+{_slot('to')}\s+"
                rf"(?P<amount>[-+]?(?:\d[\d.,_]*|\.\d+))\s*{UNIT}?"),
     _p("send_incomplete", rf"\b{VERB}\b", fallback=True),
+    _p("approve", rf"\b(?:approve|allow)\s+{_slot('spender')}\s+to\s+(?:spend|use|move)\s+"
+                  rf"{AMOUNT}\s*(?P<unit>{SYM})(?:\s+(?:tokens?\s+)?(?:of|from)\s+{_slot('owner')})?"),
+    _p("approve", rf"\b(?:approve|allow)\s+{AMOUNT}\s*(?P<unit>{SYM})\s+(?:tokens?\s+)?"
+                  rf"(?:for|to)\s+{_slot('spender')}(?:\s+from\s+{_slot('owner')})?"),
+    _p("approve", rf"\b(?P<owner>{REF})\s+approves\s+{AMOUNT}\s*(?P<unit>{SYM})\s+(?:for|to)\s+"
+                  rf"{_slot('spender')}"),
+    _p("revoke", rf"\brevoke\s+(?:the\s+)?(?P<unit>{SYM})\s+(?:approval|allowance)\s+(?:of|for)\s+"
+                 rf"{_slot('spender')}(?:\s+from\s+{_slot('owner')})?"),
+    _p("allowance", rf"\ballowance\s+(?:of|for)\s+{_slot('spender')}\s+(?:for|on|in|of)\s+"
+                    rf"(?:the\s+)?(?:token\s+)?(?P<sym>{SYM})\s+(?:from|by|of)\s+{_slot('owner')}"),
+    _p("allowance", rf"\b(?P<sym>{SYM})\s+allowance\s+(?:of|from|by)\s+{_slot('owner')}\s+"
+                    rf"(?:for|to)\s+{_slot('spender')}"),
+    _p("allowance", rf"\bhow\s+much\s+(?P<sym>{SYM})\s+(?:can|may)\s+{_slot('spender')}\s+"
+                    rf"spend\s+(?:of|from|for)\s+{_slot('owner')}"),
+    _p("transfers", rf"\b(?:recent\s+|last\s+|latest\s+)?(?:token\s+|(?P<sym>{SYM})\s+)?"
+                    rf"transfers\s+(?:of|for|by|to|from|involving)\s+{WHO}"
+                    rf"(?:\s+(?:in|of|for)\s+(?:the\s+)?(?:token\s+)?(?P<sym2>{SYM}))?"),
+    _p("transfers", rf"(?P<who>{REF})(?:'s|\u2019s|s')?\s+(?:recent\s+)?(?:token\s+)?transfers\b"),
+    _p("nfts", rf"\b(?:which|what)\s+nfts?\s+(?:does|do|did)\s+{WHO}\s+(?:own|have|hold)\b"
+               rf"(?:\s+(?:in|of|at|from)\s+{_slot('contract')})?"),
+    _p("nfts", rf"\bnfts?\s+(?:of|owned\s+by|held\s+by|for)\s+{WHO}"
+               rf"(?:\s+(?:in|of|at|from)\s+{_slot('contract')})?"),
+    _p("nfts", rf"(?P<who>{REF})(?:'s|\u2019s|s')\s+nfts?\b"
+               rf"(?:\s+(?:in|of|at|from)\s+{_slot('contract')})?"),
+    _p("nft_owner", rf"\b(?:owner|holder)\s+of\s+(?:nft\s+|token\s+)?(?:id\s+)?\#?(?P<token_id>\d+)"
+                    rf"\s+(?:of|in|at|on)\s+{_slot('contract')}"),
+    _p("nft_owner", rf"\bwho\s+(?:owns|holds)\s+(?:nft\s+|token\s+)?(?:id\s+)?\#?(?P<token_id>\d+)"
+                    rf"\s+(?:of|in|at|on)\s+{_slot('contract')}"),
+    _p("portfolio", rf"\b(?:portfolio|holdings|all\s+balances)\s+(?:of|for)\s+{WHO}"),
+    _p("portfolio", rf"(?P<who>{REF})(?:'s|\u2019s|s')?\s+(?:portfolio|holdings)\b"),
+    _p("sign", rf"\bsign\s+(?:the\s+)?(?:message\s+|text\s+)?[\"'\u201c\u2018]"
+               rf"(?P<message>[^\"\u201d\u2019]+?)[\"'\u201d\u2019](?:\s+(?:as|from|with|by|using)\s+{_slot('sender')}(?:'s\s+key)?)?"),
+
     _p("call", rf"\bcall\s+(?P<signature>\w+\([^()]*\)(?:\s*(?:returns\s*)?\([^()]*\))?)\s+"
                rf"(?:on|at)\s+{_slot('who')}(?:\s+with\s+(?:args?\s+)?(?P<args>.+?))?\s*$"),
     _p("receipt", r"\breceipt\s+(?:for\s+|of\s+)?(?:(?:the\s+)?(?:transaction|tx|txn)\s+)?"
@@ -378,25 +411,15 @@ def _send(parts: dict[str, str], net: Network) -> dict[str, Any]:
     if not unit and parts["amount"].lower() in {*UNIT_DECIMALS, *NATIVE_WORDS}:
         _incomplete_send(parts, net)
     if unit and unit not in UNIT_DECIMALS:
-        return _raise(
-            f"Sending tokens ({unit.upper()}) is not supported yet: I can send only "
-            f"{net.currency}, the native currency of {net.name}."
-        )
+        return _token_send(parts, net)
     currency = NATIVE_UNITS.get(unit, net.currency)
     if currency != net.currency:
         return _raise(
             f"The native currency of {net.name} is {net.currency}, not {unit.upper()}; "
-            f"sending tokens is not supported yet."
+            f"{unit.upper()} is not a token I know there."
         )
     amount = check_amount(parts["amount"], unit or "eth")
-    sender = parts.get("sender") or parts.get("sender2")
-    if parts.get("sender") and parts.get("sender2"):
-        _raise(f"You named two senders ({parts['sender']} and {parts['sender2']}); name one.")
-    return {
-        "amount": amount,
-        "to": _who(parts, net, "to"),
-        "sender": check_reference(sender, net.dev, net.name) if sender else "",
-    }
+    return {"amount": amount, "to": _who(parts, net, "to"), "sender": _sender(parts, net)}
 
 
 def _incomplete_send(parts: dict[str, str], net: Network) -> NoReturn:
@@ -417,6 +440,78 @@ def _call(parts: dict[str, str], net: Network) -> dict[str, Any]:
     }
 
 
+def _sender(parts: dict[str, str], net: Network) -> str:
+    sender = parts.get("sender") or parts.get("sender2")
+    if parts.get("sender") and parts.get("sender2"):
+        _raise(f"You named two senders ({parts['sender']} and {parts['sender2']}); name one.")
+    return check_reference(sender, net.dev, net.name) if sender else ""
+
+
+def _token_amount(text: str, symbol: str, unlimited: bool = False) -> str:
+    """A token amount in token units ("1.5"); the tool checks it against the token's decimals."""
+    if unlimited and text.lower() in {"unlimited", "infinite", "max", "maximum"}:
+        return "unlimited"
+    try:
+        return check_amount(text, "eth").text
+    except Unusable as exc:
+        message = str(exc)
+        if "too many decimals" not in message:
+            raise
+        return _raise(f"The amount {text} {symbol.upper()} has too many decimals.")
+
+
+def _token_send(parts: dict[str, str], net: Network) -> dict[str, Any]:
+    """ "send 5 USDC to bob": an ERC-20 transfer, the token named by symbol or 0x address."""
+    unit = parts["unit"]
+    return {
+        "token": _token(unit, net),
+        "symbol": unit if unit.lower().startswith("0x") else unit.upper(),
+        "token_amount": _token_amount(parts["amount"], unit),
+        "to": _who(parts, net, "to"),
+        "sender": _sender(parts, net),
+    }
+
+
+def _approve(parts: dict[str, str], net: Network) -> dict[str, Any]:
+    unit = parts["unit"]
+    amount = parts.get("amount", "0")
+    return {
+        "token": _token(unit, net),
+        "symbol": unit if unit.lower().startswith("0x") else unit.upper(),
+        "token_amount": "0" if amount == "0" else _token_amount(amount, unit, unlimited=True),
+        "spender": _who(parts, net, "spender"),
+        "sender": check_reference(parts["owner"], net.dev, net.name) if "owner" in parts else "",
+    }
+
+
+def _allowance(parts: dict[str, str], net: Network) -> dict[str, Any]:
+    return {
+        "token": _token(parts["sym"], net),
+        "owner": _who(parts, net, "owner"),
+        "spender": _who(parts, net, "spender"),
+    }
+
+
+def _transfers(parts: dict[str, str], net: Network) -> dict[str, Any]:
+    symbol = parts.get("sym") or parts.get("sym2")
+    if parts.get("sym") and parts.get("sym2"):
+        _raise(f"You named two tokens ({parts['sym']} and {parts['sym2']}); name one.")
+    token = {"token": _token(symbol, net)} if symbol and symbol.lower() != "token" else {}
+    return {"who": _who(parts, net), **token}
+
+
+def _nfts(parts: dict[str, str], net: Network) -> dict[str, Any]:
+    """With a contract: the balance there; without: NFTs received lately (builtin._nfts)."""
+    who = _who(parts, net)
+    if "contract" not in parts:
+        return {"who": who}
+    return {"who": who, "contract": check_address(parts["contract"])}
+
+
+def _sign(parts: dict[str, str], net: Network) -> dict[str, Any]:
+    return {"message": parts["message"], "sender": _sender(parts, net)}
+
+
 BUILDERS: dict[str, Callable[[dict[str, str], Network], dict[str, Any]]] = {
     "send": _send,
     "send_incomplete": _incomplete_send,
@@ -428,6 +523,20 @@ BUILDERS: dict[str, Callable[[dict[str, str], Network], dict[str, Any]]] = {
     "transaction": _tx,
     "call": _call,
     "block": lambda parts, net: {"number": int(parts["number"])},
+    "approve": _approve,
+    "revoke": _approve,
+    "allowance": _allowance,
+    "transfers": _transfers,
+    "nfts": _nfts,
+    "nft_owner": lambda parts, net: {
+        "contract": check_address(parts["contract"]),
+        "token_id": int(parts["token_id"]),
+    },
+    "portfolio": lambda parts, net: {
+        "who": _who(parts, net),
+        "tokens": [token.address for token in tokens_on(net.name)],
+    },
+    "sign": _sign,
 }
 
 

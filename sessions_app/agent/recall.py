@@ -10,13 +10,18 @@ from typing import Any
 from sessions_app.models import Message, ToolCall
 
 LOOKBACK = 50  # the newest tool calls searched
-TX_TOOLS = ("send_transaction", "get_transaction", "get_transaction_receipt")
+SEND_TOOLS = ("send_transaction", "send_token_transfer", "send_token_approval")
+TX_TOOLS = (*SEND_TOOLS, "get_transaction", "get_transaction_receipt")
 ADDRESS_TOOLS = {
     "send_transaction": "to",
     "prepare_transaction": "to",
     "get_balance": "address",
     "get_token_balance": "address",
     "get_code": "address",
+    "send_token_transfer": "to",
+    "prepare_token_transfer": "to",
+    "get_token_transfers": "address",
+    "get_portfolio": "address",
 }
 
 
@@ -52,7 +57,7 @@ def last_transaction(chat_session_id: int) -> Recalled | None:
 
 
 def _hash_of(call: ToolCall) -> str:
-    if call.tool == "send_transaction":
+    if call.tool in SEND_TOOLS:
         data = (call.result or {}).get("data") if not call.is_error else None
         return str(data.get("tx_hash") or "") if isinstance(data, dict) else ""
     arguments = call.arguments if isinstance(call.arguments, dict) else {}

@@ -47,6 +47,7 @@ def networks(settings, anvil_testnet, mcp_testnet, anvil_polygon, mcp_polygon):
     # (tests/abuse/test_flood_limits.py) would stop it, so they are off here.
     settings.CHAT_MESSAGES_PER_MINUTE = 0
     settings.AGENT_TURNS_PER_MINUTE = 0
+    settings.PROXY_CALLS_PER_MINUTE = 0
 
 
 @pytest.fixture
