@@ -95,20 +95,10 @@ async def interrupt(chat_session: ChatSession) -> None:
     await runner.interrupt(chat_session.pk)
 
 
-def _check_room(chat_session: ChatSession) -> None:
-    cap = settings.MAX_MESSAGES_PER_SESSION
-    if cap > 0 and ChatSession.objects.filter(pk=chat_session.pk, message_seq__gte=cap).exists():
-        raise events.EventError(
-            "session_full",
-            f"This chat session has reached its {cap} messages; start a new chat to go on.",
-        )
-
-
 async def submit_chat_message(
     chat_session: ChatSession, event: events.ChatMessageIn, owner: Owner | None = None
 ) -> tuple[dict[str, Any], bool]:
     """Accept a user message; with ``owner`` the session's owner and activity are re-checked."""
-    await db(_check_room)(chat_session)
     network = check_network(event.network)
     metadata: dict[str, Any] = {"network": network.name}
     if event.wallet:
@@ -119,7 +109,7 @@ async def submit_chat_message(
         )
     except manager.ChatSessionInactive as exc:
         raise events.EventError("session_expired", exc.message) from None
-    except manager.ChatSessionNotFound as exc:
+    except (manager.ChatSessionNotFound, manager.ChatSessionFull) as exc:
         raise events.EventError(exc.code, exc.message) from None
 
 

@@ -63,6 +63,17 @@ class TooManySessions(ChatSessionError):
         super().__init__(self.message)
 
 
+class ChatSessionFull(ChatSessionError):
+    code = "session_full"
+    status = 409
+
+    def __init__(self, cap: int) -> None:
+        self.message = (
+            f"This chat session has reached its {cap} messages; start a new chat to go on."
+        )
+        super().__init__(self.message)
+
+
 class ChatSessionInactive(ChatSessionError):
     code = "session_expired"
     status = 410

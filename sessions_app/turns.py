@@ -130,7 +130,8 @@ def _store(
 ) -> Intake:
     title = title_from(text) if role == Message.Role.USER else ""
     network = str(metadata.get("network") or "")
-    reserved = _reserve_seq(chat_session, owner, title, network)
+    capped = role == Message.Role.USER  # a wallet outcome still lands in a full session
+    reserved = _reserve_seq(chat_session, owner, title, network, capped)
     if reserved is None:
         _refuse(chat_session, owner)
     seq, busy = reserved
@@ -152,12 +153,14 @@ def _store(
 
 
 def _reserve_seq(
-    chat_session: ChatSession, owner: Owner | None, title: str, network: str
+    chat_session: ChatSession, owner: Owner | None, title: str, network: str, capped: bool
 ) -> tuple[int, bool] | None:
     """One UPDATE of the session (row locked until commit): the message's sequence number (and
     the answer's when nothing is queued or running), activity, title, network; and whether a
     turn is queued or running. None when the session is not this owner's active session."""
     sessions = ChatSession.objects.filter(pk=chat_session.pk, status=ChatSession.Status.ACTIVE)
+    if capped and settings.MAX_MESSAGES_PER_SESSION > 0:  # the cap, in the same UPDATE
+        sessions = sessions.filter(message_seq__lt=settings.MAX_MESSAGES_PER_SESSION)
     if owner is not None:
         sessions = sessions.for_owner(owner)
     where, params = sessions.values("pk").query.sql_with_params()
@@ -172,12 +175,16 @@ def _reserve_seq(
 
 
 def _refuse(chat_session: ChatSession, owner: Owner | None) -> NoReturn:
-    """The precise refusal (unknown, foreign, expired or closed) for a session the UPDATE
-    did not find."""
+    """The precise refusal (unknown, foreign, expired, closed or full) for a session the
+    UPDATE did not find."""
     if owner is not None:
         manager.get_active_for_owner(chat_session.public_id, owner)
-    status = ChatSession.objects.filter(pk=chat_session.pk).values_list("status", flat=True)
-    raise manager.ChatSessionInactive(status.first() or ChatSession.Status.CLOSED)
+    found = ChatSession.objects.filter(pk=chat_session.pk).values_list("status", "message_seq")
+    status, seq = found.first() or (ChatSession.Status.CLOSED, 0)
+    cap = settings.MAX_MESSAGES_PER_SESSION
+    if status == ChatSession.Status.ACTIVE and cap > 0 and seq >= cap:
+        raise manager.ChatSessionFull(cap)
+    raise manager.ChatSessionInactive(status)
 
 
 def claim_next(chat_session_id: int) -> Turn | None:
