@@ -157,8 +157,12 @@ def _reserve_seq(
 ) -> tuple[int, bool] | None:
     """One UPDATE of the session (row locked until commit): the message's sequence number (and
     the answer's when nothing is queued or running), activity, title, network; and whether a
-    turn is queued or running. None when the session is not this owner's active session."""
-    sessions = ChatSession.objects.filter(pk=chat_session.pk, status=ChatSession.Status.ACTIVE)
+    turn is queued or running. None when the session is not this owner's active session (or
+    it idled past SESSION_TIMEOUT, or is full)."""
+    idle_since = timezone.now() - timedelta(seconds=settings.SESSION_TIMEOUT)
+    sessions = ChatSession.objects.filter(
+        pk=chat_session.pk, status=ChatSession.Status.ACTIVE, last_activity_at__gte=idle_since
+    )
     if capped and settings.MAX_MESSAGES_PER_SESSION > 0:  # the cap, in the same UPDATE
         sessions = sessions.filter(message_seq__lt=settings.MAX_MESSAGES_PER_SESSION)
     if owner is not None:
@@ -177,6 +181,8 @@ def _reserve_seq(
 def _refuse(chat_session: ChatSession, owner: Owner | None) -> NoReturn:
     """The precise refusal (unknown, foreign, expired, closed or full) for a session the
     UPDATE did not find."""
+    # A session idle past SESSION_TIMEOUT that the cleanup has not reached yet ends now.
+    ChatSession.objects.filter(pk=chat_session.pk).expire_stale()
     if owner is not None:
         manager.get_active_for_owner(chat_session.public_id, owner)
     found = ChatSession.objects.filter(pk=chat_session.pk).values_list("status", "message_seq")
