@@ -157,13 +157,17 @@ SEARCH_MAX_CHARS = 200
 @allow("GET")
 def chats(request: HttpRequest) -> JsonResponse:
     """The sidebar: this owner's chats that have messages, newest first; ``q`` searches titles
-    and message text. A new tab's empty session stays out of the list until its first message.
+    and the text of the messages the page shows (not those an edit or a regenerate superseded).
+    A new tab's empty session stays out of the list until its first message.
     """
     owned = ChatSession.objects.for_owner(owner_from_request(request)).filter(message_seq__gt=0)
     query = request.GET.get("q", "").strip()[:SEARCH_MAX_CHARS]
     if query:
+        # One Q: the three conditions hold for the same message (one join).
         hits = Q(title__icontains=query) | Q(
-            messages__content__icontains=query, messages__role__in=["user", "assistant"]
+            messages__content__icontains=query,
+            messages__role__in=["user", "assistant"],
+            messages__superseded_at__isnull=True,
         )
         owned = owned.filter(pk__in=ChatSession.objects.filter(hits).values("pk"))
     listed = owned.order_by("-last_activity_at")[:CHATS_LIMIT]

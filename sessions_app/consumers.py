@@ -3,10 +3,12 @@
 Owner-checked with manager.get_for_owner (a foreign and an unknown id both close with 4404).
 On connect it sends ``session.state`` with the full history; every other event arrives through
 the session's channel-layer group, so all sockets of a session, on any backend process, see it.
+While open it watches the session's idle deadline (sessions_app/idle.py).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -16,7 +18,7 @@ from django.db import DatabaseError
 
 from chatproject import logcontext
 from chatproject.metrics import ERRORS, OPEN_WEBSOCKETS
-from sessions_app import events, limits, manager
+from sessions_app import events, idle, limits, manager
 from sessions_app.broadcast import events_group
 from sessions_app.chat import (
     DATABASE_UNAVAILABLE,
@@ -40,6 +42,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     owner: Owner | None = None
     address: str = ""
     group: str = ""
+    idle_watch: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
         public_id = self.scope["url_route"]["kwargs"].get("session_id")
@@ -57,6 +60,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.send_json(await session_state_event(self.chat_session))
         await resume(self.chat_session)
+        # The tab learns of an idle expiry when it happens, not at its next message.
+        self.idle_watch = asyncio.create_task(idle.watch(self.chat_session, self.owner))
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Channels closes the stale database connections of its sync thread before every
@@ -73,6 +78,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await handler(message)
 
     async def disconnect(self, code: int) -> None:
+        if self.idle_watch is not None:
+            self.idle_watch.cancel()
         if self.group:
             OPEN_WEBSOCKETS.dec()
             await self.channel_layer.group_discard(self.group, self.channel_name)

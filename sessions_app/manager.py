@@ -178,6 +178,6 @@ def _refresh_state(chat_session: ChatSession) -> None:
     chat_session.refresh_from_db(fields=["status", "pending_wallet_request", "last_activity_at"])
 
 
-def expire_stale(now: datetime | None = None) -> int:
-    """Expire every session idle past SESSION_TIMEOUT; returns how many."""
+def expire_stale(now: datetime | None = None) -> list[int]:
+    """Expire every session idle past SESSION_TIMEOUT; returns the ids of those it expired."""
     return ChatSession.objects.expire_stale(now)

@@ -46,14 +46,17 @@ class ChatSessionQuerySet(models.QuerySet["ChatSession"]):
         cutoff = (now or timezone.now()) - timedelta(seconds=settings.SESSION_TIMEOUT)
         return self.active().filter(last_activity_at__lt=cutoff)
 
-    def expire_stale(self, now: datetime | None = None) -> int:
-        """Expire sessions idle past SESSION_TIMEOUT; their history stays for the admin."""
+    def expire_stale(self, now: datetime | None = None) -> list[int]:
+        """Expire sessions idle past SESSION_TIMEOUT; their history stays for the admin.
+        Returns the ids of the sessions this call expired, for the caller to announce."""
         with transaction.atomic():
             stale = list(self.stale(now).select_for_update().values_list("pk", flat=True))
             Turn.objects.filter(chat_session_id__in=stale).end_all()
-            return self.filter(pk__in=stale).update(
+            # The rows are locked and were re-checked under the lock: each one is updated.
+            self.filter(pk__in=stale).update(
                 status=ChatSession.Status.EXPIRED, pending_wallet_request=None
             )
+            return stale
 
 
 class ChatSession(models.Model):

@@ -101,7 +101,7 @@ def test_expire_stale_leaves_recent_and_closed_sessions_alone():
     ChatSession.objects.filter(pk__in=[stale.pk, closed.pk]).update(
         last_activity_at=timezone.now() - timedelta(seconds=TIMEOUT + 1)
     )
-    assert manager.expire_stale() == 1
+    assert manager.expire_stale() == [stale.pk]
     statuses = dict(ChatSession.objects.values_list("pk", "status"))
     assert statuses == {stale.pk: "expired", recent.pk: "active", closed.pk: "closed"}
 

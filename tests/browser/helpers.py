@@ -3,13 +3,21 @@ contexts) and what a test does in the chat page."""
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
-from playwright.sync_api import BrowserContext, ConsoleMessage, Dialog, Locator, Page
+from playwright.sync_api import (
+    BrowserContext,
+    ConsoleMessage,
+    Dialog,
+    Locator,
+    Page,
+    WebSocketRoute,
+)
 
 from testsupport.processes import (
     PROCESS_START_TIMEOUT,
@@ -154,3 +162,16 @@ def wait_for_answers(page: Page, count: int, timeout: float = 30_000) -> Locator
 
 def wait_until_ready(page: Page) -> None:
     page.wait_for_function("() => document.body.dataset.state === 'ready'")
+
+
+def drop_chat_messages(route: WebSocketRoute, dropped: list[str]) -> None:
+    """Relays the page's socket to the server, swallowing chat.message frames while told to."""
+    server = route.connect_to_server()
+
+    def from_page(frame: str | bytes) -> None:
+        if dropped and json.loads(frame).get("type") == "chat.message":
+            dropped.append(str(frame))
+            return
+        server.send(frame)
+
+    route.on_message(from_page)

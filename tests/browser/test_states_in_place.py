@@ -4,13 +4,18 @@ confirms turns from "sending" into "not sent" with Retry; a stopped tool call re
 
 from __future__ import annotations
 
-import json
 import time
 
 import pytest
-from playwright.sync_api import WebSocketRoute, expect
+from playwright.sync_api import expect
 
-from tests.browser.helpers import open_chat, send_message, wait_for_answers, wait_until_ready
+from tests.browser.helpers import (
+    drop_chat_messages,
+    open_chat,
+    send_message,
+    wait_for_answers,
+    wait_until_ready,
+)
 from tests.browser.screens import chat_list, screen, someone
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
@@ -57,19 +62,6 @@ def test_a_chat_deleted_in_another_tab_says_so_in_place(someone, screenshot):
     expect(ended).to_be_visible(timeout=1_000)
     expect(ended).to_contain_text("deleted")
     assert chat.evaluate("sessionStorage.getItem('evmchat.session')") != session_id
-
-
-def drop_chat_messages(route: WebSocketRoute, dropped: list[str]) -> None:
-    """Relays the page's socket to the server, swallowing chat.message frames while told to."""
-    server = route.connect_to_server()
-
-    def from_page(frame: str | bytes) -> None:
-        if dropped and json.loads(frame).get("type") == "chat.message":
-            dropped.append(str(frame))
-            return
-        server.send(frame)
-
-    route.on_message(from_page)
 
 
 def test_a_message_never_confirmed_turns_into_not_sent_with_retry(someone, screenshot):

@@ -1,7 +1,9 @@
 """Expire chat sessions idle past SESSION_TIMEOUT: one pass, or a loop until SIGTERM.
 
 Modelled on healthchecks' ``sendalerts``: a long-running command that does one small unit of
-work per tick and stops between ticks when the process manager asks it to.
+work per tick and stops between ticks when the process manager asks it to. Each session it
+expires is announced to the session's group, like the backends' own idle watch does
+(sessions_app/idle.py).
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ import threading
 from types import FrameType
 from typing import Any
 
+from asgiref.sync import async_to_sync
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, close_old_connections
 
-from sessions_app import manager
+from sessions_app import idle, manager
 
 
 class Command(BaseCommand):
@@ -70,7 +73,10 @@ class Command(BaseCommand):
 
     def run_pass(self, quiet_when_idle: bool = False) -> int:
         expired = manager.expire_stale()
+        if expired:
+            # A tab whose backend restarted since it connected has no idle watch: tell it here.
+            async_to_sync(idle.announce_expired)(expired)
         # The loop speaks only when a pass did something: a line a minute saying "0" is noise.
         if expired or not quiet_when_idle:
-            self.stdout.write(f"Expired {expired} stale chat session(s).")
-        return expired
+            self.stdout.write(f"Expired {len(expired)} stale chat session(s).")
+        return len(expired)
