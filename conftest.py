@@ -9,6 +9,16 @@ import pytest
 from testsupport.processes import Anvil, McpServer, start_anvil, start_runmcp
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _close_chat_db_threads() -> Iterator[None]:
+    """The chat's database threads keep connections open: close them after each module, so
+    that the test database can be dropped at the end."""
+    yield
+    from chatproject import dbthreads
+
+    dbthreads.shutdown()
+
+
 @pytest.fixture(autouse=True)
 def _interrupt_readers_stop_when_idle(monkeypatch: pytest.MonkeyPatch) -> None:
     """In-process tests run turns in short-lived event loops (one per test or async_to_sync

@@ -110,6 +110,7 @@ def serve(network_name: str, host: str, port: int | None, allow_wrong_chain: boo
         log_level="warning",
         log_config=None,  # keep our logging configuration
         access_log=False,
+        ws="none",  # MCP speaks HTTP only: no websocket protocol to import at start-up
         timeout_graceful_shutdown=1,  # SIGTERM must finish within 2 s
     )
     server = CleanExitServer(config)

@@ -11,11 +11,11 @@ from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from chatproject.dbthreads import db
 from chatproject.networks import Network, UnknownNetwork, get_network
 from sessions_app import events, manager, turns
 from sessions_app.agent import runner
 from sessions_app.broadcast import publish
-from sessions_app.dbthreads import db
 from sessions_app.models import ChatSession, Message, ToolCall
 from sessions_app.owner import Owner
 from sessions_app.serializers import chat_session_dict, message_dict

@@ -19,6 +19,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpRe
 from django.views.decorators.http import require_GET, require_POST
 
 from chatproject import logcontext
+from chatproject.dbthreads import db
 from chatproject.errors import json_error
 from sessions_app import events, limits, manager
 from sessions_app.api import bad_request, read_json
@@ -32,7 +33,6 @@ from sessions_app.chat import (
     submit_chat_message,
     submit_wallet_result,
 )
-from sessions_app.dbthreads import db
 from sessions_app.models import ChatSession
 from sessions_app.owner import owner_from_request
 

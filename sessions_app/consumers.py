@@ -17,6 +17,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.db import DatabaseError
 
 from chatproject import logcontext
+from chatproject.dbthreads import db
 from chatproject.metrics import ERRORS, OPEN_WEBSOCKETS
 from sessions_app import events, idle, limits, manager
 from sessions_app.broadcast import events_group
@@ -28,7 +29,6 @@ from sessions_app.chat import (
     submit_chat_message,
     submit_wallet_result,
 )
-from sessions_app.dbthreads import db
 from sessions_app.models import ChatSession
 from sessions_app.owner import Owner, owner_from_scope
 

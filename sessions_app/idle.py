@@ -21,9 +21,9 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
+from chatproject.dbthreads import db
 from sessions_app import events, manager
 from sessions_app.broadcast import publish
-from sessions_app.dbthreads import db
 from sessions_app.models import ChatSession
 from sessions_app.owner import Owner
 

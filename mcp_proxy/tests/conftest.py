@@ -8,17 +8,8 @@ from collections.abc import Iterator
 import pytest
 from django.test import Client
 
-from sessions_app import dbthreads
 from testsupport.browsers import Browser, make_browser, point_network
 from testsupport.processes import Anvil, McpServer, start_runmcp
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _close_chat_db_threads() -> Iterator[None]:
-    """The views' database threads keep connections open: close them after each module, so
-    that the test database can be dropped at the end."""
-    yield
-    dbthreads.shutdown()
 
 
 @pytest.fixture

@@ -9,12 +9,12 @@ from typing import Any
 import anthropic
 from django.conf import settings
 
+from chatproject.dbthreads import db
 from sessions_app.agent.context import TurnContext
 from sessions_app.agent.errors import ProviderError, cap_message, max_rounds
 from sessions_app.agent.history import Entry, load_history
 from sessions_app.agent.prompt import system_prompt
 from sessions_app.agent.tools import ToolSpec, available_tools
-from sessions_app.dbthreads import db
 
 MAX_TOKENS = 2048
 

@@ -10,12 +10,12 @@ from typing import Any
 
 from django.conf import settings
 
+from chatproject.dbthreads import db
 from chatproject.networks import Network, get_network
 from sessions_app.agent import intents, recall
 from sessions_app.agent.context import TurnContext
 from sessions_app.agent.references import LAST_ADDRESS, LAST_TRANSACTION, WALLET, Amount
 from sessions_app.agent.tools import ToolOutcome
-from sessions_app.dbthreads import db
 
 MAX_STEPS = 10  # requests run for one message
 RECEIPT_ATTEMPTS = 10

@@ -14,11 +14,11 @@ from typing import Any
 
 from django.utils import timezone
 
+from chatproject.dbthreads import db
 from chatproject.networks import Network
 from sessions_app import events
 from sessions_app.agent.tools import ToolOutcome, run_tool
 from sessions_app.broadcast import publish
-from sessions_app.dbthreads import db
 from sessions_app.models import ChatSession, Message, ToolCall
 
 STREAM_FLUSH_SECONDS = 0.08

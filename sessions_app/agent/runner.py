@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import DatabaseError
 
 from chatproject import logcontext
+from chatproject.dbthreads import db
 from chatproject.metrics import ERRORS, TURN_SECONDS, TURNS
 from chatproject.networks import Network, UnknownNetwork, get_network
 from chatproject.redact import redact
@@ -28,7 +29,6 @@ from sessions_app.agent.context import TurnContext
 from sessions_app.agent.errors import ProviderError
 from sessions_app.agent.providers import get_provider
 from sessions_app.broadcast import publish, send_interrupt
-from sessions_app.dbthreads import db
 from sessions_app.models import ToolCall, Turn
 from sessions_app.rendering import render_markdown
 from sessions_app.serializers import message_dict

@@ -7,10 +7,8 @@ import asyncio
 import json
 from typing import Any
 
-import pytest
 from channels.testing import WebsocketCommunicator
 
-from sessions_app import dbthreads
 from testsupport.browsers import Browser
 from testsupport.browsers import make_browser as make_browser  # re-exported for the tests
 from testsupport.browsers import point_network as point_network  # re-exported for the tests
@@ -71,27 +69,6 @@ def answer_text(seen: list[dict[str, Any]]) -> str:
 
 def dumps(value: Any) -> str:
     return json.dumps(value)
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _close_chat_db_threads():
-    """The chat's database threads keep connections open: close them after each module, so
-    the test database can be dropped at the end."""
-    yield
-    dbthreads.shutdown()
-
-
-@pytest.fixture(autouse=True)
-async def _finish_background_turns():
-    """Let this test's turn tasks end in its own event loop: a channel-layer receive left
-    pending in a closed loop would break the (process-wide) Redis layer for later tests."""
-    yield
-    from sessions_app.agent import interrupts, runner
-
-    pending = [task for task in runner._background if not task.done()]
-    if pending:
-        await asyncio.wait(pending, timeout=10)
-    await interrupts.settle()
 
 
 def shown_status(message) -> str:

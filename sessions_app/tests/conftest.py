@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -16,3 +17,16 @@ async def fake() -> AsyncIterator[FakeLLM]:
     await server.start()
     yield server
     await server.stop()
+
+
+@pytest.fixture(autouse=True)
+async def _finish_background_turns() -> AsyncIterator[None]:
+    """Let this test's turn tasks end in its own event loop: a channel-layer receive left
+    pending in a closed loop would break the (process-wide) Redis layer for later tests."""
+    yield
+    from sessions_app.agent import interrupts, runner
+
+    pending = [task for task in runner._background if not task.done()]
+    if pending:
+        await asyncio.wait(pending, timeout=10)
+    await interrupts.settle()

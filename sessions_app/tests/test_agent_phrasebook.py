@@ -14,8 +14,6 @@ from web3 import HTTPProvider, Web3
 
 from mcp_servers.tests.conftest import ALICE, deploy_token
 from sessions_app.tests.agent_support import (
-    _close_chat_db_threads,  # noqa: F401
-    _finish_background_turns,  # noqa: F401
     answer_text,
     ask,
     make_browser,

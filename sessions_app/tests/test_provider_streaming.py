@@ -12,8 +12,6 @@ from channels.db import database_sync_to_async
 
 from sessions_app.models import ChatSession, Message
 from sessions_app.tests.agent_support import (
-    _close_chat_db_threads,  # noqa: F401
-    _finish_background_turns,  # noqa: F401
     answer_text,
     ask,
     make_browser,

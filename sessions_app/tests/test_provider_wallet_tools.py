@@ -13,8 +13,6 @@ from web3 import HTTPProvider, Web3
 from mcp_servers.tests.conftest import SOURCES
 from sessions_app.models import Message
 from sessions_app.tests.agent_support import (
-    _close_chat_db_threads,  # noqa: F401
-    _finish_background_turns,  # noqa: F401
     ask,
     make_browser,
     of_type,

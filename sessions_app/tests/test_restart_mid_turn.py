@@ -12,8 +12,6 @@ from websockets.asyncio.client import connect
 
 from sessions_app.models import ChatSession, Message
 from sessions_app.tests.agent_support import (
-    _close_chat_db_threads,  # noqa: F401
-    _finish_background_turns,  # noqa: F401
     make_browser,
     shown_status,
     stored_message,

@@ -12,8 +12,6 @@ from django.conf import settings as django_settings
 from django.test import AsyncClient
 
 from sessions_app.tests.agent_support import (
-    _close_chat_db_threads,  # noqa: F401
-    _finish_background_turns,  # noqa: F401
     make_browser,
     point_network,
 )

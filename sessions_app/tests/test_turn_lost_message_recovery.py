@@ -12,8 +12,6 @@ from sessions_app import turns
 from sessions_app.agent import runner
 from sessions_app.models import ChatSession, Message, Turn
 from sessions_app.tests.agent_support import (
-    _close_chat_db_threads,  # noqa: F401
-    _finish_background_turns,  # noqa: F401
     make_browser,
     open_socket,
     receive_until,

@@ -17,10 +17,8 @@ from channels.db import database_sync_to_async
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from sessions_app import dbthreads
+from chatproject import dbthreads
 from sessions_app.tests.agent_support import (
-    _close_chat_db_threads,  # noqa: F401
-    _finish_background_turns,  # noqa: F401
     ask,
     make_browser,
     of_type,

@@ -7,7 +7,6 @@ import pytest
 from channels.db import database_sync_to_async
 
 from sessions_app.tests.agent_support import (
-    _close_chat_db_threads,  # noqa: F401
     ask,
     of_type,
     open_socket,

@@ -18,7 +18,6 @@ from hypothesis import strategies as st
 from sessions_app.models import Message, ToolCall
 from sessions_app.rendering import render_markdown
 from sessions_app.tests.agent_support import (
-    _close_chat_db_threads,  # noqa: F401
     ask,
     of_type,
     open_socket,

@@ -15,7 +15,6 @@ from django.conf import settings as django_settings
 from websockets.asyncio.client import connect
 
 from sessions_app.tests.agent_support import (
-    _close_chat_db_threads,  # noqa: F401
     make_browser,
     next_event,
 )

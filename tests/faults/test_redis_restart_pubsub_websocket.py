@@ -19,7 +19,6 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from sessions_app.tests.agent_support import (
     DEADLINE,
-    _close_chat_db_threads,  # noqa: F401
     make_browser,
     next_event,
 )
