@@ -31,18 +31,18 @@ def _interrupt_readers_stop_when_idle(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(autouse=True)
 def _fresh_abuse_limits() -> None:
-    """Every test starts with full limit buckets (sessions_app/limits.py): in Redis they
+    """Every test starts with empty limit counters (sessions_app/limits.py): in Redis they
     would otherwise carry one test's requests (all from 127.0.0.1) into the next."""
     import redis
     from django.conf import settings
 
-    from mcp_proxy.ratelimit import bucket_for
+    from mcp_proxy.ratelimit import KEY_PREFIX, limiter_for
 
-    bucket_for.cache_clear()
+    limiter_for.cache_clear()
     if settings.REDIS_URL:
         try:
             client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2)
-            for key in client.scan_iter("mcp_proxy:rate:limit:*"):
+            for key in client.scan_iter(f"{KEY_PREFIX}:*"):
                 client.delete(key)
             client.close()
         except redis.RedisError:

@@ -11,7 +11,8 @@ PostgreSQL (DATABASE_URL, default evmchat_bench, created and migrated if missing
      proxy's HTTP endpoint (POST /api/mcp/testnet under daphne, a real chat session);
   2. throughput of the endpoint with --clients concurrent clients, each with its own browser
      session and chat session. The per-session rate limit is raised to 100000/s for this run
-     (PROXY_RATE_LIMIT in the backend's env): the bench measures the proxy, not the limiter.
+     (PROXY_RATE_LIMIT in the backend's env) and the per-owner limits of calls and new chat
+     sessions are off: the bench measures the proxy, not the limiter.
 """
 
 from __future__ import annotations
@@ -271,6 +272,8 @@ def run_with_stack(
         "MCP_TESTNET_URL": server.url,
         "PROXY_RATE_LIMIT": "100000",
         "PROXY_RATE_BURST": "100000",
+        "PROXY_CALLS_PER_MINUTE": "0",  # the per-owner limits (issue 14) off, as the above
+        "SESSION_CREATES_PER_MINUTE": "0",
         "MAX_SESSIONS": "100000",
         "LOG_LEVEL": "WARNING",
     }

@@ -1,9 +1,9 @@
 """Per-owner and per-client-address limits: chat sessions, chat messages, agent turns, proxy
 calls and admin logins (docs/security.md says what each defends and what it costs).
 
-Each limit is a token bucket of mcp_proxy.ratelimit (in Redis when REDIS_URL is set, so every
-backend process shares it; this process's memory otherwise or while Redis fails): N per
-minute, bursts of N. The owner's bucket stops one browser or user; the address's bucket (N
+Each limit is a sliding window of mcp_proxy.ratelimit (the `limits` library; in Redis when
+REDIS_URL is set, so every backend process shares it; this process's memory otherwise or while
+Redis fails): N per minute. The owner's limit stops one browser or user; the address's (N
 times LIMIT_ADDRESS_FACTOR) stops a client that drops its cookie to become a new owner each
 time. Call sites need one line: ``check_*`` raises RateLimited, which each transport answers
 its own way (``response`` for HTTP 429 with Retry-After, ``frame`` for the websocket).
@@ -16,9 +16,10 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
+from limits import RateLimitItemPerMinute
 
 from chatproject.errors import json_error
-from mcp_proxy.ratelimit import bucket_for
+from mcp_proxy.ratelimit import limiter_for
 from sessions_app import events
 from sessions_app.owner import Owner
 
@@ -51,17 +52,18 @@ class RateLimited(Exception):
 
 
 def take(name: str, keys: list[str], code: str = "rate_limited") -> None:
-    """One token from the limit's bucket of every key (an owner, an address, a username)."""
+    """Count one against the limit of every key (an owner, an address, a username)."""
     setting, what = LIMITS[name]
     per_minute = int(getattr(settings, setting))
     if per_minute <= 0:
         return  # 0 turns the limit off
     for key in keys:
         factor = settings.LIMIT_ADDRESS_FACTOR if key.startswith("addr:") else 1
-        burst = per_minute * factor
-        decision = bucket_for(settings.REDIS_URL).take(f"limit:{name}:{key}", burst / 60, burst)
+        count = per_minute * factor
+        limit = RateLimitItemPerMinute(count)
+        decision = limiter_for(settings.REDIS_URL).take(f"limit:{name}:{key}", limit)
         if not decision.allowed:
-            raise RateLimited(what, burst, max(1, math.ceil(decision.retry_after)), code)
+            raise RateLimited(what, count, max(1, math.ceil(decision.retry_after)), code)
 
 
 def owner_keys(owner: Owner | None, address: str) -> list[str]:

@@ -1,55 +1,54 @@
-"""A token bucket per chat session: bursts pass, then 429 until time refills it."""
+"""A limit per chat session (the `limits` library's sliding window): bursts pass, then 429
+with the wait until the window frees a call."""
 
 from __future__ import annotations
 
 import secrets
+import time
 
 import pytest
 from django.conf import settings as django_settings
+from limits import RateLimitItemPerSecond
 
-from mcp_proxy.ratelimit import FallbackBucket, MemoryBucket, RedisBucket
+from mcp_proxy.ratelimit import Limiter, per_second
 from mcp_proxy.tests.conftest import call
 
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
+THREE_PER_SECOND = RateLimitItemPerSecond(3)
 
 
-def buckets(clock: FakeClock) -> list:
+def limiters() -> list[Limiter]:
     # REDIS_URL: the machine's Redis, or the Valkey testsupport/services.py starts.
-    return [MemoryBucket(clock), RedisBucket(django_settings.REDIS_URL, clock)]
+    return [Limiter(""), Limiter(django_settings.REDIS_URL)]
 
 
-@pytest.mark.parametrize("kind", [0, 1])
-def test_bucket_allows_a_burst_then_refuses_until_time_refills_it(kind):
-    clock = FakeClock()
-    bucket, key = buckets(clock)[kind], secrets.token_hex(8)
-    assert all(bucket.take(key, 10, 20).allowed for _ in range(20))
-    refused = bucket.take(key, 10, 20)
-    assert not refused.allowed and refused.retry_after == pytest.approx(0.1)
-    clock.now += 0.1
-    assert bucket.take(key, 10, 20).allowed
-    assert not bucket.take(key, 10, 20).allowed
-    clock.now += 60
-    assert sum(bucket.take(key, 10, 20).allowed for _ in range(25)) == 20
+@pytest.mark.parametrize("kind", [0, 1], ids=["memory", "redis"])
+def test_limit_allows_a_burst_then_refuses_until_the_window_frees_a_call(kind):
+    limiter, key = limiters()[kind], secrets.token_hex(8)
+    assert all(limiter.take(key, THREE_PER_SECOND).allowed for _ in range(3))
+    refused = limiter.take(key, THREE_PER_SECOND)
+    assert not refused.allowed and 0 < refused.retry_after <= 1
+    time.sleep(refused.retry_after + 0.1)
+    assert limiter.take(key, THREE_PER_SECOND).allowed
 
 
-def test_buckets_of_different_sessions_are_independent():
-    bucket = MemoryBucket(FakeClock())
-    assert all(bucket.take("a", 1, 2).allowed for _ in range(2))
-    assert not bucket.take("a", 1, 2).allowed
-    assert bucket.take("b", 1, 2).allowed
+def test_limits_of_different_sessions_are_independent():
+    limiter = Limiter("")
+    assert all(limiter.take("a", THREE_PER_SECOND).allowed for _ in range(3))
+    assert not limiter.take("a", THREE_PER_SECOND).allowed
+    assert limiter.take("b", THREE_PER_SECOND).allowed
 
 
-def test_redis_failure_falls_back_to_the_process_bucket():
-    broken = RedisBucket("redis://127.0.0.1:1/0")
-    bucket = FallbackBucket(broken, MemoryBucket(FakeClock()))
-    assert bucket.take("k", 1, 1).allowed
-    assert not bucket.take("k", 1, 1).allowed
+def test_redis_failure_falls_back_to_the_process_counters():
+    limiter = Limiter("redis://127.0.0.1:1/0")
+    one = RateLimitItemPerSecond(1, 60)
+    assert limiter.take("k", one).allowed
+    assert not limiter.take("k", one).allowed
+
+
+def test_rate_and_burst_become_a_window_never_below_the_rate():
+    assert per_second(10, 20) == RateLimitItemPerSecond(20, 2)
+    assert per_second(0.001, 3) == RateLimitItemPerSecond(3, 3000)
+    assert per_second(1000, 20) == RateLimitItemPerSecond(1000, 1)
 
 
 @pytest.mark.django_db(transaction=True)
