@@ -25,8 +25,13 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from chatproject.wsorigin import SameOriginValidator  # noqa: E402
 from mcp_proxy.asgi import ProxyCallApp  # noqa: E402
+from sessions_app.agent.providers import get_provider  # noqa: E402
 from sessions_app.routing import websocket_urlpatterns  # noqa: E402
 from sessions_app.tool_api import call as tool_call  # noqa: E402
+
+# The configured agent loads with the backend, not in its first user's turn (the builtin one
+# compiles its phrase patterns at import: about a quarter of a second).
+get_provider()
 
 application = ProtocolTypeRouter(
     {
