@@ -1,4 +1,6 @@
-"""Rate limits on the `limits` library: a sliding window counter per key.
+"""Rate limits on the `limits` library: a moving window per key (every hit of the window is
+kept, so the wait told to a refused caller is exact; the library's sliding window counter only
+estimates it, and a caller retrying on time could be refused again).
 
 The per-chat-session limit of the proxy is PROXY_RATE_LIMIT calls per second with bursts of
 PROXY_RATE_BURST, that is PROXY_RATE_BURST calls per PROXY_RATE_BURST / PROXY_RATE_LIMIT
@@ -23,7 +25,7 @@ from django.conf import settings
 from limits import RateLimitItem, RateLimitItemPerSecond
 from limits.errors import StorageError
 from limits.storage import MemoryStorage, RedisStorage
-from limits.strategies import SlidingWindowCounterRateLimiter
+from limits.strategies import MovingWindowRateLimiter
 
 from mcp_proxy.errors import ProxyError
 
@@ -43,7 +45,7 @@ class Limiter:
     or while it fails."""
 
     def __init__(self, redis_url: str) -> None:
-        self._memory = SlidingWindowCounterRateLimiter(MemoryStorage())
+        self._memory = MovingWindowRateLimiter(MemoryStorage())
         self._redis = None
         if redis_url:
             # Short timeouts: a Redis that hangs must not hold the request a second longer.
@@ -54,7 +56,7 @@ class Limiter:
                 socket_timeout=1,
                 socket_connect_timeout=1,
             )
-            self._redis = SlidingWindowCounterRateLimiter(storage)
+            self._redis = MovingWindowRateLimiter(storage)
 
     def take(self, key: str, limit: RateLimitItem) -> Decision:
         if self._redis is not None:
@@ -68,7 +70,7 @@ class Limiter:
         return _take(self._memory, key, limit)
 
 
-def _take(limiter: SlidingWindowCounterRateLimiter, key: str, limit: RateLimitItem) -> Decision:
+def _take(limiter: MovingWindowRateLimiter, key: str, limit: RateLimitItem) -> Decision:
     if limiter.hit(limit, key):
         return Decision(True)
     # A second round trip, only for a refusal: the wait the caller is told.

@@ -1,7 +1,7 @@
 """Per-owner and per-client-address limits: chat sessions, chat messages, agent turns, proxy
 calls and admin logins (docs/security.md says what each defends and what it costs).
 
-Each limit is a sliding window of mcp_proxy.ratelimit (the `limits` library; in Redis when
+Each limit is a moving window of mcp_proxy.ratelimit (the `limits` library; in Redis when
 REDIS_URL is set, so every backend process shares it; this process's memory otherwise or while
 Redis fails): N per minute. The owner's limit stops one browser or user; the address's (N
 times LIMIT_ADDRESS_FACTOR) stops a client that drops its cookie to become a new owner each

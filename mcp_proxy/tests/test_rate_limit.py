@@ -1,4 +1,4 @@
-"""A limit per chat session (the `limits` library's sliding window): bursts pass, then 429
+"""A limit per chat session (the `limits` library's moving window): bursts pass, then 429
 with the wait until the window frees a call."""
 
 from __future__ import annotations
@@ -26,7 +26,9 @@ def test_limit_allows_a_burst_then_refuses_until_the_window_frees_a_call(kind):
     limiter, key = limiters()[kind], secrets.token_hex(8)
     assert all(limiter.take(key, THREE_PER_SECOND).allowed for _ in range(3))
     refused = limiter.take(key, THREE_PER_SECOND)
-    assert not refused.allowed and 0 < refused.retry_after <= 1
+    # 0 when the oldest call left the window between the refusal and the library's window
+    # read: the next call may go at once (the endpoint still tells the client at least 1 s).
+    assert not refused.allowed and 0 <= refused.retry_after <= 1
     time.sleep(refused.retry_after + 0.1)
     assert limiter.take(key, THREE_PER_SECOND).allowed
 
