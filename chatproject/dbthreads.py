@@ -4,13 +4,16 @@ connections open.
 Channels' database_sync_to_async runs every call on one shared thread and, with CONN_MAX_AGE=0,
 opens a new connection per call: with many concurrent turns that serializes everything. Here a
 few threads run calls in parallel, each with its own persistent connection; a connection that
-failed is dropped so that the next call reconnects.
+failed is dropped so that the next call reconnects, and so are the other threads' connections:
+after a database outage they are as dead as the one that failed, and each would otherwise fail
+one more user's call before reconnecting (tests/faults/test_postgres_outage.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import os
 import threading
 from collections.abc import Awaitable, Callable
@@ -19,12 +22,18 @@ from typing import ParamSpec, TypeVar
 
 from django.db import DatabaseError, connections
 
+log = logging.getLogger(__name__)
+
 P = ParamSpec("P")
 T = TypeVar("T")
 
 _lock = threading.Lock()
 _executor: ThreadPoolExecutor | None = None
 _owner_pid = 0
+# Bumped when a call finds its connection unusable; a thread whose connections are older
+# reconnects before its next call. One integer compared per call; no health-check query.
+_generation = 0
+_local = threading.local()
 
 
 def _pool() -> ThreadPoolExecutor:
@@ -43,13 +52,31 @@ def _default_workers() -> int:
 
 
 def _run(function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    global _generation
+    if getattr(_local, "generation", 0) != _generation:
+        connections.close_all()  # opened before another thread found the database gone
+        _local.generation = _generation
     try:
         return function(*args, **kwargs)
     except DatabaseError:
-        for connection in connections.all(initialized_only=True):
-            if connection.connection is not None and not connection.is_usable():
-                connection.close()
+        if _close_unusable():
+            _generation += 1
+            _local.generation = _generation
+            log.warning("a database connection was lost; every database thread reconnects")
         raise
+
+
+def _close_unusable() -> bool:
+    """Close this thread's connections that no longer answer; whether one was lost (closed
+    here, or left closed by a reconnect that failed while the error was handled)."""
+    lost = False
+    for connection in connections.all(initialized_only=True):
+        if connection.connection is None:
+            lost = True
+        elif not connection.is_usable():
+            connection.close()
+            lost = True
+    return lost
 
 
 def db(function: Callable[P, T]) -> Callable[P, Awaitable[T]]:
