@@ -182,7 +182,7 @@ def session_rename(request: HttpRequest, public_id: str) -> JsonResponse:
     except manager.ChatSessionError as exc:
         return exc.response()
     except ValueError as exc:
-        return json_error("bad_request", str(exc), 400)
+        return bad_request(exc)
     max_chars = ChatSession._meta.get_field("title").max_length or 120
     if not title or len(title) > max_chars:
         return json_error("bad_title", f"A title has 1 to {max_chars} characters.", 400)
@@ -215,7 +215,7 @@ def session_supersede(request: HttpRequest, public_id: str) -> JsonResponse:
     except manager.ChatSessionError as exc:
         return exc.response()
     except ValueError as exc:
-        return json_error("bad_request", str(exc), 400)
+        return bad_request(exc)
     except chat.SupersedeRefused as exc:
         return json_error(exc.code, exc.message, 404 if exc.code == "message_not_found" else 409)
     # Every tab of the chat redraws without the superseded messages.
