@@ -167,17 +167,22 @@ async def _address(ctx: TurnContext, who: str) -> str:
 async def _send(ctx: TurnContext, args: dict[str, Any]) -> str:
     amount: Amount = args["amount"]
     to = await _address(ctx, args["to"])
-    sender = await _address(ctx, args["sender"]) if args["sender"] else ""
-    if not ctx.network.dev:
-        sender = sender or ctx.wallet or ""
-    if not sender:
-        raise StepFailed(_missing_sender(ctx))
-    arguments = {"from_address": sender, "to": to, **amount.tool_arguments()}
+    arguments = {"from_address": await _sender(ctx, args), "to": to, **amount.tool_arguments()}
     tool = "send_transaction" if ctx.network.dev else "prepare_transaction"
     outcome = await _call(ctx, tool, arguments)
     if tool == "prepare_transaction":
         return f"{outcome.text}\n\nApproving asks your browser wallet to sign it."
     return described(ctx, outcome, tool)
+
+
+async def _sender(ctx: TurnContext, args: dict[str, Any]) -> str:
+    """Who sends or signs: the named account or address; off the testnet, else the wallet."""
+    sender = await _address(ctx, args["sender"]) if args["sender"] else ""
+    if not ctx.network.dev:
+        sender = sender or ctx.wallet or ""
+    if not sender:
+        raise StepFailed(_missing_sender(ctx))
+    return sender
 
 
 def _only(args: dict[str, Any], *keys: str) -> dict[str, Any]:
@@ -196,12 +201,7 @@ ACTING = {
 async def _act(ctx: TurnContext, step: intents.Step) -> str:
     """A token transfer, an approval or a signature: sent on the testnet, else the wallet's."""
     args = step.args
-    sender = await _address(ctx, args["sender"]) if args["sender"] else ""
-    if not ctx.network.dev:
-        sender = sender or ctx.wallet or ""
-    if not sender:
-        raise StepFailed(_missing_sender(ctx))
-    arguments: dict[str, Any] = {"from_address": sender}
+    arguments: dict[str, Any] = {"from_address": await _sender(ctx, args)}
     if step.intent == "sign":
         arguments["message"] = args["message"]
     else:
