@@ -84,8 +84,9 @@ def _served_networks() -> list[Network]:
 def ensure_local_secret_key(path: Path) -> str:
     """The local stack's own SECRET_KEY: read from ``path``, written there (0600) the first
     time, so browser sessions survive a restart and the public default is never served."""
-    if path.is_file() and path.read_text().strip():
-        return path.read_text().strip()
+    existing = path.read_text().strip() if path.is_file() else ""
+    if existing:
+        return existing
     key = secrets.token_urlsafe(50)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as file:
