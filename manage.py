@@ -13,8 +13,8 @@ def main() -> None:
         # skips django.setup() and a second interpreter (runmcp's re-exec), a third of its
         # start-up (docs/benchmarks.md, "runmcp start-up").
         # Start-up allocates hundreds of thousands of long-lived objects (pydantic models of
-        # the MCP SDK, web3): collecting garbage among them is wasted work, about a sixth of
-        # the start-up. serve() freezes them and turns the collector back on before serving.
+        # the MCP SDK, web3): collecting garbage among them is wasted work, 10-20 % of the
+        # imports' CPU. serve() freezes them and turns the collector back on before serving.
         gc.disable()
         from mcp_servers.serve import main as serve
 
