@@ -9,7 +9,7 @@ Measures, per message: the first event after sending it (message.created) and th
     .venv/bin/python bench/bench_turns.py --sessions 100 --turns 5 [--think 5]
 
 BENCH_STAGES=1 adds when each event type arrived; BENCH_DAPHNE_LOG=FILE keeps daphne's log;
-BENCH_PYSPY=FILE records the (first) daphne with py-spy during the timed part (raw folded
+BENCH_PYSPY=FILE records the (first) daphne with py-spy during the timed part only (raw folded
 stacks, GIL samples only);
 REDIS_CHANNEL_LAYER=core runs the backend on channels_redis' core layer (the default is Pub/Sub).
 
@@ -91,6 +91,7 @@ class CpuMeter:
     """CPU seconds spent by each named group of processes between start() and stop()."""
 
     def __init__(self, pids: dict[str, list[int]], database: str) -> None:
+        self.profiler: subprocess.Popen[bytes] | None = None
         self.pids = pids
         self.database = database
         self.before: dict[int, float] = {}
@@ -116,11 +117,15 @@ class CpuMeter:
         return times.user + times.system
 
     def start(self) -> None:
+        self.profiler = start_profiler(self.pids["daphne"][0])
         for processes in self._groups().values():
             for process in processes:
                 self.before[process.pid] = self._cpu(process)
 
     def stop(self) -> None:
+        if self.profiler is not None:
+            self.profiler.send_signal(signal.SIGINT)
+            self.profiler.wait(60)
         for name, processes in self._groups().items():
             spent = sum(self._cpu(p) - self.before.get(p.pid, 0.0) for p in processes)
             self.spent[name] = spent
@@ -268,13 +273,7 @@ def main() -> None:
             "anvil": [anvil.popen.pid] if anvil.popen else [],
         }
         meter = CpuMeter(pids, database_url.rsplit("/", 1)[-1].split("?")[0])
-        profiler = start_profiler(pids["daphne"][0])
-        try:
-            asyncio.run(run(ports, args.sessions, args.turns, args.think, meter))
-        finally:
-            if profiler is not None:
-                profiler.send_signal(signal.SIGINT)
-                profiler.wait(60)
+        asyncio.run(run(ports, args.sessions, args.turns, args.think, meter))
     finally:
         for process in reversed(started):
             process.stop()

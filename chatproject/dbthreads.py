@@ -52,18 +52,25 @@ def _default_workers() -> int:
 
 
 def _run(function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-    global _generation
     if getattr(_local, "generation", 0) != _generation:
         connections.close_all()  # opened before another thread found the database gone
         _local.generation = _generation
     try:
-        return function(*args, **kwargs)
+        result = function(*args, **kwargs)
     except DatabaseError:
-        if _close_unusable():
-            _generation += 1
-            _local.generation = _generation
-            log.warning("a database connection was lost; every database thread reconnects")
+        _check_connections()
         raise
+    if any(c.errors_occurred for c in connections.all(initialized_only=True)):
+        _check_connections()  # an error the function handled itself (turns.finish_and_claim_next)
+    return result
+
+
+def _check_connections() -> None:
+    global _generation
+    if _close_unusable():
+        _generation += 1
+        _local.generation = _generation
+        log.warning("a database connection was lost; every database thread reconnects")
 
 
 def _close_unusable() -> bool:
@@ -76,6 +83,8 @@ def _close_unusable() -> bool:
         elif not connection.is_usable():
             connection.close()
             lost = True
+        else:
+            connection.errors_occurred = False
     return lost
 
 

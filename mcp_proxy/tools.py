@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,6 +55,9 @@ class Catalog:
     def __init__(self, pool: Pool) -> None:
         self._pool = pool
         self._entries: dict[tuple[str, tuple[str, ...]], _Entry] = {}
+        # One tools/list per network at a time: the first turns after a start would otherwise
+        # each fetch and parse the whole list (50 at once in bench_turns.py).
+        self._fetching: dict[tuple[str, tuple[str, ...]], asyncio.Future[_Entry]] = {}
 
     def knows(self, network: str, tool: object) -> bool:
         return any(key[0] == network and tool in e.specs for key, e in self._entries.items())
@@ -91,6 +95,20 @@ class Catalog:
             raise ProxyError("invalid_params", f"Invalid params for {spec.name}: {detail}")
 
     async def _refresh(self, network: Network, deadline: float) -> _Entry:
+        key = _key(network)
+        fetching = self._fetching.get(key)
+        if fetching is None:
+            fetching = asyncio.ensure_future(self._fetch(network, deadline))
+            self._fetching[key] = fetching
+            fetching.add_done_callback(lambda done: self._fetched(key, done))
+        return await asyncio.shield(fetching)
+
+    def _fetched(self, key: tuple[str, tuple[str, ...]], done: asyncio.Future[_Entry]) -> None:
+        del self._fetching[key]
+        if not done.cancelled():
+            done.exception()  # retrieved: every waiter may have gone (a cancelled turn)
+
+    async def _fetch(self, network: Network, deadline: float) -> _Entry:
         specs: dict[str, ToolSpec] = {}
         cursor: str | None = None
         for _ in range(MAX_PAGES):

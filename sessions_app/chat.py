@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from chatproject.dbthreads import db
 from chatproject.networks import Network, UnknownNetwork, get_network
-from sessions_app import events, manager, turns
+from sessions_app import events, limits, manager, turns
 from sessions_app.agent import runner
 from sessions_app.broadcast import publish
 from sessions_app.models import ChatSession, Message, ToolCall
@@ -96,16 +96,28 @@ async def interrupt(chat_session: ChatSession) -> None:
 
 
 async def submit_chat_message(
-    chat_session: ChatSession, event: events.ChatMessageIn, owner: Owner | None = None
+    chat_session: ChatSession,
+    event: events.ChatMessageIn,
+    owner: Owner | None = None,
+    address: str | None = None,
 ) -> tuple[dict[str, Any], bool]:
-    """Accept a user message; with ``owner`` the session's owner and activity are re-checked."""
+    """Accept a user message; with ``owner`` the session's owner and activity are re-checked;
+    with ``address`` the message counts against the owner's and the address's limits first
+    (raises limits.RateLimited)."""
     network = check_network(event.network)
     metadata: dict[str, Any] = {"network": network.name}
     if event.wallet:
         metadata["wallet"] = event.wallet
+    limited = (owner, address) if address is not None else None
     try:
         return await accept(
-            chat_session, Message.Role.USER, event.text, metadata, event.client_msg_id, owner
+            chat_session,
+            Message.Role.USER,
+            event.text,
+            metadata,
+            event.client_msg_id,
+            owner,
+            limited,
         )
     except manager.ChatSessionInactive as exc:
         raise events.EventError("session_expired", exc.message) from None
@@ -156,17 +168,22 @@ async def accept(
     metadata: dict[str, Any],
     client_msg_id: str = "",
     owner: Owner | None = None,
+    limited: tuple[Owner | None, str] | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """Store the message with its turn, announce it, and run the turn or leave it queued.
 
     With ``owner``, the session's owner and activity are checked by the same statement that
-    stores: raises manager.ChatSessionError when it may not take messages any more.
+    stores: raises manager.ChatSessionError when it may not take messages any more. With
+    ``limited`` (owner, client address), the message counts against their limits first, in
+    the same database thread call.
     """
-    intake, data = await db(_store)(chat_session, role, text, metadata, client_msg_id, owner)
-    if intake.created:
-        await publish(chat_session.pk, events.message_created(data))
+    intake, data, created = await db(_store)(
+        chat_session, role, text, metadata, client_msg_id, owner, limited
+    )
+    if created:  # the message, and the answer when its turn runs at once: one event message
+        await publish(chat_session.pk, *created)
     if intake.turn is not None:
-        runner.start(intake.turn)
+        runner.start(intake.turn, announced=True)
     else:  # queued (or a resend): take it if the turn before it just ended, or died
         await runner.kick(chat_session.pk)
     return data, intake.created
@@ -179,9 +196,21 @@ def _store(
     metadata: dict[str, Any],
     client_msg_id: str,
     owner: Owner | None,
-) -> tuple[turns.Intake, dict[str, Any]]:
+    limited: tuple[Owner | None, str] | None,
+) -> tuple[turns.Intake, dict[str, Any], list[dict[str, Any]]]:
+    """The stored message, as a dict, and its message.created events (with its answer's when
+    its turn was claimed at once); no events for a resend."""
+    if limited is not None:
+        limits.check_chat_message(*limited)
     intake = turns.store(chat_session, role, text, metadata, client_msg_id, owner)
-    return intake, message_dict(intake.message)
+    data = message_dict(intake.message)
+    if not intake.created:
+        return intake, data, []
+    created = [events.message_created(data)]
+    if intake.turn is not None and intake.turn.answer is not None:
+        answer = message_dict(intake.turn.answer, tool_calls=())
+        created.append(events.message_created(answer))
+    return intake, data, created
 
 
 def _wallet_sentence(event: events.WalletResultIn) -> str:

@@ -143,7 +143,8 @@ async def _sse(chat_session: ChatSession) -> AsyncIterator[str]:
                 yield ": keep-alive\n\n"
                 continue
             if message.get("type") == EVENT_MESSAGE_TYPE:
-                yield _frame(message["event"])
+                for event in message["events"]:
+                    yield _frame(event)
     finally:
         await layer.group_discard(group, channel)
 

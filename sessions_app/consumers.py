@@ -105,9 +105,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     ) -> None:
         assert self.chat_session is not None
         if isinstance(event, events.ChatMessageIn):
-            await db(limits.check_chat_message)(self.owner, self.address)
-            # The owner and activity check happens in the same database call as the store.
-            await submit_chat_message(self.chat_session, event, self.owner)
+            # The limits, the owner and the activity are checked in the database call that
+            # stores the message.
+            await submit_chat_message(self.chat_session, event, self.owner, self.address)
         elif isinstance(event, events.WalletResultIn):
             await submit_wallet_result(await self._active_session(), event)
         else:
@@ -128,8 +128,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(events.error(code, message))
 
     async def chat_event(self, message: dict[str, Any]) -> None:
-        """A group event (see sessions_app.broadcast): forwarded to the browser as is."""
-        await self.send_json(message["event"])
+        """Group events (see sessions_app.broadcast): forwarded to the browser as they are,
+        a frame each."""
+        for event in message["events"]:
+            await self.send_json(event)
 
     async def turn_interrupt(self, message: dict[str, Any]) -> None:
         """Control messages are for the turn runner; a socket ignores them."""

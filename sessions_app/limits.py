@@ -53,8 +53,8 @@ class RateLimited(Exception):
 
 def take(name: str, keys: list[str], code: str = "rate_limited") -> None:
     """Count one against the limit of every key (an owner, an address, a username)."""
-    setting, what = LIMITS[name]
-    per_minute = int(getattr(settings, setting))
+    what = LIMITS[name][1]
+    per_minute = _per_minute(name)
     if per_minute <= 0:
         return  # 0 turns the limit off
     for key in keys:
@@ -64,6 +64,10 @@ def take(name: str, keys: list[str], code: str = "rate_limited") -> None:
         decision = limiter_for(settings.REDIS_URL).take(f"limit:{name}:{key}", limit)
         if not decision.allowed:
             raise RateLimited(what, count, max(1, math.ceil(decision.retry_after)), code)
+
+
+def _per_minute(name: str) -> int:
+    return int(getattr(settings, LIMITS[name][0]))
 
 
 def owner_keys(owner: Owner | None, address: str) -> list[str]:
@@ -80,10 +84,12 @@ def check_session_create(owner: Owner, address: str) -> None:
 
 
 def check_chat_message(owner: Owner | None, address: str) -> None:
-    """A chat message, and the agent turn it starts (counted when it arrives)."""
-    keys = owner_keys(owner, address)
-    take("messages", keys)
-    take("turns", keys)
+    """A chat message, and the agent turn it starts. Both are counted when the message
+    arrives, by the same events, so only the tighter of the two windows can ever refuse: it
+    alone is counted (half the Redis round trips of a message)."""
+    counted = [name for name in ("messages", "turns") if _per_minute(name) > 0]
+    if counted:
+        take(min(counted, key=_per_minute), owner_keys(owner, address))
 
 
 def check_proxy_call(owner: Owner, address: str) -> None:

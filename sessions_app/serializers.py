@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -55,8 +56,9 @@ def message_status_and_metadata(message: Message) -> tuple[str, dict[str, Any]]:
     return status, {**message.metadata, "reply_to": turn.request_id}
 
 
-def message_dict(message: Message) -> dict[str, Any]:
-    """A message; assistant messages add ``html`` (rendered markdown) and their ``tool_calls``."""
+def message_dict(message: Message, tool_calls: Iterable[ToolCall] | None = None) -> dict[str, Any]:
+    """A message; assistant messages add ``html`` (rendered markdown) and their ``tool_calls``
+    (read from the database unless given: a new answer has none)."""
     status, metadata = message_status_and_metadata(message)
     data: dict[str, Any] = {
         "id": message.pk,
@@ -71,7 +73,8 @@ def message_dict(message: Message) -> dict[str, Any]:
     if message.role == Message.Role.ASSISTANT:
         # Rendered once when the turn finished; older rows (and unfinished ones) on the fly.
         data["html"] = message.html or render_markdown(message.content)
-        data["tool_calls"] = [tool_call_dict(call) for call in message.tool_calls.all()]
+        calls = message.tool_calls.all() if tool_calls is None else tool_calls
+        data["tool_calls"] = [tool_call_dict(call) for call in calls]
     return data
 
 

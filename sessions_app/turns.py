@@ -24,7 +24,7 @@ from typing import Any, NoReturn
 
 import psutil
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from sessions_app import manager
@@ -255,6 +255,20 @@ def finish(
     if content is not None and turn.answer_id is not None:
         Message.objects.filter(pk=turn.answer_id).update(content=content, html=html)
     return True
+
+
+def finish_and_claim_next(
+    turn: Turn, status: str, content: str, html: str, error: str = ""
+) -> Turn | None:
+    """``finish``, then ``claim_next``: what the runner does at a turn's end, in one call."""
+    finish(turn, status, content, html, error)
+    try:
+        return claim_next(turn.chat_session_id)
+    except DatabaseError:
+        # The turn has ended and its end is streamed; the queue waits for the next claim (a
+        # socket that connects, a message). chatproject.dbthreads sees the lost connection.
+        log.warning("turn ended; its queue waits: database unavailable", exc_info=True)
+        return None
 
 
 def renew(turn: Turn) -> bool:

@@ -97,7 +97,7 @@ class AnthropicProvider:
                 }
                 results.append({**result, "content": outcome.for_model()})
             messages.append({"role": "user", "content": results})
-        await ctx.say(cap_message())
+        ctx.add(cap_message())  # the last words: sent with the turn's end
 
     async def _stream_once(
         self,

@@ -42,31 +42,31 @@ class BuiltinProvider:
         )
         refusal = _refusal(reading)
         if refusal:
-            await ctx.say(refusal)
+            ctx.add(refusal)
             return
-        await ctx.say(" ".join(reading.small_talk))
+        ctx.add(" ".join(reading.small_talk))
         for number, step in enumerate(reading.steps):
             try:
                 ctx.network = get_network(step.network)  # a network named in the message wins
-                await say_part(ctx, await run_step(ctx, step))
+                say_part(ctx, await run_step(ctx, step))
             except StepFailed as exc:
-                await say_part(ctx, str(exc) + _not_done(reading.steps[number + 1 :]))
+                say_part(ctx, str(exc) + _not_done(reading.steps[number + 1 :]))
                 return
 
     async def _after_wallet(self, ctx: TurnContext) -> None:
         meta = ctx.trigger.metadata
         if meta.get("wallet_status") != "sent":
             reason = meta.get("reason") or "no reason given"
-            await ctx.say(
+            ctx.add(
                 f"The request was rejected in the wallet ({reason}). Nothing was sent or signed."
             )
             return
         if not meta.get("tx_hash"):  # a signed message: there is no transaction to look up
             signature = meta.get("signature") or ""
-            await ctx.say(f"Your wallet signed the message. Signature: {signature}".strip())
+            ctx.add(f"Your wallet signed the message. Signature: {signature}".strip())
             return
         outcome = await wait_for_receipt(ctx, meta["tx_hash"])
-        await ctx.say(described(ctx, outcome, "get_transaction_receipt"))
+        ctx.add(described(ctx, outcome, "get_transaction_receipt"))
 
 
 def _refusal(reading: intents.Reading) -> str:
@@ -89,8 +89,10 @@ def _not_done(rest: list[intents.Step]) -> str:
     return " I stopped there, so I did not do: " + "; ".join(f"“{s.text}”" for s in rest) + "."
 
 
-async def say_part(ctx: TurnContext, text: str) -> None:
-    await ctx.say(("\n\n" if ctx.text else "") + text)
+def say_part(ctx: TurnContext, text: str) -> None:
+    """A paragraph of the answer, streamed with the next tool call or the turn's end: the
+    builtin agent never waits for anything slow after writing."""
+    ctx.add(("\n\n" if ctx.text else "") + text)
 
 
 async def run_step(ctx: TurnContext, step: intents.Step) -> str:

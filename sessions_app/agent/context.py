@@ -39,7 +39,7 @@ class TurnContext:
     assistant: Message
     wallet: str | None = None
     text: str = ""
-    _unsent: str = ""
+    _unsent: str = ""  # said, not yet saved and streamed
     _last_flush: float = field(default_factory=time.monotonic)
 
     @property
@@ -47,34 +47,50 @@ class TurnContext:
         return self.chat_session.pk
 
     async def say(self, text: str) -> None:
-        """Append ``text`` to the answer: saved, then streamed as one assistant.delta."""
-        if not text:
-            return
+        """Append ``text`` to the answer: saved, then streamed as one assistant.delta (with
+        whatever was added before it)."""
+        self.add(text)
+        await self.flush()
+
+    def add(self, text: str) -> None:
+        """Append ``text`` to the answer, to be saved and streamed with the next tool call or
+        the turn's end (then with ``turn.complete``): a database write and an event fewer
+        than say(), for words written right before one of those (the builtin agent's), never
+        before a slow wait."""
         self.text += text
-        await _save_content(self.assistant.pk, self.text)
-        await publish(self.session_id, events.assistant_delta(self.assistant.pk, text))
+        self._unsent += text
 
     async def stream(self, chunk: str) -> None:
         """For token streams: batch small chunks so the database sees a few writes a second."""
-        self._unsent += chunk
+        self.add(chunk)
         if time.monotonic() - self._last_flush >= STREAM_FLUSH_SECONDS:
             await self.flush()
 
     async def flush(self) -> None:
+        """Save and stream what was said since the last flush."""
+        delta = self.take_unsent()
+        if delta is not None:
+            await _save_content(self.assistant.pk, self.text)
+            await publish(self.session_id, delta)
+
+    def take_unsent(self) -> dict[str, Any] | None:
+        """The ``assistant.delta`` of what was said since the last flush, for the caller to
+        save (``text``) and stream; None when nothing was."""
         unsent, self._unsent = self._unsent, ""
         self._last_flush = time.monotonic()
-        await self.say(unsent)
+        return events.assistant_delta(self.assistant.pk, unsent) if unsent else None
 
     async def call_tool(
         self, tool: str, arguments: dict[str, Any], call_id: str = ""
     ) -> ToolOutcome:
-        """Record the call, stream it, run it through mcp_proxy, record and stream the result."""
-        await self.flush()
+        """Record the call (with the text said before it), stream both, run it through
+        mcp_proxy, record and stream the result."""
         call_id = call_id[:64] or f"call_{secrets.token_hex(8)}"
-        row = await _create_tool_call(self, call_id, tool, arguments)
-        await publish(
-            self.session_id, events.tool_call(call_id, tool, self.network.name, arguments)
-        )
+        delta = self.take_unsent()
+        text = self.text if delta is not None else None
+        row = await _create_tool_call(self, call_id, tool, arguments, text)
+        call = events.tool_call(call_id, tool, self.network.name, arguments)
+        await publish(self.session_id, *([delta] if delta else []), call)
         started = time.perf_counter()
         try:
             outcome = await run_tool(
@@ -146,8 +162,11 @@ def _save_content(message_id: int, text: str) -> None:
 
 @db
 def _create_tool_call(
-    ctx: TurnContext, call_id: str, tool: str, arguments: dict[str, Any]
+    ctx: TurnContext, call_id: str, tool: str, arguments: dict[str, Any], text: str | None
 ) -> ToolCall:
+    """The call's row; with ``text``, the answer said so far is saved in the same hop."""
+    if text is not None:
+        Message.objects.filter(pk=ctx.assistant.pk).update(content=text)
     return ToolCall.objects.create(
         chat_session_id=ctx.session_id,
         message_id=ctx.assistant.pk,

@@ -3,7 +3,9 @@
 Each process (per event loop) has one channel-layer channel and one reader task while it drains
 turns. While the process drains a session's turns, that channel is in the session's control
 group; an interrupt sent to the group (from any process) sets the session's asyncio.Event here.
-The reader stops when no session has been drained for IDLE_SECONDS. When the channel layer
+The channel stays in a session's group for IDLE_SECONDS after its last turn, so that the next
+turn of a conversation subscribes nothing. The reader stops when no session has been drained
+for IDLE_SECONDS. When the channel layer
 fails (Redis restarted), the reader takes a new channel and joins every watched session's
 group again once Redis is back, so turns that outlive the outage can still be interrupted.
 """
@@ -23,9 +25,9 @@ from sessions_app.broadcast import INTERRUPT_MESSAGE_TYPE, LAYER_DOWN, control_g
 log = logging.getLogger(__name__)
 
 REJOIN_SECONDS = 1.0  # between attempts to rejoin the groups while Redis is away
-# An idle reader keeps its channel this long: under steady traffic every turn would otherwise
-# subscribe a new channel and drop it again, two Redis round trips per turn (the latency tails
-# of bench_turns.py did not move measurably; docs/benchmarks.md).
+# An idle reader keeps its channel, and a session's group keeps the channel, this long: every
+# turn would otherwise subscribe and unsubscribe again, two Redis round trips on the shard's
+# lock per turn (docs/benchmarks.md).
 IDLE_SECONDS = 30.0
 
 
@@ -38,6 +40,10 @@ class _Listener:
     # Drains of this process watching each session: two overlap when a turn claim is handed
     # over within the process, and the old drain's unwatch must not deafen the new one.
     watchers: Counter[int] = field(default_factory=Counter)
+    # Sessions whose control group holds the channel -> when their last drain ended (0: now
+    # draining); left IDLE_SECONDS after that.
+    joined: dict[int, float] = field(default_factory=dict)
+    swept_at: float = 0.0
     task: asyncio.Task[None] | None = None
     joining: asyncio.Lock = field(default_factory=asyncio.Lock)
     idle_stop: asyncio.TimerHandle | None = None
@@ -51,9 +57,31 @@ class _Listener:
         async with self.joining:
             if not self.channel:
                 self.channel = await self.layer.new_channel()
+                self.joined.clear()
                 sessions = tuple(self.flags)
             for chat_session_id in sessions:
-                await self.layer.group_add(control_group(chat_session_id), self.channel)
+                if chat_session_id not in self.joined:
+                    await self.layer.group_add(control_group(chat_session_id), self.channel)
+                self.joined[chat_session_id] = 0.0
+
+    async def leave_idle(self) -> None:
+        """Take the channel out of the groups of sessions idle for IDLE_SECONDS (looked for
+        at most once a second)."""
+        now = self.loop.time()
+        if now - self.swept_at < min(1.0, IDLE_SECONDS):
+            return
+        self.swept_at = now
+        idle = [s for s, ended in self.joined.items() if ended and now - ended >= IDLE_SECONDS]
+        await self.leave(idle)
+
+    async def leave(self, sessions: list[int]) -> None:
+        for chat_session_id in sessions:
+            del self.joined[chat_session_id]
+            try:
+                if self.channel:
+                    await self.layer.group_discard(control_group(chat_session_id), self.channel)
+            except LAYER_DOWN:
+                log.warning("leaving a control group failed: Redis unreachable")
 
     async def run(self) -> None:
         while True:
@@ -66,6 +94,7 @@ class _Listener:
                     return
                 log.warning("the interrupt reader lost the channel layer; rejoining")
                 self.channel = ""
+                self.joined.clear()
                 await asyncio.sleep(REJOIN_SECONDS)
                 continue
             self.deliver(message)
@@ -108,6 +137,9 @@ async def watch(chat_session_id: int) -> asyncio.Event:
     listener.cancel_idle_stop()
     flag = listener.flags.setdefault(chat_session_id, asyncio.Event())
     listener.watchers[chat_session_id] += 1
+    if listener.channel and chat_session_id in listener.joined:
+        listener.joined[chat_session_id] = 0.0  # still in the group since its last turn
+        return flag
     try:
         await listener.join(chat_session_id)
     except LAYER_DOWN:
@@ -125,29 +157,34 @@ async def unwatch(chat_session_id: int) -> None:
         return  # another drain of this process still watches the session
     del listener.watchers[chat_session_id]
     listener.flags.pop(chat_session_id, None)
-    try:
-        if listener.channel:
-            await listener.layer.group_discard(control_group(chat_session_id), listener.channel)
-    except LAYER_DOWN:
-        log.warning("leaving a control group failed: Redis unreachable")
+    if chat_session_id in listener.joined:
+        listener.joined[chat_session_id] = listener.loop.time()
+    await listener.leave_idle()
     if not listener.flags:
         # Idle: keep the channel a while (the next turn would subscribe a new one), then stop.
         if IDLE_SECONDS > 0:
             listener.idle_stop = listener.loop.call_later(IDLE_SECONDS, _stop_if_idle, listener)
         else:
-            _stop(listener)
+            await _stop(listener)
 
 
 def _stop_if_idle(listener: _Listener) -> None:
     if not listener.flags:
-        _stop(listener)
+        task = listener.loop.create_task(_stop(listener))
+        _stopping.add(task)
+        task.add_done_callback(_stopping.discard)
 
 
-def _stop(listener: _Listener) -> None:
-    # Idle: stop reading. A pending receive() holds the layer's loop-bound receive lock, which
-    # must not outlive this loop (each test, each async_to_sync call has its own).
+async def _stop(listener: _Listener) -> None:
+    # Idle: leave every group, stop reading. A pending receive() holds the layer's loop-bound
+    # receive lock, which must not outlive this loop (each test, each async_to_sync call has
+    # its own).
+    if listener.flags:
+        return  # a turn started meanwhile (the idle stop runs as a task of its own)
     listener.cancel_idle_stop()
-    _listeners.pop(id(listener.loop), None)
+    if _listeners.get(id(listener.loop)) is listener:
+        del _listeners[id(listener.loop)]
+    await listener.leave(list(listener.joined))
     if listener.task is not None:
         listener.task.cancel()
         _stopping.add(listener.task)
@@ -160,7 +197,7 @@ async def settle(timeout: float = 10) -> None:
     loop = asyncio.get_running_loop()
     listener = _listeners.get(id(loop))
     if listener is not None and not listener.flags:  # idle, lingering: stop it now
-        _stop(listener)
+        await _stop(listener)
     tasks = [listener.task] if listener is not None and listener.task is not None else []
     tasks = [task for task in [*tasks, *_stopping] if task.get_loop() is loop and not task.done()]
     if tasks:

@@ -99,7 +99,7 @@ class OpenAIProvider:
                 messages.append(
                     {"role": "tool", "tool_call_id": call["id"], "content": outcome.for_model()}
                 )
-        await ctx.say(cap_message())
+        ctx.add(cap_message())  # the last words: sent with the turn's end
 
     async def _stream_once(
         self,

@@ -29,7 +29,7 @@ from sessions_app.agent.context import TurnContext
 from sessions_app.agent.errors import ProviderError
 from sessions_app.agent.providers import get_provider
 from sessions_app.broadcast import publish, send_interrupt
-from sessions_app.models import ToolCall, Turn
+from sessions_app.models import Turn
 from sessions_app.rendering import render_markdown
 from sessions_app.serializers import message_dict
 
@@ -56,10 +56,11 @@ def spawn(coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
     return task
 
 
-def start(turn: Turn | None) -> None:
-    """Run a turn this process claimed (and the session's queue after it)."""
+def start(turn: Turn | None, announced: bool = False) -> None:
+    """Run a turn this process claimed (and the session's queue after it); ``announced``: its
+    answer's message.created went out already, with the message it answers."""
     if turn is not None:
-        spawn(drain(turn))
+        spawn(drain(turn, announced))
 
 
 async def kick(chat_session_id: int) -> None:
@@ -81,7 +82,7 @@ class _Current:
     turn: Turn | None = None
 
 
-async def drain(turn: Turn) -> None:
+async def drain(turn: Turn, announced: bool = False) -> None:
     """Run ``turn``, then claim and run the session's queued turns until none is left."""
     chat_session_id = turn.chat_session_id
     current = _Current()
@@ -92,9 +93,8 @@ async def drain(turn: Turn) -> None:
         while next_turn is not None:
             current.turn = next_turn
             stop.clear()
-            await run_turn(next_turn, stop)
-            current.turn = None
-            next_turn = await db(turns.claim_next)(chat_session_id)
+            next_turn = await run_turn(next_turn, stop, announced)
+            current.turn, announced = None, False
     except DatabaseError:
         # Without the database the turn can neither continue nor be stored: tell the
         # session's sockets (the event goes through Redis); the turn ends when it is back.
@@ -130,23 +130,25 @@ async def _heartbeat(current: _Current) -> None:
             await db(turns.renew)(current.turn)
 
 
-async def run_turn(turn: Turn, stop: asyncio.Event) -> None:
+async def run_turn(turn: Turn, stop: asyncio.Event, announced: bool = False) -> Turn | None:
+    """Run one turn to its end; the session's next turn, claimed for this process, if any."""
     assert turn.answer is not None
     chat_session, trigger, answer = turn.chat_session, turn.request, turn.answer
     network_name = answer.metadata.get("network") or chat_session.network
     with logcontext.bound(session=chat_session.public_id, network=network_name):
         started = time.perf_counter()
-        # A new message has no tool calls yet: spare message_dict the query.
-        answer._prefetched_objects_cache = {"tool_calls": ToolCall.objects.none()}  # type: ignore[attr-defined]
-        await publish(chat_session.pk, events.message_created(message_dict(answer)))
+        if not announced:
+            created = events.message_created(message_dict(answer, tool_calls=()))
+            await publish(chat_session.pk, created)
         network = _network_or_testnet(network_name)
         ctx = TurnContext(chat_session, network, trigger, answer, trigger.metadata.get("wallet"))
         outcome, error = await _work_until_done_or_interrupted(ctx, stop)
-        await _finish(ctx, turn, outcome, error)
+        next_turn = await _finish(ctx, turn, outcome, error)
         if outcome == "ok" and trigger.seq == 1 and settings.AGENT_PROVIDER != "builtin":
             spawn(titles.retitle(chat_session.pk, trigger.content))
         TURNS.labels(network_name, outcome).inc()
         TURN_SECONDS.labels(network_name).observe(time.perf_counter() - started)
+    return next_turn
 
 
 def _network_or_testnet(name: str) -> Network:
@@ -184,9 +186,10 @@ def _describe_failure(exc: BaseException) -> events.EventError:
 
 async def _finish(
     ctx: TurnContext, turn: Turn, outcome: str, error: events.EventError | None
-) -> None:
-    """The answer's last words (saved only when they changed), the turn's end, the events."""
-    await ctx.flush()
+) -> Turn | None:
+    """The answer's last words, the turn's end and the claim of the session's next turn in one
+    database call; then the events, in one message: the last delta, the error, turn.complete."""
+    delta = ctx.take_unsent()
     content = ctx.text
     if outcome == "interrupted":
         content = f"{content}\n\n_(Interrupted.)_".strip()
@@ -196,8 +199,12 @@ async def _finish(
     status = OUTCOME_STATUS.get(outcome, Turn.Status.FAILED)
     content = redact(content)  # a key quoted by a provider or tool is never stored or shown
     html = render_markdown(content)  # once: stored with the answer, not on every history load
-    await db(turns.finish)(turn, status, content, html, error=error.code if error else "")
+    code = error.code if error else ""
+    next_turn = await db(turns.finish_and_claim_next)(turn, status, content, html, code)
     ctx.assistant.content = content
+    ending = [delta] if delta is not None else []
     if error is not None:
-        await publish(ctx.session_id, events.error(error.code, error.message))
-    await publish(ctx.session_id, events.turn_complete(ctx.assistant.pk, html))
+        ending.append(events.error(error.code, error.message))
+    ending.append(events.turn_complete(ctx.assistant.pk, html))
+    await publish(ctx.session_id, *ending)
+    return next_turn

@@ -52,7 +52,7 @@ async def test_one_pass_announces_each_session_it_expires_and_no_other():
     layer = get_channel_layer()
     for pk in (alices_idle, bobs_idle):
         message = await asyncio.wait_for(layer.receive(tabs[pk]), timeout=5)
-        event = message["event"]
+        (event,) = message["events"]
         assert (event["type"], event["code"]) == ("error", "session_expired")
         assert "expired" in event["message"]
     with pytest.raises(TimeoutError):
