@@ -10,7 +10,7 @@ Measures, per message: the first event after sending it (message.created) and th
 
 BENCH_STAGES=1 adds when each event type arrived; BENCH_DAPHNE_LOG=FILE keeps daphne's log;
 BENCH_PYSPY=FILE records the (first) daphne with py-spy during the timed part only (raw folded
-stacks, GIL samples only);
+stacks, GIL samples only; BENCH_PYSPY_ALL=1: every thread running on a CPU);
 REDIS_CHANNEL_LAYER=core runs the backend on channels_redis' core layer (the default is Pub/Sub).
 
 CPU per turn of each process (psutil, user + system time between the start and the end of the
@@ -84,7 +84,9 @@ def start_profiler(pid: int) -> subprocess.Popen[bytes] | None:
         return None
     py_spy = str(Path(sys.executable).parent / "py-spy")
     command = [py_spy, "record", "--pid", str(pid), "--output", output, "--format", "raw"]
-    return subprocess.Popen([*command, "--gil", "--rate", "200"])
+    if not os.environ.get("BENCH_PYSPY_ALL"):  # every thread on a CPU, not only the GIL's
+        command.append("--gil")
+    return subprocess.Popen([*command, "--rate", "200"])
 
 
 class CpuMeter:
@@ -94,8 +96,8 @@ class CpuMeter:
         self.profiler: subprocess.Popen[bytes] | None = None
         self.pids = pids
         self.database = database
-        self.before: dict[int, float] = {}
-        self.spent: dict[str, float] = {}
+        self.before: dict[int, tuple[float, float]] = {}
+        self.spent: dict[str, tuple[float, float]] = {}
 
     def _groups(self) -> dict[str, list[psutil.Process]]:
         groups = {name: [psutil.Process(pid) for pid in pids] for name, pids in self.pids.items()}
@@ -109,12 +111,13 @@ class CpuMeter:
         return groups
 
     @staticmethod
-    def _cpu(process: psutil.Process) -> float:
+    def _cpu(process: psutil.Process) -> tuple[float, float]:
+        """(user + system, system) seconds."""
         try:
             times = process.cpu_times()
         except psutil.Error:
-            return 0.0
-        return times.user + times.system
+            return 0.0, 0.0
+        return times.user + times.system, times.system
 
     def start(self) -> None:
         self.profiler = start_profiler(self.pids["daphne"][0])
@@ -127,12 +130,19 @@ class CpuMeter:
             self.profiler.send_signal(signal.SIGINT)
             self.profiler.wait(60)
         for name, processes in self._groups().items():
-            spent = sum(self._cpu(p) - self.before.get(p.pid, 0.0) for p in processes)
-            self.spent[name] = spent
+            deltas = [self._delta(p) for p in processes]
+            self.spent[name] = (sum(d[0] for d in deltas), sum(d[1] for d in deltas))
+
+    def _delta(self, process: psutil.Process) -> tuple[float, float]:
+        total, system = self._cpu(process)
+        total_before, system_before = self.before.get(process.pid, (0.0, 0.0))
+        return total - total_before, system - system_before
 
     def report(self, turns: int) -> str:
-        parts = [f"{name} {1000 * spent / max(turns, 1):.1f}" for name, spent in self.spent.items()]
-        return "CPU per turn (ms): " + ", ".join(parts)
+        per_turn = 1000 / max(turns, 1)
+        parts = [f"{name} {per_turn * total:.1f}" for name, (total, _) in self.spent.items()]
+        system = [f"{name} {per_turn * sys_:.1f}" for name, (_, sys_) in self.spent.items()]
+        return f"CPU per turn (ms): {', '.join(parts)}\n  of which system: {', '.join(system)}"
 
 
 def percentile(values: list[float], share: float) -> float:

@@ -126,9 +126,13 @@ class _Shard(RedisSingleShardConnection):
         # events must not be dropped here while the PING probe has not caught up yet.
         # Upstream publishes under the shard's lock, one round trip at a time for the whole
         # process, queued behind subscriptions too; publishing needs none of the subscription
-        # state, so it goes through a pool of its own, in parallel.
+        # state, so it goes through a connection of its own.
         if self._publisher is None:
-            self._publisher = aioredis.Redis(connection_pool=create_pool(self.host))
+            # One connection, not a pool: redis-py's pool costs more per command (its lock,
+            # a readiness check, its metrics) than the PUBLISH round trip (docs/benchmarks.md).
+            self._publisher = aioredis.Redis(
+                connection_pool=create_pool(self.host), single_connection_client=True
+            )
         try:
             await self._publisher.publish(channel, message)
         except (RedisConnectionError, RedisTimeoutError) as exc:

@@ -107,6 +107,7 @@ class AnthropicProvider:
         messages: list[dict[str, Any]],
     ) -> list[dict[str, Any]]:
         """One streamed model call; returns its content blocks (text and tool_use)."""
+        await ctx.flush()  # the last tool results show while the model thinks
         stream: Any = await client.messages.create(
             model=settings.ANTHROPIC_MODEL,
             max_tokens=MAX_TOKENS,

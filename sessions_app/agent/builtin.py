@@ -20,6 +20,7 @@ from sessions_app.agent.tools import ToolOutcome
 MAX_STEPS = 10  # requests run for one message
 RECEIPT_ATTEMPTS = 10
 RECEIPT_INTERVAL = 1.0
+INLINE_READ_CHARS = 64
 
 NOT_UNDERSTOOD = (
     "Sorry, I did not understand that. I am the builtin agent and only understand a few "
@@ -36,10 +37,7 @@ class BuiltinProvider:
         if ctx.trigger.metadata.get("kind") == "wallet_result":
             await self._after_wallet(ctx)
             return
-        # Off the event loop: reading a long message tries every phrasing from every word.
-        reading = await asyncio.to_thread(
-            intents.read, ctx.trigger.content, ctx.network.name, settings.NETWORKS
-        )
+        reading = await _read(ctx.trigger.content, ctx.network.name)
         refusal = _refusal(reading)
         if refusal:
             ctx.add(refusal)
@@ -67,6 +65,15 @@ class BuiltinProvider:
             return
         outcome = await wait_for_receipt(ctx, meta["tx_hash"])
         ctx.add(described(ctx, outcome, "get_transaction_receipt"))
+
+
+async def _read(text: str, network: str) -> intents.Reading:
+    """Reading a message tries every phrasing from every word: about 0.1 ms for a short
+    question, 3 ms for 400 characters. A long one is read off the event loop; a short one
+    here, where the thread hop would cost more than the reading."""
+    if len(text) <= INLINE_READ_CHARS:
+        return intents.read(text, network, settings.NETWORKS)
+    return await asyncio.to_thread(intents.read, text, network, settings.NETWORKS)
 
 
 def _refusal(reading: intents.Reading) -> str:

@@ -1,7 +1,9 @@
 """What a provider may do during a turn: speak, call tools, hand a transaction to the wallet.
 
 Each of these commits to the database first and streams the event after, so that a reload or
-a restarted backend shows everything that was shown.
+a restarted backend shows everything that was shown. What is written right before the next
+step (words before a tool call, a tool's result before the provider's next move) waits for
+that step and goes with it: one database call and one event message instead of one each.
 """
 
 from __future__ import annotations
@@ -32,6 +34,27 @@ def is_wallet_tool(tool: str) -> bool:
 
 
 @dataclass
+class Unsent:
+    """Written during the turn, not yet saved and streamed: the answer's text when it grew,
+    finished tool calls, and their events in order."""
+
+    answer_id: int
+    text: str | None = None
+    results: list[tuple[int, ToolOutcome]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    def save(self) -> None:
+        """In a database thread: the answer's text and the tool calls' results."""
+        if self.text is not None:
+            Message.objects.filter(pk=self.answer_id).update(content=self.text)
+        for row_id, outcome in self.results:
+            result = {"ok": outcome.ok, "text": outcome.text, "data": outcome.payload()}
+            ToolCall.objects.filter(pk=row_id).update(
+                result=result, is_error=not outcome.ok, duration_ms=outcome.duration_ms
+            )
+
+
+@dataclass
 class TurnContext:
     chat_session: ChatSession
     network: Network
@@ -39,7 +62,8 @@ class TurnContext:
     assistant: Message
     wallet: str | None = None
     text: str = ""
-    _unsent: str = ""  # said, not yet saved and streamed
+    _said: str = ""  # added to text since the last flush
+    _results: list[tuple[ToolCall, ToolOutcome]] = field(default_factory=list)
     _last_flush: float = field(default_factory=time.monotonic)
 
     @property
@@ -54,11 +78,10 @@ class TurnContext:
 
     def add(self, text: str) -> None:
         """Append ``text`` to the answer, to be saved and streamed with the next tool call or
-        the turn's end (then with ``turn.complete``): a database write and an event fewer
-        than say(), for words written right before one of those (the builtin agent's), never
-        before a slow wait."""
+        the turn's end (then with ``turn.complete``): for words written right before one of
+        those (the builtin agent's), never before a slow wait."""
         self.text += text
-        self._unsent += text
+        self._said += text
 
     async def stream(self, chunk: str) -> None:
         """For token streams: batch small chunks so the database sees a few writes a second."""
@@ -66,31 +89,43 @@ class TurnContext:
         if time.monotonic() - self._last_flush >= STREAM_FLUSH_SECONDS:
             await self.flush()
 
-    async def flush(self) -> None:
-        """Save and stream what was said since the last flush."""
-        delta = self.take_unsent()
-        if delta is not None:
-            await _save_content(self.assistant.pk, self.text)
-            await publish(self.session_id, delta)
+    async def flush(self, *then: dict[str, Any]) -> None:
+        """Save and stream what waits (words, tool results), then the events ``then``. A
+        provider calls it before waiting for its model, so that the page shows the results of
+        the last tool calls meanwhile."""
+        unsent = self.take_unsent()
+        if unsent.text is not None or unsent.results:
+            await db(unsent.save)()
+        if unsent.events or then:
+            await publish(self.session_id, *unsent.events, *then)
 
-    def take_unsent(self) -> dict[str, Any] | None:
-        """The ``assistant.delta`` of what was said since the last flush, for the caller to
-        save (``text``) and stream; None when nothing was."""
-        unsent, self._unsent = self._unsent, ""
+    def take_unsent(self) -> Unsent:
+        """What waits to be saved and streamed, now the caller's to send."""
+        unsent = Unsent(self.assistant.pk)
+        for row, outcome in self._results:
+            unsent.results.append((row.pk, outcome))
+            unsent.events.append(
+                events.tool_result(
+                    row.call_id, outcome.ok, outcome.payload(), outcome.duration_ms, outcome.text
+                )
+            )
+        if self._said:
+            unsent.text = self.text
+            unsent.events.append(events.assistant_delta(self.assistant.pk, self._said))
+        self._said, self._results = "", []
         self._last_flush = time.monotonic()
-        return events.assistant_delta(self.assistant.pk, unsent) if unsent else None
+        return unsent
 
     async def call_tool(
         self, tool: str, arguments: dict[str, Any], call_id: str = ""
     ) -> ToolOutcome:
-        """Record the call (with the text said before it), stream both, run it through
-        mcp_proxy, record and stream the result."""
+        """Record the call (with what waits), stream it, run it through mcp_proxy; its result
+        waits for the next step (a wallet request goes out at once)."""
         call_id = call_id[:64] or f"call_{secrets.token_hex(8)}"
-        delta = self.take_unsent()
-        text = self.text if delta is not None else None
-        row = await _create_tool_call(self, call_id, tool, arguments, text)
+        unsent = self.take_unsent()
+        row = await _create_tool_call(self, call_id, tool, arguments, unsent)
         call = events.tool_call(call_id, tool, self.network.name, arguments)
-        await publish(self.session_id, *([delta] if delta else []), call)
+        await publish(self.session_id, *unsent.events, call)
         started = time.perf_counter()
         try:
             outcome = await run_tool(
@@ -100,31 +135,25 @@ class TurnContext:
             elapsed = int((time.perf_counter() - started) * 1000)
             stopped = ToolOutcome(False, None, "Interrupted before the tool answered.", elapsed)
             stopped.error_code = "interrupted"
-            await self._finish_call(row, stopped)
+            self._results.append((row, stopped))  # the turn's end saves and streams it
             raise
+        # Counted (with its latency) once, by mcp_proxy.client, like every proxied call.
         outcome.duration_ms = outcome.duration_ms or int((time.perf_counter() - started) * 1000)
         request = None
         if outcome.ok and is_wallet_tool(tool) and not self.network.dev:
             request = await self._hand_to_wallet(outcome)
-        await self._finish_call(row, outcome)
+        self._results.append((row, outcome))
         if request is not None:
-            event = events.wallet_request(
-                request["request_id"],
-                request["tx"],
-                request["description"],
-                summary=request.get("summary"),
-                sign=request.get("sign"),
+            await self.flush(
+                events.wallet_request(
+                    request["request_id"],
+                    request["tx"],
+                    request["description"],
+                    summary=request.get("summary"),
+                    sign=request.get("sign"),
+                )
             )
-            await publish(self.session_id, event)
         return outcome
-
-    async def _finish_call(self, row: ToolCall, outcome: ToolOutcome) -> None:
-        # Counted (with its latency) once, by mcp_proxy.client, like every proxied call.
-        await _save_tool_result(row, outcome)
-        event = events.tool_result(
-            row.call_id, outcome.ok, outcome.payload(), outcome.duration_ms, outcome.text
-        )
-        await publish(self.session_id, event)
 
     async def _hand_to_wallet(self, outcome: ToolOutcome) -> dict[str, Any] | None:
         """A prepared transaction on a non-dev network becomes the session's wallet request."""
@@ -156,17 +185,11 @@ class TurnContext:
 
 
 @db
-def _save_content(message_id: int, text: str) -> None:
-    Message.objects.filter(pk=message_id).update(content=text)
-
-
-@db
 def _create_tool_call(
-    ctx: TurnContext, call_id: str, tool: str, arguments: dict[str, Any], text: str | None
+    ctx: TurnContext, call_id: str, tool: str, arguments: dict[str, Any], unsent: Unsent
 ) -> ToolCall:
-    """The call's row; with ``text``, the answer said so far is saved in the same hop."""
-    if text is not None:
-        Message.objects.filter(pk=ctx.assistant.pk).update(content=text)
+    """The call's row, after saving what waited for it."""
+    unsent.save()
     return ToolCall.objects.create(
         chat_session_id=ctx.session_id,
         message_id=ctx.assistant.pk,
@@ -174,14 +197,6 @@ def _create_tool_call(
         network=ctx.network.name,
         tool=tool,
         arguments=arguments,
-    )
-
-
-@db
-def _save_tool_result(row: ToolCall, outcome: ToolOutcome) -> None:
-    result = {"ok": outcome.ok, "text": outcome.text, "data": outcome.payload()}
-    ToolCall.objects.filter(pk=row.pk).update(
-        result=result, is_error=not outcome.ok, duration_ms=outcome.duration_ms
     )
 
 

@@ -108,6 +108,7 @@ class OpenAIProvider:
         tools: list[dict[str, Any]],
         messages: list[dict[str, Any]],
     ) -> tuple[str, list[dict[str, Any]]]:
+        await ctx.flush()  # the last tool results show while the model thinks
         stream: Any = await client.chat.completions.create(
             model=settings.OPENAI_MODEL,
             messages=messages,  # type: ignore[arg-type]

@@ -25,7 +25,7 @@ from chatproject.networks import Network, UnknownNetwork, get_network
 from chatproject.redact import redact
 from sessions_app import events, turns
 from sessions_app.agent import interrupts, titles
-from sessions_app.agent.context import TurnContext
+from sessions_app.agent.context import TurnContext, Unsent
 from sessions_app.agent.errors import ProviderError
 from sessions_app.agent.providers import get_provider
 from sessions_app.broadcast import publish, send_interrupt
@@ -187,9 +187,11 @@ def _describe_failure(exc: BaseException) -> events.EventError:
 async def _finish(
     ctx: TurnContext, turn: Turn, outcome: str, error: events.EventError | None
 ) -> Turn | None:
-    """The answer's last words, the turn's end and the claim of the session's next turn in one
-    database call; then the events, in one message: the last delta, the error, turn.complete."""
-    delta = ctx.take_unsent()
+    """What waited (tool results), the answer's last words, the turn's end and the claim of
+    the session's next turn in one database call; then the events, in one message: the
+    waiting ones, the error, turn.complete."""
+    unsent = ctx.take_unsent()
+    unsent.text = None  # the end below writes the answer's final text
     content = ctx.text
     if outcome == "interrupted":
         content = f"{content}\n\n_(Interrupted.)_".strip()
@@ -200,11 +202,18 @@ async def _finish(
     content = redact(content)  # a key quoted by a provider or tool is never stored or shown
     html = render_markdown(content)  # once: stored with the answer, not on every history load
     code = error.code if error else ""
-    next_turn = await db(turns.finish_and_claim_next)(turn, status, content, html, code)
+    next_turn = await db(_end)(unsent, turn, status, content, html, code)
     ctx.assistant.content = content
-    ending = [delta] if delta is not None else []
+    ending = unsent.events
     if error is not None:
         ending.append(events.error(error.code, error.message))
     ending.append(events.turn_complete(ctx.assistant.pk, html))
     await publish(ctx.session_id, *ending)
     return next_turn
+
+
+def _end(
+    unsent: Unsent, turn: Turn, status: str, content: str, html: str, error: str
+) -> Turn | None:
+    unsent.save()
+    return turns.finish_and_claim_next(turn, status, content, html, error)
