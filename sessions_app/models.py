@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Q
 from django.dispatch import receiver
 from django.http import HttpRequest
@@ -19,6 +19,32 @@ PUBLIC_ID_BYTES = 24  # 192 bits from secrets; 32 URL-safe characters
 
 def new_public_id() -> str:
     return secrets.token_urlsafe(PUBLIC_ID_BYTES)
+
+
+# The statements of every turn are written out (execute, as_saved): compiling them with the
+# ORM cost more of a backend's CPU than running them (about 0.3 ms each; docs/benchmarks.md).
+def execute(sql: str, params: list[Any]) -> int:
+    """Run one statement of the turn's path; how many rows it touched."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+M = TypeVar("M", bound=models.Model)
+
+
+def as_saved(instance: M, **fields: Any) -> M:
+    """A model instance for a row written by one of those statements: as if the ORM saved it."""
+    for name, value in fields.items():
+        setattr(instance, name, value)
+    instance._state.adding = False
+    instance._state.db = connection.alias
+    return instance
+
+
+def db_json(model: type[models.Model], field: str, value: Any) -> Any:
+    """``value`` as the JSON field ``field`` stores it on this database."""
+    return model._meta.get_field(field).get_db_prep_save(value, connection)
 
 
 class ChatSessionQuerySet(models.QuerySet["ChatSession"]):
@@ -178,6 +204,16 @@ class Message(models.Model):
     def __str__(self) -> str:
         return f"#{self.seq} {self.role}"
 
+    @classmethod
+    def write(cls, message_id: int, content: str, html: str | None = None) -> None:
+        """The text of a message (an answer as it streams), and its HTML once it is done."""
+        table = cls._meta.db_table
+        if html is None:
+            execute(f"UPDATE {table} SET content = %s WHERE id = %s", [content, message_id])  # noqa: S608
+        else:
+            sql = f"UPDATE {table} SET content = %s, html = %s WHERE id = %s"  # noqa: S608
+            execute(sql, [content, html, message_id])
+
 
 class TurnQuerySet(models.QuerySet["Turn"]):
     def active(self) -> TurnQuerySet:
@@ -242,8 +278,11 @@ class Turn(models.Model):
 
     def finish(self, status: str, error: str = "") -> bool:
         """running -> done/interrupted/failed, only while this holder still runs it."""
-        finished = Turn.objects.filter(pk=self.pk, status=self.Status.RUNNING, holder=self.holder)
-        if not finished.update(status=status, error=error, lease_until=None):
+        sql = (
+            f"UPDATE {self._meta.db_table} SET status = %s, error = %s, lease_until = NULL"  # noqa: S608
+            " WHERE id = %s AND status = 'running' AND holder = %s"
+        )
+        if not execute(sql, [status, error, self.pk, self.holder]):
             return False
         self.status, self.error, self.lease_until = status, error, None
         return True
@@ -300,6 +339,33 @@ class ToolCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tool}@{self.network}"
+
+    @classmethod
+    def begin(
+        cls, message: Message, call_id: str, network: str, tool: str, arguments: dict[str, Any]
+    ) -> ToolCall:
+        """The row of a call the agent is making (its result follows with ``save_result``)."""
+        now = timezone.now()
+        sql = (
+            f"INSERT INTO {cls._meta.db_table} (chat_session_id, message_id, call_id, network,"  # noqa: S608
+            " tool, arguments, is_error, duration_ms, created_at)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, 0, %s) RETURNING id"
+        )
+        values = [message.chat_session_id, message.pk, call_id, network, tool]
+        values += [db_json(cls, "arguments", arguments), False, now]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, values)
+            (pk,) = cursor.fetchone()
+        row = cls(id=pk, chat_session_id=message.chat_session_id, message=message, call_id=call_id)
+        return as_saved(row, network=network, tool=tool, arguments=arguments, created_at=now)
+
+    @classmethod
+    def save_result(cls, pk: int, result: dict[str, Any], is_error: bool, duration_ms: int) -> None:
+        sql = (
+            f"UPDATE {cls._meta.db_table} SET result = %s, is_error = %s, duration_ms = %s"  # noqa: S608
+            " WHERE id = %s"
+        )
+        execute(sql, [db_json(cls, "result", result), is_error, duration_ms, pk])
 
 
 @receiver(user_logged_in)

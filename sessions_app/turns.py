@@ -22,16 +22,16 @@ import os
 import socket
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn
 
 import psutil
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
-from django.db import DatabaseError, IntegrityError, connection, models, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from sessions_app import manager
-from sessions_app.models import ChatSession, Message, Turn
+from sessions_app.models import ChatSession, Message, Turn, as_saved
 from sessions_app.owner import Owner
 
 log = logging.getLogger(__name__)
@@ -212,7 +212,7 @@ def _store_at_once(
         _refuse(chat_session, owner)
     seq, busy, chat_session.title, chat_session.network, turn_id, request_id, answer_id = row
     chat_session.message_seq = seq
-    message = _stored(
+    message = as_saved(
         Message(id=request_id, chat_session=chat_session, seq=seq - (0 if busy else 1)),
         role=role,
         content=text,
@@ -220,26 +220,14 @@ def _store_at_once(
         client_msg_id=client_msg_id,
         created_at=now,
     )
-    turn = _stored(Turn(id=turn_id, chat_session=chat_session, request=message), created_at=now)
+    turn = as_saved(Turn(id=turn_id, chat_session=chat_session, request=message), created_at=now)
     if busy:
         return Intake(message, created=True)
     answer = Message(id=answer_id, chat_session=chat_session, seq=seq, created_at=now)
     answer.role, answer.metadata = Message.Role.ASSISTANT, {"network": chat_session.network}
-    turn.answer = _stored(answer)
+    turn.answer = as_saved(answer)
     turn.status, turn.holder, turn.lease_until = Turn.Status.RUNNING, PROCESS_ID, until
     return Intake(message, created=True, turn=turn)
-
-
-M = TypeVar("M", bound=models.Model)
-
-
-def _stored(instance: M, **fields: Any) -> M:
-    """A model instance for a row written by raw SQL: as if saved by the ORM."""
-    for name, value in fields.items():
-        setattr(instance, name, value)
-    instance._state.adding = False
-    instance._state.db = connection.alias
-    return instance
 
 
 def _open(chat_session: ChatSession, owner: Owner | None, capped: bool) -> tuple[str, list[Any]]:
@@ -358,7 +346,7 @@ def finish(
     if not turn.finish(status, error):
         return False
     if content is not None and turn.answer_id is not None:
-        Message.objects.filter(pk=turn.answer_id).update(content=content, html=html)
+        Message.write(turn.answer_id, content, html)
     return True
 
 

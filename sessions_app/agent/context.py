@@ -46,12 +46,10 @@ class Unsent:
     def save(self) -> None:
         """In a database thread: the answer's text and the tool calls' results."""
         if self.text is not None:
-            Message.objects.filter(pk=self.answer_id).update(content=self.text)
+            Message.write(self.answer_id, self.text)
         for row_id, outcome in self.results:
             result = {"ok": outcome.ok, "text": outcome.text, "data": outcome.payload()}
-            ToolCall.objects.filter(pk=row_id).update(
-                result=result, is_error=not outcome.ok, duration_ms=outcome.duration_ms
-            )
+            ToolCall.save_result(row_id, result, not outcome.ok, outcome.duration_ms)
 
 
 @dataclass
@@ -190,14 +188,7 @@ def _create_tool_call(
 ) -> ToolCall:
     """The call's row, after saving what waited for it."""
     unsent.save()
-    return ToolCall.objects.create(
-        chat_session_id=ctx.session_id,
-        message_id=ctx.assistant.pk,
-        call_id=call_id,
-        network=ctx.network.name,
-        tool=tool,
-        arguments=arguments,
-    )
+    return ToolCall.begin(ctx.assistant, call_id, ctx.network.name, tool, arguments)
 
 
 @db
