@@ -7,6 +7,7 @@ Usable from any event loop without blocking it: the work runs on the proxy loop
 from __future__ import annotations
 
 import asyncio
+import atexit
 import hashlib
 import logging
 import time
@@ -19,7 +20,7 @@ from chatproject.metrics import TOOL_CALL_SECONDS, TOOL_CALLS
 from chatproject.networks import Network, UnknownNetwork, get_network
 from mcp_proxy import tools
 from mcp_proxy.errors import ProxyError, scrub
-from mcp_proxy.loop import run_on_proxy_loop
+from mcp_proxy.loop import run_on_proxy_loop, running_proxy_loop
 from mcp_proxy.pool import Pool, Server
 from mcp_proxy.tools import ToolSpec
 
@@ -42,6 +43,15 @@ class ToolResult:
 
 _pool = Pool()  # touched only on the proxy loop
 _catalog = tools.Catalog(_pool)
+
+
+@atexit.register
+def _close_connections() -> None:
+    """aiohttp wants its sessions closed; left to the garbage collector at exit, each one logs
+    an error. The proxy loop's thread still runs while exit handlers do."""
+    loop = running_proxy_loop()
+    if loop is not None:
+        asyncio.run_coroutine_threadsafe(_pool.close(), loop).result(timeout=5)
 
 
 async def list_tools(network: str) -> list[ToolSpec]:

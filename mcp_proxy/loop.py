@@ -33,6 +33,14 @@ def proxy_loop() -> asyncio.AbstractEventLoop:
         return _loop
 
 
+def running_proxy_loop() -> asyncio.AbstractEventLoop | None:
+    """The proxy loop when this process started it and it still runs; None otherwise."""
+    with _lock:
+        if _loop is None or _owner_pid != os.getpid() or not _loop.is_running():
+            return None
+        return _loop
+
+
 async def run_on_proxy_loop(coro: Coroutine[Any, Any, T]) -> T:
     """Await ``coro`` on the proxy loop from any loop; cancelling the caller cancels it."""
     loop = proxy_loop()

@@ -1,7 +1,9 @@
-"""One MCP server URL, spoken to as JSON-RPC over a persistent httpx2.AsyncClient.
+"""One MCP server URL, spoken to as JSON-RPC over a persistent aiohttp.ClientSession.
 
-The HTTP client is httpx2 (the SDK's own dependency): one shared httpx.AsyncClient measured
-at about half the calls per second under 50 concurrent calls (its connection pool), httpx2 not.
+The HTTP client is aiohttp (web3's own dependency): per call it costs the proxy about 0.14 ms
+of CPU against 0.78 ms for httpx2, the MCP SDK's client (bench/bench_http_clients.py,
+docs/benchmarks.md); a shared httpx.AsyncClient had managed about half the calls per second
+under 50 concurrent calls (its connection pool).
 
 Why not the SDK's ``mcp.Client``: its streamable-HTTP transport runs a task group, memory
 streams and a dispatcher per session, which costs far more per call than the call itself
@@ -17,10 +19,11 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-import httpx2
+import aiohttp
 
 PROTOCOL_VERSION = "2025-11-25"
 CLIENT_INFO = {"name": "evmchat-mcp-proxy", "version": "1.0"}
@@ -50,7 +53,7 @@ class RpcError(Exception):
 class McpConnection:
     """The initialized MCP client for one server URL; safe for concurrent calls on one loop."""
 
-    def __init__(self, url: str, http: httpx2.AsyncClient, token: Callable[[], str]) -> None:
+    def __init__(self, url: str, http: aiohttp.ClientSession, token: Callable[[], str]) -> None:
         self.url = url
         self.health_url = health_url_for(url)
         self.http = http
@@ -102,30 +105,37 @@ class McpConnection:
         response = await self._post({"method": method, "params": params}, timeout)
         return _rpc_result(_decode(response))
 
-    async def _post(self, message: dict[str, Any], timeout: float) -> httpx2.Response:
+    async def _post(self, message: dict[str, Any], timeout: float) -> Answer:
         request_id = next(self._ids)
         response = await self._send({"jsonrpc": "2.0", "id": request_id, **message}, timeout)
-        if response.status_code == 404 and self._session_id:
+        if response.status == 404 and self._session_id:
             raise _SessionLost()
         return response
 
-    async def _send(self, message: dict[str, Any], timeout: float) -> httpx2.Response:
+    async def _send(self, message: dict[str, Any], timeout: float) -> Answer:
+        body = json.dumps(message).encode()
+        limit = aiohttp.ClientTimeout(total=timeout)
         try:
-            response = await self.http.post(
-                self.url, json=message, headers=self._headers(), timeout=timeout
-            )
-        except httpx2.TimeoutException as exc:
-            sent = not isinstance(exc, httpx2.ConnectTimeout | httpx2.PoolTimeout)
-            raise TransportFailure("timeout", "did not answer in time", sent) from None
-        except httpx2.ConnectError:
+            async with self.http.post(
+                self.url, data=body, headers=self._headers(), timeout=limit
+            ) as response:
+                answer = Answer(response.status, response.headers, await response.read())
+        except aiohttp.ConnectionTimeoutError:
+            raise TransportFailure("timeout", "did not answer in time", False) from None
+        except TimeoutError:
+            raise TransportFailure("timeout", "did not answer in time", True) from None
+        except aiohttp.ClientConnectorError:
             raise TransportFailure("unreachable", "refused the connection", False) from None
-        except httpx2.HTTPError:
+        except aiohttp.ClientError:
             # Often a keep-alive connection the server closed just as it was reused.
             raise TransportFailure("dropped", "dropped the connection", True) from None
-        return _check_status(response)
+        return _check_status(answer)
 
     def _headers(self) -> dict[str, str]:
-        headers = {"accept": "application/json, text/event-stream"}
+        headers = {
+            "accept": "application/json, text/event-stream",
+            "content-type": "application/json",
+        }
         if token := self._token():
             headers["authorization"] = f"Bearer {token}"
         if self._protocol_version:
@@ -133,6 +143,15 @@ class McpConnection:
         if self._session_id:
             headers["mcp-session-id"] = self._session_id
         return headers
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What this client reads of an HTTP answer."""
+
+    status: int
+    headers: Mapping[str, str]  # case-insensitive (aiohttp's CIMultiDictProxy)
+    body: bytes
 
 
 class _SessionLost(Exception):
@@ -145,20 +164,20 @@ def health_url_for(url: str) -> str:
     return f"{base or url.rstrip('/')}/health"
 
 
-def _check_status(response: httpx2.Response) -> httpx2.Response:
-    if response.status_code in (401, 403):
+def _check_status(response: Answer) -> Answer:
+    if response.status in (401, 403):
         raise AuthRefused()
-    if response.status_code >= 500:
-        raise TransportFailure("unreachable", f"answered HTTP {response.status_code}", True)
+    if response.status >= 500:
+        raise TransportFailure("unreachable", f"answered HTTP {response.status}", True)
     return response
 
 
-def _decode(response: httpx2.Response) -> dict[str, Any]:
+def _decode(response: Answer) -> dict[str, Any]:
     """The JSON-RPC message of a JSON or SSE answer."""
     try:
         if response.headers.get("content-type", "").startswith("text/event-stream"):
-            return _last_sse_response(response.text)
-        body = response.json()
+            return _last_sse_response(response.body.decode())
+        body = json.loads(response.body)
     except ValueError:
         raise TransportFailure("unreachable", "sent an answer that is not JSON", True) from None
     if not isinstance(body, dict):
