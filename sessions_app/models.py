@@ -44,7 +44,9 @@ def as_saved(instance: M, **fields: Any) -> M:
 
 def db_json(model: type[models.Model], field: str, value: Any) -> Any:
     """``value`` as the JSON field ``field`` stores it on this database."""
-    return model._meta.get_field(field).get_db_prep_save(value, connection)
+    json_field = model._meta.get_field(field)
+    assert isinstance(json_field, models.JSONField)
+    return json_field.get_db_prep_save(value, connection)
 
 
 class ChatSessionQuerySet(models.QuerySet["ChatSession"]):
@@ -351,7 +353,7 @@ class ToolCall(models.Model):
             " tool, arguments, is_error, duration_ms, created_at)"
             " VALUES (%s, %s, %s, %s, %s, %s, %s, 0, %s) RETURNING id"
         )
-        values = [message.chat_session_id, message.pk, call_id, network, tool]
+        values: list[Any] = [message.chat_session_id, message.pk, call_id, network, tool]
         values += [db_json(cls, "arguments", arguments), False, now]
         with connection.cursor() as cursor:
             cursor.execute(sql, values)
