@@ -300,6 +300,6 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "httpx": {"level": "WARNING"},
-        "httpx2": {"level": "WARNING"},  # the MCP SDK's and mcp_proxy's client: a line per call
+        "httpx2": {"level": "WARNING"},  # the MCP SDK's client: a line per call
     },
 }

@@ -27,3 +27,30 @@ async def test_the_reader_keeps_its_channel_between_turns_and_stops_when_idle(mo
     await asyncio.sleep(0.6)  # idle past IDLE_SECONDS
     assert loop_id not in interrupts._listeners
     await interrupts.settle()
+
+
+async def test_a_conversations_next_turn_joins_no_group_and_an_idle_session_leaves(monkeypatch):
+    monkeypatch.setattr(interrupts, "IDLE_SECONDS", 0.3)
+    loop_id = id(asyncio.get_running_loop())
+    await interrupts.watch(SESSION)
+    listener = interrupts._listeners[loop_id]
+    await interrupts.unwatch(SESSION)
+    assert SESSION in listener.joined  # still in the group: the next turn subscribes nothing
+    joins = []
+    group_add = listener.layer.group_add
+
+    async def counted(group, channel):
+        joins.append(group)
+        await group_add(group, channel)
+
+    monkeypatch.setattr(listener.layer, "group_add", counted)
+    flag = await interrupts.watch(SESSION)  # the conversation's next turn
+    try:
+        assert joins == []
+        await send_interrupt(SESSION)
+        await asyncio.wait_for(flag.wait(), 5)
+    finally:
+        await interrupts.unwatch(SESSION)
+    await asyncio.sleep(0.4)  # idle past IDLE_SECONDS: the reader stopped, the group left
+    assert loop_id not in interrupts._listeners and not listener.joined
+    await interrupts.settle()
