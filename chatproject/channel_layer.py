@@ -37,6 +37,11 @@ log = logging.getLogger(__name__)
 
 PROBE_INTERVAL = 0.2  # seconds between PINGs while Redis is away
 CLOSE_TIMEOUT = 2.0  # seconds to close the dead connections; they may not answer
+# How long one read waits for a message before the receive loop goes round again. A message
+# ends the wait at once; only an idle process notices: upstream's 0.1 s cost a backend with 100
+# idle sockets 3 of its 4 ms of CPU per second (bench/idle_sockets.py, docs/benchmarks.md).
+# A lost connection ends the wait at once too. redis-py's own PubSub.run() waits 1 s.
+RECEIVE_POLL_SECONDS = 1.0
 
 
 class ChannelLayerUnavailable(RedisConnectionError):
@@ -165,7 +170,7 @@ class _Shard(RedisSingleShardConnection):
             try:
                 if self._pubsub is not None and self._pubsub.subscribed:
                     message = await self._pubsub.get_message(
-                        ignore_subscribe_messages=True, timeout=0.1
+                        ignore_subscribe_messages=True, timeout=RECEIVE_POLL_SECONDS
                     )
                     self._receive_message(message)
                 else:

@@ -289,6 +289,7 @@ async def wait_for_receipt(ctx: TurnContext, tx_hash: str) -> ToolOutcome:
     for _ in range(RECEIPT_ATTEMPTS):
         if outcome.ok or "pending" not in outcome.text:
             break
+        await ctx.flush()  # the "pending" result shows while we wait
         await asyncio.sleep(RECEIPT_INTERVAL)
         outcome = await ctx.call_tool("get_transaction_receipt", {"tx_hash": tx_hash})
     return outcome
