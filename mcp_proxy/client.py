@@ -20,7 +20,7 @@ from chatproject.metrics import TOOL_CALL_SECONDS, TOOL_CALLS
 from chatproject.networks import Network, UnknownNetwork, get_network
 from mcp_proxy import tools
 from mcp_proxy.errors import ProxyError, scrub
-from mcp_proxy.loop import run_on_proxy_loop, running_proxy_loop
+from mcp_proxy.loop import run_at_exit, run_on_proxy_loop
 from mcp_proxy.pool import Pool, Server
 from mcp_proxy.tools import ToolSpec
 
@@ -48,10 +48,8 @@ _catalog = tools.Catalog(_pool)
 @atexit.register
 def _close_connections() -> None:
     """aiohttp wants its sessions closed; left to the garbage collector at exit, each one logs
-    an error. The proxy loop's thread still runs while exit handlers do."""
-    loop = running_proxy_loop()
-    if loop is not None:
-        asyncio.run_coroutine_threadsafe(_pool.close(), loop).result(timeout=5)
+    an error."""
+    run_at_exit(_pool.close())
 
 
 async def list_tools(network: str) -> list[ToolSpec]:
