@@ -1,11 +1,12 @@
 """Turns: one at a time per chat session, across backend processes (see models.Turn).
 
-A message is stored with its turn in one transaction. When the session has no queued or
-running turn, the turn starts running at once, claimed by this process, and its (empty) answer
-message is created in the same transaction: three statements (the session's sequence number,
-both messages, the turn). Otherwise the turn waits in the queue, and the process that finishes
-a turn claims the next one with one conditional UPDATE (``claim_next``); whoever queues a turn
-tries that claim too, so a turn queued just as the previous one finished is not left behind.
+A message is stored with its turn at once: one statement on PostgreSQL (STORE_SQL), a
+transaction of three on SQLite (the session's sequence number, the messages, the turn). When
+the session has no queued or running turn, the turn starts running at once, claimed by this
+process, and its (empty) answer message is created with it. Otherwise the turn waits in the
+queue, and the process that finishes a turn claims the next one with one conditional UPDATE
+(``claim_next``); whoever queues a turn tries that claim too, so a turn queued just as the
+previous one finished is not left behind.
 
 A running turn belongs to its holder (host:pid:start) while ``lease_until`` is ahead; the
 holder renews it (a heartbeat). A turn whose lease ran out, or whose holder is a process of
@@ -82,9 +83,9 @@ OPEN_SQL = (
     " AND (%s OR message_seq < %s)"  # the message cap, when it applies
 )
 # PostgreSQL stores a message, its turn and (when nothing is queued or running) the turn's
-# answer in one statement, data-modifying CTEs after the reservation: about 0.2 ms of this
-# process's CPU and one round trip, against 2.0 ms and five (BEGIN, three statements, COMMIT)
-# for the ORM's transaction (docs/benchmarks.md). SQLite has no such CTEs: it takes the ORM's.
+# answer in one statement, data-modifying CTEs after the reservation: 0.25 ms of this
+# process's CPU and one round trip, against 1.2 ms and five (BEGIN, three statements, COMMIT)
+# for the ORM's transaction (bench/bench_store.py). SQLite has no such CTEs: it takes the ORM's.
 _MESSAGES = Message._meta.db_table
 STORE_SQL = (
     f"WITH s AS ({RESERVE_SQL.replace('RETURNING', 'RETURNING id,')}),"  # noqa: S608
