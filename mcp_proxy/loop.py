@@ -53,10 +53,11 @@ def run_at_exit(coro: Coroutine[Any, Any, None], timeout: float = 5) -> None:
     or on daphne's loop, which stopped with the server."""
     with _lock:
         loop, threaded = _loop, _threaded
-        usable = loop is not None and _owner_pid == os.getpid() and not loop.is_closed()
-    if loop is not None and usable and threaded and loop.is_running():
+        if loop is None or _owner_pid != os.getpid() or loop.is_closed():
+            loop = None
+    if loop is not None and threaded and loop.is_running():
         asyncio.run_coroutine_threadsafe(coro, loop).result(timeout=timeout)
-    elif loop is not None and usable and not loop.is_running():
+    elif loop is not None and not loop.is_running():
         loop.run_until_complete(asyncio.wait_for(coro, timeout))
     else:
         coro.close()

@@ -34,18 +34,24 @@ from sessions_app.chat import (
     submit_wallet_result,
 )
 from sessions_app.models import ChatSession
-from sessions_app.owner import owner_from_request
+from sessions_app.owner import Owner, owner_from_request
 
 SSE_KEEPALIVE_SECONDS = 15.0
 STATUS_BY_CODE = {"session_expired": 410, "session_not_found": 404}
 
 
 async def _owned_session(request: HttpRequest, public_id: object, active: bool) -> ChatSession:
+    return (await _owner_and_session(request, public_id, active))[1]
+
+
+async def _owner_and_session(
+    request: HttpRequest, public_id: object, active: bool
+) -> tuple[Owner, ChatSession]:
     owner = await db(owner_from_request)(request)
     lookup = manager.get_active_for_owner if active else manager.get_for_owner
     chat_session = await db(lookup)(public_id, owner)
     logcontext.bind(session=chat_session.public_id)
-    return chat_session
+    return owner, chat_session
 
 
 async def _body(request: HttpRequest) -> dict[str, Any]:
@@ -60,11 +66,12 @@ def _event_error(exc: events.EventError) -> JsonResponse:
 async def chat(request: HttpRequest) -> HttpResponse:
     try:
         body = await _body(request)
-        chat_session = await _owned_session(request, body.get("session_id"), active=True)
+        owner, chat_session = await _owner_and_session(request, body.get("session_id"), True)
         event = events.validate_client_event(_as_chat_message(body))
         assert isinstance(event, events.ChatMessageIn)
-        await db(_check_limits)(request)
-        message, created = await submit_chat_message(chat_session, event)
+        # As on the websocket: the limits are checked in the database call that stores.
+        address = limits.address_of_request(request)
+        message, created = await submit_chat_message(chat_session, event, owner, address)
     except ValueError as exc:
         if isinstance(exc, events.EventError):
             return _event_error(exc)
@@ -72,10 +79,6 @@ async def chat(request: HttpRequest) -> HttpResponse:
     except (manager.ChatSessionError, limits.RateLimited) as exc:
         return exc.response()
     return JsonResponse({"message": message, "duplicate": not created}, status=202)
-
-
-def _check_limits(request: HttpRequest) -> None:
-    limits.check_chat_message(owner_from_request(request), limits.address_of_request(request))
 
 
 def _as_chat_message(body: dict[str, Any]) -> dict[str, Any]:
