@@ -16,7 +16,9 @@ REDIS_CHANNEL_LAYER=core runs the backend on channels_redis' core layer (the def
 CPU per turn of each process (psutil, user + system time between the start and the end of the
 timed part): daphne, runmcp, Anvil, the PostgreSQL backends of this benchmark's database (found
 by the database name in their process title) and redis-server. Redis is the machine's shared
-server: its figure includes whatever other clients did meanwhile.
+server: its figure includes whatever other clients did meanwhile. Daphne's CPU is also split
+between its main thread (the event loop) and its other threads (the database threads), with
+their context switches per turn (from /proc).
 """
 
 from __future__ import annotations
@@ -86,7 +88,7 @@ def start_profiler(pid: int) -> subprocess.Popen[bytes] | None:
     command = [py_spy, "record", "--pid", str(pid), "--output", output, "--format", "raw"]
     if not os.environ.get("BENCH_PYSPY_ALL"):  # every thread on a CPU, not only the GIL's
         command.append("--gil")
-    return subprocess.Popen([*command, "--rate", "200"])
+    return subprocess.Popen([*command, "--threads", "--rate", "200"])
 
 
 class CpuMeter:
@@ -98,6 +100,8 @@ class CpuMeter:
         self.database = database
         self.before: dict[int, tuple[float, float]] = {}
         self.spent: dict[str, tuple[float, float]] = {}
+        self.threads_before = ((0, 0.0), (0, 0.0))
+        self.threads_spent = [(0, 0.0), (0, 0.0)]
 
     def _groups(self) -> dict[str, list[psutil.Process]]:
         groups = {name: [psutil.Process(pid) for pid in pids] for name, pids in self.pids.items()}
@@ -119,8 +123,27 @@ class CpuMeter:
             return 0.0, 0.0
         return times.user + times.system, times.system
 
+    def threads(self) -> tuple[tuple[int, float], tuple[int, float]]:
+        """(context switches, CPU seconds) of daphne's main threads, and of its other threads
+        (the database threads): a thread's wake-up is one switch, and on this VM a wake-up
+        of an idle thread costs more CPU than the little work it runs (~0.2 ms)."""
+        tick = os.sysconf("SC_CLK_TCK")
+        main, other = [0, 0.0], [0, 0.0]
+        for pid in self.pids["daphne"]:
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                try:
+                    status = (task / "status").read_text().splitlines()
+                    stat = (task / "stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                counts = main if task.name == str(pid) else other
+                counts[0] += sum(int(x.split()[1]) for x in status if "ctxt_switches:" in x)
+                counts[1] += (int(stat[11]) + int(stat[12])) / tick
+        return (main[0], main[1]), (other[0], other[1])
+
     def start(self) -> None:
         self.profiler = start_profiler(self.pids["daphne"][0])
+        self.threads_before = self.threads()
         for processes in self._groups().values():
             for process in processes:
                 self.before[process.pid] = self._cpu(process)
@@ -129,6 +152,11 @@ class CpuMeter:
         if self.profiler is not None:
             self.profiler.send_signal(signal.SIGINT)
             self.profiler.wait(60)
+        after = self.threads()
+        self.threads_spent = [
+            (after[i][0] - self.threads_before[i][0], after[i][1] - self.threads_before[i][1])
+            for i in (0, 1)
+        ]
         for name, processes in self._groups().items():
             deltas = [self._delta(p) for p in processes]
             self.spent[name] = (sum(d[0] for d in deltas), sum(d[1] for d in deltas))
@@ -142,7 +170,16 @@ class CpuMeter:
         per_turn = 1000 / max(turns, 1)
         parts = [f"{name} {per_turn * total:.1f}" for name, (total, _) in self.spent.items()]
         system = [f"{name} {per_turn * sys_:.1f}" for name, (_, sys_) in self.spent.items()]
-        return f"CPU per turn (ms): {', '.join(parts)}\n  of which system: {', '.join(system)}"
+        return (
+            f"CPU per turn (ms): {', '.join(parts)}\n  of which system: {', '.join(system)}\n"
+            "daphne threads per turn: "
+            + ", ".join(
+                f"{name} {switches * per_turn / 1000:.1f} switches {cpu * per_turn:.1f} ms"
+                for name, (switches, cpu) in zip(
+                    ("main", "others"), self.threads_spent, strict=True
+                )
+            )
+        )
 
 
 def percentile(values: list[float], share: float) -> float:

@@ -21,6 +21,7 @@ import json
 import logging
 import os
 import socket
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, NoReturn
@@ -32,7 +33,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from sessions_app import manager
-from sessions_app.models import ChatSession, Message, Turn, as_saved
+from sessions_app.models import ChatSession, Message, Statement, Turn, as_saved
 from sessions_app.owner import Owner
 
 log = logging.getLogger(__name__)
@@ -339,23 +340,31 @@ def _gone(turn: Turn) -> bool:
 
 
 def finish(
-    turn: Turn, status: str, content: str | None = None, html: str = "", error: str = ""
+    turn: Turn,
+    status: str,
+    content: str | None = None,
+    html: str = "",
+    error: str = "",
+    before: Sequence[Statement] = (),
 ) -> bool:
-    """End the turn (only while this process still holds it), then store the answer's final
-    text and its rendered HTML when given. No transaction around the two: the text was saved
-    as it streamed, and an answer without HTML is rendered when it is read (serializers)."""
-    if not turn.finish(status, error):
-        return False
-    if content is not None and turn.answer_id is not None:
-        Message.write(turn.answer_id, content, html)
-    return True
+    """End the turn (only while this process still holds it) and store the answer's final
+    text and its rendered HTML when given, after the statements ``before``: one round trip."""
+    answer = None if content is None else (content, html)
+    return turn.finish(status, error, answer, before)
 
 
 def finish_and_claim_next(
-    turn: Turn, status: str, content: str, html: str, error: str = ""
+    turn: Turn,
+    status: str,
+    content: str,
+    html: str,
+    error: str = "",
+    before: Sequence[Statement] = (),
 ) -> Turn | None:
-    """``finish``, then ``claim_next``: what the runner does at a turn's end, in one call."""
-    finish(turn, status, content, html, error)
+    """``finish``, then ``claim_next``: what the runner does at a turn's end, in one call of
+    the database thread and two round trips (the claim must see the end committed: a turn
+    queued meanwhile by another process is claimed either here or by that process)."""
+    finish(turn, status, content, html, error, before)
     try:
         return claim_next(turn.chat_session_id)
     except DatabaseError:

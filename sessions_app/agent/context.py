@@ -21,7 +21,7 @@ from chatproject.networks import Network
 from sessions_app import events
 from sessions_app.agent.tools import ToolOutcome, run_tool
 from sessions_app.broadcast import publish
-from sessions_app.models import ChatSession, Message, ToolCall
+from sessions_app.models import ChatSession, Message, Statement, ToolCall, together
 
 STREAM_FLUSH_SECONDS = 0.08
 SIGN_TOOLS = ("sign_message", "sign_typed_data")
@@ -43,13 +43,19 @@ class Unsent:
     results: list[tuple[int, ToolOutcome]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
 
-    def save(self) -> None:
-        """In a database thread: the answer's text and the tool calls' results."""
-        if self.text is not None:
-            Message.write(self.answer_id, self.text)
+    def statements(self) -> list[Statement]:
+        """What saves the answer's text and the tool calls' results (models.together)."""
+        statements = [] if self.text is None else [Message.write(self.answer_id, self.text)]
         for row_id, outcome in self.results:
             result = {"ok": outcome.ok, "text": outcome.text, "data": outcome.payload()}
-            ToolCall.save_result(row_id, result, not outcome.ok, outcome.duration_ms)
+            statements.append(
+                ToolCall.save_result(row_id, result, not outcome.ok, outcome.duration_ms)
+            )
+        return statements
+
+    def save(self) -> None:
+        """In a database thread: the answer's text and the tool calls' results."""
+        together(self.statements())
 
 
 @dataclass
@@ -186,9 +192,9 @@ class TurnContext:
 def _create_tool_call(
     ctx: TurnContext, call_id: str, tool: str, arguments: dict[str, Any], unsent: Unsent
 ) -> ToolCall:
-    """The call's row, after saving what waited for it."""
-    unsent.save()
-    return ToolCall.begin(ctx.assistant, call_id, ctx.network.name, tool, arguments)
+    """The call's row, after saving what waited for it (one round trip)."""
+    network, saved = ctx.network.name, unsent.statements()
+    return ToolCall.begin(ctx.assistant, call_id, network, tool, arguments, before=saved)
 
 
 @db

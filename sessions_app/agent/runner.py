@@ -25,7 +25,7 @@ from chatproject.networks import Network, UnknownNetwork, get_network
 from chatproject.redact import redact
 from sessions_app import events, turns
 from sessions_app.agent import interrupts, titles
-from sessions_app.agent.context import TurnContext, Unsent
+from sessions_app.agent.context import TurnContext
 from sessions_app.agent.errors import ProviderError
 from sessions_app.agent.providers import get_provider
 from sessions_app.broadcast import publish, send_interrupt
@@ -202,7 +202,8 @@ async def _finish(
     content = redact(content)  # a key quoted by a provider or tool is never stored or shown
     html = render_markdown(content)  # once: stored with the answer, not on every history load
     code = error.code if error else ""
-    next_turn = await db(_end)(unsent, turn, status, content, html, code)
+    end = db(turns.finish_and_claim_next)
+    next_turn = await end(turn, status, content, html, code, unsent.statements())
     ctx.assistant.content = content
     ending = unsent.events
     if error is not None:
@@ -210,10 +211,3 @@ async def _finish(
     ending.append(events.turn_complete(ctx.assistant.pk, html))
     await publish(ctx.session_id, *ending)
     return next_turn
-
-
-def _end(
-    unsent: Unsent, turn: Turn, status: str, content: str, html: str, error: str
-) -> Turn | None:
-    unsent.save()
-    return turns.finish_and_claim_next(turn, status, content, html, error)

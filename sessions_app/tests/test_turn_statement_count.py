@@ -1,9 +1,12 @@
 """One builtin balance turn, from the chat.message frame to the end of its drain, costs few SQL
 statements: its bookkeeping (store the message with its running turn and its empty answer,
 create the tool call, finish, find nothing queued) takes 4; with the tool call's result and
-the answer's text 6, and those 6 are every round trip of the turn: on PostgreSQL the store is
-one statement (sessions_app/turns.py), so no BEGIN or COMMIT is sent at all. The issue asked
-for 6 bookkeeping statements or fewer.
+the answer's text 6; on PostgreSQL the store is one statement (sessions_app/turns.py), so no
+BEGIN or COMMIT is sent at all. The issue asked for 6 bookkeeping statements or fewer.
+
+Those 6 take 4 round trips: statements that go together (the answer's words with the tool
+call's row; the result, the end and the answer's final text) are sent together
+(models.together, psycopg's pipeline mode).
 
 The chat's database work runs on the database threads (chatproject/dbthreads.py); with one
 thread, every statement of the turn goes through one connection, where they are captured.
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+import psycopg
 import pytest
 from channels.db import database_sync_to_async
 from django.db import connection
@@ -43,25 +47,53 @@ def alice(transactional_db, settings, anvil_testnet, mcp_testnet, monkeypatch):
 
 
 class Capture:
-    """CaptureQueriesContext on the database thread (connections are per thread)."""
+    """CaptureQueriesContext on the database thread (connections are per thread), and the
+    round trips: a statement sent alone is one, the statements of a pipeline are one."""
 
-    def __init__(self) -> None:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.context = CaptureQueriesContext(connection)
+        self.alone = self.pipelines = 0
+        pipeline = psycopg.Connection.pipeline
+
+        def counted(conn: psycopg.Connection[object]) -> object:
+            self.pipelines += 1
+            return pipeline(conn)
+
+        monkeypatch.setattr(psycopg.Connection, "pipeline", counted)
+
+    def _count(self, execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        if context["connection"].connection._pipeline is None:
+            self.alone += 1
+        return execute(sql, params, many, context)
+
+    def _enter(self) -> None:
+        self.context.__enter__()
+        connection.execute_wrappers.append(self._count)
+
+    def _exit(self) -> list[str]:
+        connection.execute_wrappers.remove(self._count)
+        self.context.__exit__(None, None, None)
+        return [q["sql"] for q in self.context]
+
+    @property
+    def round_trips(self) -> int:
+        return self.alone + self.pipelines
 
     async def __aenter__(self) -> Capture:
-        await dbthreads.db(self.context.__enter__)()
+        await dbthreads.db(self._enter)()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        await dbthreads.db(self.context.__exit__)(None, None, None)
-        self.statements = await dbthreads.db(lambda: [q["sql"] for q in self.context])()
+        self.statements = await dbthreads.db(self._exit)()
 
 
-async def test_builtin_balance_turn_takes_four_bookkeeping_statements_and_six_round_trips(alice):
+async def test_builtin_balance_turn_takes_four_bookkeeping_statements_and_four_round_trips(
+    alice, monkeypatch
+):
     chat = await database_sync_to_async(alice.new_chat)()
     socket, _ = await open_socket(alice, chat.public_id)
     await ask(socket, "balance of alice")  # warm: the tool list, the first connection
-    async with Capture() as capture:
+    async with Capture(monkeypatch) as capture:
         seen = await ask(socket, "balance of alice again")
         await settle_turns()  # the drain looks for a queued turn after turn.complete
     await socket.disconnect()
@@ -74,3 +106,6 @@ async def test_builtin_balance_turn_takes_four_bookkeeping_statements_and_six_ro
     # the finish: issue 14, a long history is not re-rendered on every load).
     assert len(statements) <= 6, listing
     assert len(capture.statements) == len(statements), listing  # no transaction
+    # The store; the tool call's row with the words before it; the result, the end and the
+    # final text; the claim of the next turn (it must see the end committed).
+    assert capture.round_trips <= 4, listing
