@@ -33,4 +33,4 @@ RUN useradd --system --uid 10001 --no-create-home --home-dir /app app
 USER app
 
 EXPOSE 8080
-CMD ["sh", "-c", "python manage.py migrate --noinput && exec python -m daphne --verbosity 0 -b 0.0.0.0 -p 8080 chatproject.asgi:application"]
+CMD ["sh", "-c", "python manage.py migrate --noinput && exec python -m chatproject.daphne --verbosity 0 -b 0.0.0.0 -p 8080 chatproject.asgi:application"]

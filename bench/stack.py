@@ -60,7 +60,7 @@ class Stack:
 
     def start_backend(self, port: int | None = None) -> Daphne:
         port = port or free_port()
-        command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
+        command = [sys.executable, "-m", "chatproject.daphne", "-b", "127.0.0.1", "-p", str(port)]
         command.append("chatproject.asgi:application")
         env = {**os.environ, **self.backend_env}
         daphne = Daphne(args=command, env=env, port=port, log_path=LOG_DIR / f"daphne-{port}.log")

@@ -140,8 +140,8 @@ def backend_argv(host: str, port: int) -> list[str]:
     Verbosity 0 turns off daphne's access log, which writes past LOGGING in its own format;
     requests are logged by the load balancer, and Django logs failed ones.
     """
-    argv = [sys.executable, "-m", "daphne", "--verbosity", "0", "-b", host, "-p", str(port)]
-    return [*argv, "chatproject.asgi:application"]
+    argv = [sys.executable, "-m", "chatproject.daphne", "--verbosity", "0"]
+    return [*argv, "-b", host, "-p", str(port), "chatproject.asgi:application"]
 
 
 def _manage() -> list[str]:

@@ -174,7 +174,7 @@ def start_daphne(
     """Start the backend under daphne; ``env`` must carry DATABASE_URL, MCP_*_URL, etc.
     Its output goes to ``log_path`` when given."""
     port = port or free_port()
-    command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
+    command = [sys.executable, "-m", "chatproject.daphne", "-b", "127.0.0.1", "-p", str(port)]
     command.append("chatproject.asgi:application")
     daphne = Daphne(args=command, env={**os.environ, **env}, port=port, log_path=log_path)
     daphne.start()

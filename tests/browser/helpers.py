@@ -82,7 +82,7 @@ def start_backend(env: dict[str, str], port: int | None = None, log_name: str = 
     command = [
         str(BASE_DIR / ".venv" / "bin" / "python"),
         "-m",
-        "daphne",
+        "chatproject.daphne",
         "-b",
         "127.0.0.1",
         "-p",

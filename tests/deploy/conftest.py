@@ -39,7 +39,7 @@ def redis_url() -> str:
 def _start_backend(env: dict[str, str], log_path: Path) -> Daphne:
     """Like testsupport's start_daphne, with the output kept for a failing test's report."""
     port = free_port()
-    args = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
+    args = [sys.executable, "-m", "chatproject.daphne", "-b", "127.0.0.1", "-p", str(port)]
     process = Daphne(
         args=[*args, "chatproject.asgi:application"],
         env={**os.environ, **env},
