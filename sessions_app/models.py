@@ -232,7 +232,7 @@ class Message(models.Model):
         return f"#{self.seq} {self.role}"
 
     @classmethod
-    def write(cls, message_id: int, content: str) -> Statement:
+    def text_update(cls, message_id: int, content: str) -> Statement:
         """The text of a message (an answer as it streams), for ``together``."""
         sql = f"UPDATE {cls._meta.db_table} SET content = %s WHERE id = %s"  # noqa: S608
         return sql, [content, message_id]
@@ -393,7 +393,7 @@ class ToolCall(models.Model):
         arguments: dict[str, Any],
         before: Sequence[Statement] = (),
     ) -> ToolCall:
-        """The row of a call the agent is making (its result follows with ``save_result``);
+        """The row of a call the agent is making (its result follows, ``result_update``);
         ``before``: statements to run first, in the same round trip."""
         now = timezone.now()
         sql = (
@@ -408,7 +408,7 @@ class ToolCall(models.Model):
         return as_saved(row, network=network, tool=tool, arguments=arguments, created_at=now)
 
     @classmethod
-    def save_result(
+    def result_update(
         cls, pk: int, result: dict[str, Any], is_error: bool, duration_ms: int
     ) -> Statement:
         """A finished call's result, for ``together``."""

@@ -45,11 +45,11 @@ class Unsent:
 
     def statements(self) -> list[Statement]:
         """What saves the answer's text and the tool calls' results (models.together)."""
-        statements = [] if self.text is None else [Message.write(self.answer_id, self.text)]
+        statements = [] if self.text is None else [Message.text_update(self.answer_id, self.text)]
         for row_id, outcome in self.results:
             result = {"ok": outcome.ok, "text": outcome.text, "data": outcome.payload()}
             statements.append(
-                ToolCall.save_result(row_id, result, not outcome.ok, outcome.duration_ms)
+                ToolCall.result_update(row_id, result, not outcome.ok, outcome.duration_ms)
             )
         return statements
 

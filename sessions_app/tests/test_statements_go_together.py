@@ -42,7 +42,7 @@ def test_statements_run_in_one_round_trip_and_return_their_rows(alice_turn, pipe
     answer_id = alice_turn.answer_id
     rows = together(
         [
-            Message.write(answer_id, "Alice holds 10000 ETH."),
+            Message.text_update(answer_id, "Alice holds 10000 ETH."),
             ("SELECT content FROM chat_message WHERE id = %s", [answer_id]),
             ("SELECT %s::int + 1", [41]),
         ]
@@ -56,7 +56,7 @@ def test_a_failing_statement_undoes_the_ones_before_it(alice_turn):
     with pytest.raises(DatabaseError):
         together(
             [
-                Message.write(answer_id, "half of an end"),
+                Message.text_update(answer_id, "half of an end"),
                 ("UPDATE chat_turn SET status = %s WHERE id = %s", ["no such status" * 3, 0]),
                 ("SELECT 1 / 0", []),
             ]
