@@ -33,9 +33,9 @@ def together(statements: Sequence[Statement]) -> list[list[tuple[Any, ...]]]:
     On PostgreSQL they go out together (psycopg's pipeline mode) and run as one transaction:
     a turn takes 4 round trips and 4 commits instead of 6, which counts when the database is
     another host; the backend's CPU stays the same (docs/benchmarks.md). SQLite, in this
-    process, runs them one by one.
+    process, runs them one by one, and so does a single statement anywhere.
     """
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or len(statements) == 1:
         return [_run(sql, params) for sql, params in statements]
     connection.ensure_connection()
     cursors = [connection.cursor() for _ in statements]

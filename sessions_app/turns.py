@@ -33,7 +33,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from sessions_app import manager
-from sessions_app.models import ChatSession, Message, Statement, Turn, as_saved
+from sessions_app.models import ChatSession, Message, Statement, Turn, as_saved, together
 from sessions_app.owner import Owner
 
 log = logging.getLogger(__name__)
@@ -207,12 +207,10 @@ def _store_at_once(
     until = now + lease()
     params = [now, title, network, network, *opened, role, text, json.dumps(metadata)]
     params += [client_msg_id, now, now, PROCESS_ID, until, now]
-    with connection.cursor() as cursor:
-        cursor.execute(STORE_SQL.format(open=where), params)
-        row = cursor.fetchone()
-    if row is None:
+    (rows,) = together([(STORE_SQL.format(open=where), params)])
+    if not rows:
         _refuse(chat_session, owner)
-    seq, busy, chat_session.title, chat_session.network, turn_id, request_id, answer_id = row
+    seq, busy, chat_session.title, chat_session.network, turn_id, request_id, answer_id = rows[0]
     chat_session.message_seq = seq
     message = as_saved(
         Message(id=request_id, chat_session=chat_session, seq=seq - (0 if busy else 1)),
@@ -264,11 +262,10 @@ def _reserve_seq(
     it idled past SESSION_TIMEOUT, or is full)."""
     where, params = _open(chat_session, owner, capped)
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    with connection.cursor() as cursor:
-        cursor.execute(RESERVE_SQL.format(open=where), [now, title, network, network, *params])
-        row = cursor.fetchone()
-    if row is None:
+    (rows,) = together([(RESERVE_SQL.format(open=where), [now, title, network, network, *params])])
+    if not rows:
         return None
+    row = rows[0]
     chat_session.message_seq, chat_session.title, chat_session.network = row[0], row[2], row[3]
     return int(row[0]), bool(row[1])
 
@@ -295,16 +292,16 @@ def claim_next(chat_session_id: int) -> Turn | None:
     same row touch nothing); the unique index on running turns settles any other race."""
     until = connection.ops.adapt_datetimefield_value(timezone.now() + lease())
     try:
-        with connection.cursor() as cursor:  # autocommit: one round trip when nothing waits
-            cursor.execute(CLAIM_SQL, [PROCESS_ID, until, *[chat_session_id] * 3])
-            row = cursor.fetchone()
+        # Autocommit: one round trip when nothing waits.
+        (rows,) = together([(CLAIM_SQL, [PROCESS_ID, until, *[chat_session_id] * 3])])
     except IntegrityError:
         return None
-    if row is None:
+    if not rows:
         return None
+    ((turn_id,),) = rows
     # Dying before the answer exists leaves a running turn without one: recovery queues it.
     with transaction.atomic():
-        return _begin(Turn.objects.select_related("request").get(pk=row[0]))
+        return _begin(Turn.objects.select_related("request").get(pk=turn_id))
 
 
 def _begin(turn: Turn) -> Turn:
