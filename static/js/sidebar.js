@@ -16,9 +16,10 @@ export class ChatList {
     this.onDeleted = onDeleted;
     this.timer = null;
     this.loading = 0;
+    this.editing = false; // a rename box or a delete question is open in the list
     search.addEventListener("input", () => {
       clearTimeout(this.timer);
-      this.timer = setTimeout(() => this.load(), SEARCH_DELAY_MS);
+      this.timer = setTimeout(() => this.endEdit(), SEARCH_DELAY_MS); // searching leaves it
     });
     toggle.addEventListener("click", () => this.setOpen(!this.isOpen()));
     closer.addEventListener("click", () => {
@@ -58,7 +59,11 @@ export class ChatList {
     }
   }
 
+  // The list refreshes on its own (an answer ends, the tab comes back): never under an open
+  // rename or delete question, or the user's half-typed title would vanish. Each way out of
+  // one (save, cancel, Escape, delete, a search) loads the list again.
   async load() {
+    if (this.editing) return;
     const query = this.search.value.trim();
     const ticket = ++this.loading; // a slower earlier answer must not overwrite a newer one
     const { status, body } = await getJson(`/api/chats${query ? `?q=${encodeURIComponent(query)}` : ""}`);
@@ -84,25 +89,36 @@ export class ChatList {
     return item;
   }
 
+  beginEdit(item, editor) {
+    this.editing = true;
+    this.loading += 1; // an answer already on its way is dropped
+    item.replaceChildren(editor);
+  }
+
+  endEdit() {
+    this.editing = false;
+    return this.load();
+  }
+
   startRename(item, chat) {
     const box = el("input", { type: "text", class: "chat-rename-box", "aria-label": "Chat title", maxlength: 120 });
     box.value = chat.title || "";
     const form = el("form", { class: "chat-rename-form" }, box,
       el("button", { type: "submit", class: "btn btn-primary", text: "Save" }),
-      el("button", { type: "button", class: "btn btn-secondary", text: "Cancel", onclick: () => this.load() }));
+      el("button", { type: "button", class: "btn btn-secondary", text: "Cancel", onclick: () => this.endEdit() }));
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const { status, body } = await postJson(`/api/sessions/${encodeURIComponent(chat.id)}/rename`, { title: box.value });
-      if (status === 200) this.load();
+      if (status === 200) this.endEdit();
       else this.problem(form, body?.error?.message ?? "Could not rename this chat.");
     });
     box.addEventListener("keydown", (event) => {
       if (event.key === "Escape") {
         event.stopPropagation();
-        this.load();
+        this.endEdit();
       }
     });
-    item.replaceChildren(form);
+    this.beginEdit(item, form);
     box.focus();
     box.select();
   }
@@ -113,16 +129,17 @@ export class ChatList {
     const question = el("div", { class: "chat-confirm", role: "alertdialog", "aria-label": "Delete this chat?" },
       el("p", { text: `Delete “${chat.title || "Untitled chat"}” and its messages? This cannot be undone.` }),
       el("div", { class: "chat-confirm-actions" }, yes, no));
-    no.addEventListener("click", () => this.load());
+    no.addEventListener("click", () => this.endEdit());
     yes.addEventListener("click", async () => {
       yes.disabled = true;
       const { status, body } = await postJson(`/api/sessions/${encodeURIComponent(chat.id)}/delete`);
       if (status !== 200) return this.problem(question, body?.error?.message ?? "Could not delete this chat.");
       item.remove();
+      this.editing = false;
       if (chat.id === this.currentId) this.onDeleted();
       return this.load();
     });
-    item.replaceChildren(question);
+    this.beginEdit(item, question);
     no.focus();
   }
 
