@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from testsupport.processes import Anvil, McpServer, start_anvil, start_runmcp
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """STATIC_ROOT is where collectstatic puts the files (the Docker image runs it); a checkout
+    serves them from the finders and has none, and WhiteNoise warns "No directory at" for every
+    handler a test builds (about 700 warnings a run). An empty one is what it expects."""
+    from django.conf import settings
+
+    Path(settings.STATIC_ROOT).mkdir(exist_ok=True)
 
 
 @pytest.fixture(autouse=True, scope="module")
