@@ -1,19 +1,24 @@
 from __future__ import annotations
 
+import logging
 import secrets
+import sys
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
-from django.db import connection, models, transaction
+from django.db import DatabaseError, IntegrityError, connection, models, transaction
 from django.db.models import Q
 from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils import timezone
+from psycopg.pq import TransactionStatus
 
 from sessions_app.owner import BROWSER_KEY, Owner, owner_digest
+
+log = logging.getLogger(__name__)
 
 PUBLIC_ID_BYTES = 24  # 192 bits from secrets; 32 URL-safe characters
 
@@ -27,32 +32,85 @@ def new_public_id() -> str:
 Statement = tuple[str, list[Any]]
 
 
-def together(statements: Sequence[Statement]) -> list[list[tuple[Any, ...]]]:
+def together(
+    statements: Sequence[Statement], then: Sequence[Statement] = ()
+) -> list[list[tuple[Any, ...]]]:
     """Run statements of the turn's path in one round trip; the rows each returned.
 
     On PostgreSQL they go out together (psycopg's pipeline mode) and run as one transaction:
-    a turn takes 4 round trips and 4 commits instead of 6, which counts when the database is
+    a turn takes 3 round trips and 4 commits instead of 6, which counts when the database is
     another host; the backend's CPU stays the same (docs/benchmarks.md). SQLite, in this
     process, runs them one by one, and so does a single statement anywhere.
+
+    ``then``: statements that must see the others committed (the claim of a session's next
+    turn after its end). They follow the transaction's COMMIT in the same round trip, each
+    group its own transaction. A failure among them loses nothing before it: it is logged, and
+    their rows are empty (no turn claimed); a failure before the COMMIT raises, as without them.
     """
-    if connection.vendor != "postgresql" or len(statements) == 1:
+    if then and (connection.vendor != "postgresql" or connection.in_atomic_block):
+        # One by one (SQLite), or inside a caller's transaction, which it commits, not we.
+        return together(statements) + [_rows_after(sql, params) for sql, params in then]
+    if not then and (connection.vendor != "postgresql" or len(statements) == 1):
         return [_run(sql, params) for sql, params in statements]
+    transaction_ = [("BEGIN", []), *statements, ("COMMIT", [])] if then else list(statements)
+    batch = [*transaction_, *then]
     connection.ensure_connection()
-    cursors = [connection.cursor() for _ in statements]
+    cursors = [connection.cursor() for _ in batch]
     try:
-        with connection.wrap_database_errors, connection.connection.pipeline():
-            for cursor, (sql, params) in zip(cursors, statements, strict=True):
-                cursor.execute(sql, params)
-        return [cursor.fetchall() if cursor.description else [] for cursor in cursors]
+        try:
+            with connection.wrap_database_errors, connection.connection.pipeline():
+                for cursor, (sql, params) in zip(cursors, batch, strict=True):
+                    cursor.execute(sql, params)
+        except DatabaseError:
+            _out_of_failed_transaction()
+            if not then or cursors[len(transaction_) - 1].cursor.statusmessage != "COMMIT":
+                raise
+            _log_failure_after_commit(sys.exc_info()[1])
+        rows = [_fetched(cursor) for cursor in cursors]
     finally:
         for cursor in cursors:
             cursor.close()
+    first = 1 if then else 0  # BEGIN's
+    return rows[first : first + len(statements)] + rows[len(transaction_) :]
 
 
 def _run(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall() if cursor.description else []
+
+
+def _rows_after(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    try:
+        return _run(sql, params)
+    except DatabaseError as exc:
+        _log_failure_after_commit(exc)
+        return []
+
+
+def _fetched(cursor: Any) -> list[tuple[Any, ...]]:
+    """A cursor's rows; none for a statement that failed or never ran."""
+    try:
+        return list(cursor.fetchall()) if cursor.description else []
+    except DatabaseError:
+        return []
+
+
+def _out_of_failed_transaction() -> None:
+    """After a failure inside BEGIN ... COMMIT the connection waits for a ROLLBACK."""
+    raw = connection.connection
+    try:
+        if raw is not None and raw.info.transaction_status == TransactionStatus.INERROR:
+            raw.rollback()
+    except Exception:  # a lost connection: Django closes it (wrap_database_errors marked it)
+        log.debug("no rollback after a failed pipeline", exc_info=True)
+
+
+def _log_failure_after_commit(exc: BaseException | None) -> None:
+    # The unique index on running turns refusing a claim is a race another process won; any
+    # other failure leaves the session's queue for its next claim (a message, a socket).
+    level = logging.INFO if isinstance(exc, IntegrityError) else logging.WARNING
+    log.log(level, "after a commit: %s; the queue waits for its next claim", type(exc).__name__)
 
 
 M = TypeVar("M", bound=models.Model)
@@ -310,12 +368,20 @@ class Turn(models.Model):
         answer's final text and HTML (``answer``), only if this call ended the turn (a turn
         recovered by another process keeps the answer it marked as cut short). ``before``:
         statements to run first, in the same round trip."""
+        rows = together([*before, *self.end_statements(status, error, answer)])
+        return self.ended(status, error, rows[len(before)])
+
+    def end_statements(
+        self, status: str, error: str, answer: tuple[str, str] | None
+    ) -> list[Statement]:
+        """``finish``'s statements: the end (its rows: this turn's id if this call ended it),
+        and the answer's final text, written only if the end was this call's."""
         table, messages = self._meta.db_table, Message._meta.db_table
         end = (
             f"UPDATE {table} SET status = %s, error = %s, lease_until = NULL"  # noqa: S608
             " WHERE id = %s AND status = 'running' AND holder = %s RETURNING id"
         )
-        statements = [*before, (end, [status, error, self.pk, self.holder])]
+        statements: list[Statement] = [(end, [status, error, self.pk, self.holder])]
         if answer is not None and self.answer_id is not None:
             # The turn's row as the end above leaves it: true only if it was this call's.
             ended_here = (
@@ -325,7 +391,11 @@ class Turn(models.Model):
             write = f"UPDATE {messages} SET content = %s, html = %s WHERE id = %s AND {ended_here}"  # noqa: S608
             params = [*answer, self.answer_id, self.pk, status, error, self.holder]
             statements.append((write, params))
-        if not together(statements)[len(before)]:
+        return statements
+
+    def ended(self, status: str, error: str, end_rows: list[tuple[Any, ...]]) -> bool:
+        """This instance after the end statement: True if it was this call that ended it."""
+        if not end_rows:
             return False
         self.status, self.error, self.lease_until = status, error, None
         return True

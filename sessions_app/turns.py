@@ -290,12 +290,20 @@ def claim_next(chat_session_id: int) -> Turn | None:
     None when a turn runs, nothing is queued, or the session ended. One conditional UPDATE
     (the ``status = 'queued'`` repeated outside the subquery makes a concurrent claim of the
     same row touch nothing); the unique index on running turns settles any other race."""
-    until = connection.ops.adapt_datetimefield_value(timezone.now() + lease())
     try:
         # Autocommit: one round trip when nothing waits.
-        (rows,) = together([(CLAIM_SQL, [PROCESS_ID, until, *[chat_session_id] * 3])])
+        (rows,) = together([_claim(chat_session_id)])
     except IntegrityError:
         return None
+    return _begin_claimed(rows)
+
+
+def _claim(chat_session_id: int) -> Statement:
+    until = connection.ops.adapt_datetimefield_value(timezone.now() + lease())
+    return CLAIM_SQL, [PROCESS_ID, until, *[chat_session_id] * 3]
+
+
+def _begin_claimed(rows: list[tuple[Any, ...]]) -> Turn | None:
     if not rows:
         return None
     ((turn_id,),) = rows
@@ -359,11 +367,14 @@ def finish_and_claim_next(
     before: Sequence[Statement] = (),
 ) -> Turn | None:
     """``finish``, then ``claim_next``: what the runner does at a turn's end, in one call of
-    the database thread and two round trips (the claim must see the end committed: a turn
-    queued meanwhile by another process is claimed either here or by that process)."""
-    finish(turn, status, content, html, error, before)
+    the database thread and one round trip. The claim follows the end's COMMIT (it must see
+    the end committed: a turn queued meanwhile by another process is then claimed either here
+    or by that process, whose claim follows its own commit)."""
+    ends = [*before, *turn.end_statements(status, error, (content, html))]
+    rows = together(ends, then=[_claim(turn.chat_session_id)])
+    turn.ended(status, error, rows[len(before)])
     try:
-        return claim_next(turn.chat_session_id)
+        return _begin_claimed(rows[-1])
     except DatabaseError:
         # The turn has ended and its end is streamed; the queue waits for the next claim (a
         # socket that connects, a message). chatproject.dbthreads sees the lost connection.

@@ -1,12 +1,14 @@
 """One builtin balance turn, from the chat.message frame to the end of its drain, costs few SQL
 statements: its bookkeeping (store the message with its running turn and its empty answer,
 create the tool call, finish, find nothing queued) takes 4; with the tool call's result and
-the answer's text 6; on PostgreSQL the store is one statement (sessions_app/turns.py), so no
-BEGIN or COMMIT is sent at all. The issue asked for 6 bookkeeping statements or fewer.
+the answer's text 6; on PostgreSQL the store is one statement (sessions_app/turns.py). The
+issue asked for 6 bookkeeping statements or fewer.
 
-Those 6 take 4 round trips: statements that go together (the answer's words with the tool
-call's row; the result, the end and the answer's final text) are sent together
-(models.together, psycopg's pipeline mode).
+Those 6 take 3 round trips: statements that go together (the answer's words with the tool
+call's row; the result, the end and the answer's final text, then the claim of the next turn)
+are sent together (models.together, psycopg's pipeline mode). The end is the one explicit
+transaction (BEGIN ... COMMIT), so that the claim behind it, in the same round trip, sees it
+committed.
 
 The chat's database work runs on the database threads (chatproject/dbthreads.py); with one
 thread, every statement of the turn goes through one connection, where they are captured.
@@ -87,7 +89,7 @@ class Capture:
         self.statements = await dbthreads.db(self._exit)()
 
 
-async def test_builtin_balance_turn_takes_four_bookkeeping_statements_and_four_round_trips(
+async def test_builtin_balance_turn_takes_four_bookkeeping_statements_and_three_round_trips(
     alice, monkeypatch
 ):
     chat = await database_sync_to_async(alice.new_chat)()
@@ -105,7 +107,11 @@ async def test_builtin_balance_turn_takes_four_bookkeeping_statements_and_four_r
     # The tool call's result, and the answer's text with its rendered HTML (stored once, at
     # the finish: issue 14, a long history is not re-rendered on every load).
     assert len(statements) <= 6, listing
-    assert len(capture.statements) == len(statements), listing  # no transaction
-    # The store; the tool call's row with the words before it; the result, the end and the
-    # final text; the claim of the next turn (it must see the end committed).
-    assert capture.round_trips <= 4, listing
+    # One transaction, the end's; the claim follows its COMMIT.
+    transaction = [sql for sql in capture.statements if TRANSACTION.match(sql)]
+    assert transaction == ["BEGIN", "COMMIT"], listing
+    assert capture.statements[-2].startswith("COMMIT"), listing
+    assert capture.statements[-1].startswith("UPDATE chat_turn SET status = 'running'"), listing
+    # The store; the tool call's row with the words before it; the result, the end, the final
+    # text and the claim of the next turn.
+    assert capture.round_trips <= 3, listing
