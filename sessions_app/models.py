@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import sys
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -61,11 +60,11 @@ def together(
             with connection.wrap_database_errors, connection.connection.pipeline():
                 for cursor, (sql, params) in zip(cursors, batch, strict=True):
                     cursor.execute(sql, params)
-        except DatabaseError:
+        except DatabaseError as exc:
             _out_of_failed_transaction()
             if not then or cursors[len(transaction_) - 1].cursor.statusmessage != "COMMIT":
                 raise
-            _log_failure_after_commit(sys.exc_info()[1])
+            _log_failure_after_commit(exc)
         rows = [_fetched(cursor) for cursor in cursors]
     finally:
         for cursor in cursors:
@@ -106,7 +105,7 @@ def _out_of_failed_transaction() -> None:
         log.debug("no rollback after a failed pipeline", exc_info=True)
 
 
-def _log_failure_after_commit(exc: BaseException | None) -> None:
+def _log_failure_after_commit(exc: DatabaseError) -> None:
     # The unique index on running turns refusing a claim is a race another process won; any
     # other failure leaves the session's queue for its next claim (a message, a socket).
     level = logging.INFO if isinstance(exc, IntegrityError) else logging.WARNING
@@ -362,14 +361,11 @@ class Turn(models.Model):
         status: str,
         error: str = "",
         answer: tuple[str, str] | None = None,
-        before: Sequence[Statement] = (),
     ) -> bool:
         """running -> done/interrupted/failed, only while this holder still runs it; then the
         answer's final text and HTML (``answer``), only if this call ended the turn (a turn
-        recovered by another process keeps the answer it marked as cut short). ``before``:
-        statements to run first, in the same round trip."""
-        rows = together([*before, *self.end_statements(status, error, answer)])
-        return self.ended(status, error, rows[len(before)])
+        recovered by another process keeps the answer it marked as cut short)."""
+        return self.ended(status, error, together(self.end_statements(status, error, answer))[0])
 
     def end_statements(
         self, status: str, error: str, answer: tuple[str, str] | None

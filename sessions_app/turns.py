@@ -350,12 +350,11 @@ def finish(
     content: str | None = None,
     html: str = "",
     error: str = "",
-    before: Sequence[Statement] = (),
 ) -> bool:
     """End the turn (only while this process still holds it) and store the answer's final
-    text and its rendered HTML when given, after the statements ``before``: one round trip."""
+    text and its rendered HTML when given: one round trip."""
     answer = None if content is None else (content, html)
-    return turn.finish(status, error, answer, before)
+    return turn.finish(status, error, answer)
 
 
 def finish_and_claim_next(

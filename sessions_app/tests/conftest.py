@@ -5,8 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
+import psycopg
 import pytest
 
+from sessions_app import turns
+from sessions_app.models import ChatSession, Turn
+from sessions_app.tests.agent_support import make_browser
 from sessions_app.tests.fake_llm import FakeLLM
 
 
@@ -17,6 +21,33 @@ async def fake() -> AsyncIterator[FakeLLM]:
     await server.start()
     yield server
     await server.stop()
+
+
+@pytest.fixture
+def alice_chat() -> ChatSession:
+    return make_browser("alice").new_chat()
+
+
+@pytest.fixture
+def alice_turn(alice_chat: ChatSession) -> Turn:
+    """Alice's balance question, its turn running with its (empty) answer begun."""
+    turn = turns.store(alice_chat, "user", "balance of alice", {"network": "testnet"}).turn
+    assert turn is not None and turn.answer_id is not None
+    return turn
+
+
+@pytest.fixture
+def pipelines(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many times the connection entered pipeline mode (one round trip each)."""
+    entered: list[int] = []
+    pipeline = psycopg.Connection.pipeline
+
+    def counted(conn: psycopg.Connection[object]) -> object:
+        entered.append(1)
+        return pipeline(conn)
+
+    monkeypatch.setattr(psycopg.Connection, "pipeline", counted)
+    return entered
 
 
 @pytest.fixture(autouse=True)

@@ -13,36 +13,10 @@ from django.db import DatabaseError, connection, transaction
 
 from sessions_app import turns
 from sessions_app.models import Message, Turn, together
-from sessions_app.tests.agent_support import make_browser
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 TRANSACTION_ID = ("SELECT txid_current()", [])
-
-
-@pytest.fixture
-def alice_chat():
-    return make_browser("alice").new_chat()
-
-
-@pytest.fixture
-def alice_turn(alice_chat) -> Turn:
-    turn = turns.store(alice_chat, "user", "balance of alice", {"network": "testnet"}).turn
-    assert turn is not None and turn.answer_id is not None
-    return turn
-
-
-@pytest.fixture
-def pipelines(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    entered: list[int] = []
-    pipeline = psycopg.Connection.pipeline
-
-    def counted(conn: psycopg.Connection[object]) -> object:
-        entered.append(1)
-        return pipeline(conn)
-
-    monkeypatch.setattr(psycopg.Connection, "pipeline", counted)
-    return entered
 
 
 def content_of(message_id: int) -> str:

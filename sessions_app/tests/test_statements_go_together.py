@@ -4,37 +4,13 @@ this call that ended the turn."""
 
 from __future__ import annotations
 
-import psycopg
 import pytest
 from django.db import DatabaseError, connection
 
 from sessions_app import turns
 from sessions_app.models import ChatSession, Message, Turn, together
-from sessions_app.tests.agent_support import make_browser
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def alice_turn() -> Turn:
-    chat = make_browser("alice").new_chat()
-    turn = turns.store(chat, "user", "balance of alice", {"network": "testnet"}).turn
-    assert turn is not None and turn.answer_id is not None
-    return turn
-
-
-@pytest.fixture
-def pipelines(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """How many times the connection entered pipeline mode (one round trip each)."""
-    entered: list[int] = []
-    pipeline = psycopg.Connection.pipeline
-
-    def counted(conn: psycopg.Connection[object]) -> object:
-        entered.append(1)
-        return pipeline(conn)
-
-    monkeypatch.setattr(psycopg.Connection, "pipeline", counted)
-    return entered
 
 
 def test_statements_run_in_one_round_trip_and_return_their_rows(alice_turn, pipelines):

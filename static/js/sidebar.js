@@ -135,9 +135,8 @@ export class ChatList {
       const { status, body } = await postJson(`/api/sessions/${encodeURIComponent(chat.id)}/delete`);
       if (status !== 200) return this.problem(question, body?.error?.message ?? "Could not delete this chat.");
       item.remove();
-      this.editing = false;
       if (chat.id === this.currentId) this.onDeleted();
-      return this.load();
+      return this.endEdit();
     });
     this.beginEdit(item, question);
     no.focus();
