@@ -13,13 +13,16 @@ every process of the machine, so the two records sort into one order.
 
 from __future__ import annotations
 
+import dis
+import functools
+import inspect
 import json
 import signal
 import sys
 import threading
 import time
 from pathlib import Path
-from types import FrameType
+from types import CodeType, FrameType
 from typing import Any
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -38,7 +41,7 @@ class PathRecorder:
         if not self.on or event != "call":
             return
         path = frame.f_code.co_filename
-        if path.startswith(self._prefixes) and "/tests/" not in path:
+        if path.startswith(self._prefixes) and "/tests/" not in path and _started(frame):
             self.first_entered.setdefault(path[len(str(BASE_DIR)) + 1 :], time.monotonic_ns())
 
     def install(self) -> None:
@@ -49,6 +52,22 @@ class PathRecorder:
     def uninstall(self) -> None:
         sys.setprofile(None)
         threading.setprofile(None)  # type: ignore[arg-type]  # None removes the hook
+
+
+_SUSPENDABLE = inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
+
+
+def _started(frame: FrameType) -> bool:
+    """A call, or a coroutine started now: not one started before the turn and resumed in it
+    (the socket's middleware, awaiting the consumer since the socket opened, runs no line of
+    its own when a frame arrives)."""
+    code = frame.f_code
+    return not code.co_flags & _SUSPENDABLE or frame.f_lasti == _first_resume(code)
+
+
+@functools.cache
+def _first_resume(code: CodeType) -> int:
+    return next(i.offset for i in dis.get_instructions(code) if i.opname == "RESUME")
 
 
 def _serve_recorded(output: Path, serve_args: list[str]) -> int:
