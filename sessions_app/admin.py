@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 
 from sessions_app import limits, manager
-from sessions_app.models import ChatSession, Message, ToolCall
+from sessions_app.models import ChatSession, Message, ToolCall, WalletRequest
 
 
 def count_per_session(model: type[Model]) -> Coalesce:
@@ -58,6 +58,14 @@ class ToolCallInline(ReadOnlyMixin, admin.TabularInline):
     extra = 0
 
 
+class WalletRequestInline(ReadOnlyMixin, admin.TabularInline):
+    model = WalletRequest
+    fields = ("created_at", "public_id", "network", "status", "tx_hash", "reason", "answered_at")
+    readonly_fields = fields
+    ordering = ["created_at", "pk"]
+    extra = 0
+
+
 @admin.register(ChatSession)
 class ChatSessionAdmin(admin.ModelAdmin):
     list_display = [
@@ -84,13 +92,12 @@ class ChatSessionAdmin(admin.ModelAdmin):
         "title",
         "status",
         "processing",
-        "pending_wallet_request",
         "message_seq",
         "created_at",
         "last_activity_at",
     )
     fields = readonly_fields
-    inlines = [MessageInline, ToolCallInline]
+    inlines = [MessageInline, ToolCallInline, WalletRequestInline]
     actions = ["expire_selected"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ChatSession]:
@@ -160,6 +167,15 @@ class ToolCallAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["chat_session", "network", "tool", "is_error", "duration_ms", "created_at"]
     list_filter = ["network", "is_error", "tool"]
     search_fields = ["tool", "chat_session__public_id"]
+    list_select_related = ["chat_session"]
+    ordering = ["-created_at"]
+
+
+@admin.register(WalletRequest)
+class WalletRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["public_id", "chat_session", "network", "status", "created_at", "answered_at"]
+    list_filter = ["status", "network"]
+    search_fields = ["public_id", "tx_hash", "chat_session__public_id"]
     list_select_related = ["chat_session"]
     ordering = ["-created_at"]
 

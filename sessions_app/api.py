@@ -114,6 +114,7 @@ def list_sessions(request: HttpRequest) -> JsonResponse:
     owned = (
         ChatSession.objects.for_owner(owner_from_request(request))
         .with_busy()
+        .with_pending_wallet_request()
         .order_by("-last_activity_at")[:100]
     )
     return JsonResponse({"sessions": [chat_session_dict(s) for s in owned]})
@@ -170,7 +171,7 @@ def chats(request: HttpRequest) -> JsonResponse:
             messages__superseded_at__isnull=True,
         )
         owned = owned.filter(pk__in=ChatSession.objects.filter(hits).values("pk"))
-    listed = owned.order_by("-last_activity_at")[:CHATS_LIMIT]
+    listed = owned.with_pending_wallet_request().order_by("-last_activity_at")[:CHATS_LIMIT]
     return JsonResponse({"chats": [chat_session_dict(s) for s in listed], "query": query})
 
 

@@ -16,7 +16,7 @@ from chatproject.networks import Network, UnknownNetwork, get_network
 from sessions_app import events, limits, manager, turns
 from sessions_app.agent import runner
 from sessions_app.broadcast import publish
-from sessions_app.models import ChatSession, Message, ToolCall
+from sessions_app.models import ChatSession, Message, ToolCall, WalletRequest
 from sessions_app.owner import Owner
 from sessions_app.serializers import chat_session_dict, message_dict
 
@@ -129,14 +129,21 @@ async def submit_wallet_result(
     chat_session: ChatSession, event: events.WalletResultIn
 ) -> tuple[dict[str, Any], bool]:
     """The page's answer to a wallet.request: recorded, then the agent continues with it."""
-    request = await db(_take_pending_request)(chat_session, event.request_id)
+    request = await db(WalletRequest.answer)(
+        chat_session.pk,
+        event.request_id,
+        event.status,
+        tx_hash=event.tx_hash or "",
+        signature=event.signature or "",
+        reason=event.reason,
+    )
     if request is None:
         raise events.EventError(
             "unknown_wallet_request", "There is no pending wallet request with that id."
         )
     metadata = {
         "kind": "wallet_result",
-        "network": request.get("network") or chat_session.network,
+        "network": request.network,
         "request_id": event.request_id,
         "wallet_status": event.status,
         "tx_hash": event.tx_hash or "",
@@ -220,15 +227,3 @@ def _wallet_sentence(event: events.WalletResultIn) -> str:
         return f"Wallet: the user signed and sent the transaction {event.tx_hash}."
     reason = event.reason or "no reason given"
     return f"Wallet: the user rejected the transaction ({reason})."
-
-
-def _take_pending_request(chat_session: ChatSession, request_id: str) -> dict[str, Any] | None:
-    """Clear the pending request if it is this one (conditional: only one answer wins)."""
-    fresh = ChatSession.objects.get(pk=chat_session.pk)
-    request = fresh.pending_wallet_request
-    if not isinstance(request, dict) or request.get("request_id") != request_id:
-        return None
-    cleared = ChatSession.objects.filter(
-        pk=chat_session.pk, pending_wallet_request__request_id=request_id
-    ).update(pending_wallet_request=None)
-    return request if cleared else None

@@ -161,27 +161,12 @@ def tool_result(
     return event
 
 
-def wallet_request(
-    request_id: str,
-    tx: dict[str, Any] | None,
-    description: str,
-    summary: dict[str, Any] | None = None,
-    sign: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """Additive fields: ``summary`` (what the transaction does, decoded by the MCP server, with
-    the spend policy's verdict) and ``sign`` ({method, params} of a message or typed-data
-    signature; then ``tx`` is null and the answer carries ``signature``)."""
-    event = {
-        "type": "wallet.request",
-        "request_id": request_id,
-        "tx": tx,
-        "description": description,
-    }
-    if summary is not None:
-        event["summary"] = summary
-    if sign is not None:
-        event["sign"] = sign
-    return event
+def wallet_request(card: dict[str, Any]) -> dict[str, Any]:
+    """A WalletRequest's card: request_id, tx, description, network, created_at, and the
+    additive ``summary`` (what the transaction does, decoded by the MCP server, with the spend
+    policy's verdict) and ``sign`` ({method, params} of a message or typed-data signature; then
+    ``tx`` is null and the answer carries ``signature``)."""
+    return {"type": "wallet.request", **card}
 
 
 def turn_complete(message_id: int, html: str) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from django.http import JsonResponse
 from django.utils import timezone
 
 from chatproject.errors import json_error
-from sessions_app.models import ChatSession, Turn
+from sessions_app.models import ChatSession, Turn, WalletRequest
 from sessions_app.owner import Owner
 
 # Any constant works: it only names the lock that serializes creation on PostgreSQL.
@@ -169,13 +169,14 @@ def _expire_if_still_stale(chat_session: ChatSession, now: datetime | None) -> N
 def _end(chat_session: ChatSession, status: str) -> None:
     with transaction.atomic():
         ended = ChatSession.objects.filter(pk=chat_session.pk, status=ChatSession.Status.ACTIVE)
-        if ended.update(status=status, pending_wallet_request=None):
+        if ended.update(status=status):
             Turn.objects.filter(chat_session=chat_session).end_all()
+            WalletRequest.objects.filter(chat_session=chat_session).cancel_pending()
     _refresh_state(chat_session)
 
 
 def _refresh_state(chat_session: ChatSession) -> None:
-    chat_session.refresh_from_db(fields=["status", "pending_wallet_request", "last_activity_at"])
+    chat_session.refresh_from_db(fields=["status", "last_activity_at"])
 
 
 def expire_stale(now: datetime | None = None) -> list[int]:

@@ -26,6 +26,10 @@ def new_public_id() -> str:
     return secrets.token_urlsafe(PUBLIC_ID_BYTES)
 
 
+def new_wallet_request_id() -> str:
+    return f"wr_{secrets.token_hex(8)}"
+
+
 # The statements of every turn are written out (together, as_saved): compiling them with the
 # ORM cost more of a backend's CPU than running them (about 0.3 ms each; docs/benchmarks.md).
 Statement = tuple[str, list[Any]]
@@ -162,11 +166,17 @@ class ChatSessionQuerySet(models.QuerySet["ChatSession"]):
         with transaction.atomic():
             stale = list(self.stale(now).select_for_update().values_list("pk", flat=True))
             Turn.objects.filter(chat_session_id__in=stale).end_all()
+            WalletRequest.objects.filter(chat_session_id__in=stale).cancel_pending()
             # The rows are locked and were re-checked under the lock: each one is updated.
-            self.filter(pk__in=stale).update(
-                status=ChatSession.Status.EXPIRED, pending_wallet_request=None
-            )
+            self.filter(pk__in=stale).update(status=ChatSession.Status.EXPIRED)
             return stale
+
+    def with_pending_wallet_request(self) -> ChatSessionQuerySet:
+        """Each session's pending wallet request in one more query, not one per session."""
+        pending = WalletRequest.objects.pending()
+        return self.prefetch_related(
+            models.Prefetch("wallet_requests", queryset=pending, to_attr="pending_wallet_requests")
+        )
 
 
 class ChatSession(models.Model):
@@ -190,7 +200,6 @@ class ChatSession(models.Model):
     network = models.CharField(max_length=32, default="testnet", help_text="Network last used.")
     title = models.CharField(max_length=120, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
-    pending_wallet_request = models.JSONField(null=True, blank=True)
     message_seq = models.PositiveIntegerField(
         default=0, help_text="Sequence number of the last message; makes numbering gap-free."
     )
@@ -222,6 +231,15 @@ class ChatSession(models.Model):
         """A turn of this session is queued or running (``busy`` when annotated)."""
         busy = getattr(self, "busy", None)
         return bool(busy) if busy is not None else self.turns.active().exists()
+
+    @property
+    def pending_wallet_request(self) -> WalletRequest | None:
+        """The request on the approval card (from ``with_pending_wallet_request``'s prefetch
+        when the query made one)."""
+        prefetched = getattr(self, "pending_wallet_requests", None)
+        if prefetched is not None:
+            return prefetched[0] if prefetched else None
+        return self.wallet_requests.pending().first()
 
     def is_stale(self, now: datetime | None = None) -> bool:
         cutoff = (now or timezone.now()) - timedelta(seconds=settings.SESSION_TIMEOUT)
@@ -501,3 +519,129 @@ def adopt_browser_chat_sessions(
     ChatSession.objects.filter(user__isnull=True, owner_key=owner_digest(previous_key)).update(
         user=user, owner_key=owner_digest(session.session_key or "")
     )
+
+
+class WalletRequestQuerySet(models.QuerySet["WalletRequest"]):
+    def pending(self) -> WalletRequestQuerySet:
+        return self.filter(status=WalletRequest.Status.PENDING)
+
+    def cancel_pending(self) -> int:
+        """The session ended: no answer can come for its pending request any more."""
+        cancelled = WalletRequest.Status.CANCELLED
+        return self.pending().update(status=cancelled, answered_at=timezone.now())
+
+
+class WalletRequest(models.Model):
+    """A transaction or a signature the agent prepared on a real network, for the user's
+    wallet: the server holds no key, so the page shows it on an approval card.
+
+    pending -> sent | rejected (the page's answer, taken once) | replaced (the agent prepared
+    another before the answer) | cancelled (the session ended). A session has at most one
+    pending request: a unique index says so.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        SENT = "sent"
+        REJECTED = "rejected"
+        REPLACED = "replaced"
+        CANCELLED = "cancelled"
+
+    public_id = models.CharField(
+        max_length=32, unique=True, default=new_wallet_request_id, editable=False
+    )
+    chat_session = models.ForeignKey(
+        ChatSession, on_delete=models.CASCADE, related_name="wallet_requests"
+    )
+    tool_call = models.OneToOneField(
+        ToolCall,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="wallet_request",
+        help_text="The prepare_* or sign_* call that made it.",
+    )
+    network = models.CharField(max_length=32)
+    description = models.TextField(blank=True)
+    transaction = models.JSONField(
+        null=True, blank=True, help_text="The prepared transaction, as the wallet gets it."
+    )
+    signature_request = models.JSONField(
+        null=True, blank=True, help_text="A message or typed data to sign: {method, params}."
+    )
+    summary = models.JSONField(
+        null=True, blank=True, help_text="What the approval card decodes, with the verdict."
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    tx_hash = models.CharField(max_length=66, blank=True)
+    signature = models.TextField(blank=True)
+    reason = models.CharField(max_length=500, blank=True, help_text="Why the user rejected it.")
+    created_at = models.DateTimeField(default=timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    objects = WalletRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["chat_session", "created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["chat_session"],
+                condition=Q(status="pending"),
+                name="wallet_request_one_pending_per_session",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["chat_session", "created_at"], name="walletrequest_session"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} {self.status}"
+
+    @classmethod
+    def open(cls, chat_session_id: int, tool_call: ToolCall, **fields: Any) -> WalletRequest | None:
+        """The session's new pending request; one still pending is replaced. None when the
+        session has ended (its row is locked meanwhile: an expiry waits, or wins first)."""
+        with transaction.atomic():
+            session = ChatSession.objects.select_for_update().filter(pk=chat_session_id)
+            if not session.filter(status=ChatSession.Status.ACTIVE).exists():
+                return None
+            earlier = cls.objects.filter(chat_session_id=chat_session_id).pending()
+            earlier.update(status=cls.Status.REPLACED, answered_at=timezone.now())
+            fields.setdefault("network", tool_call.network)
+            return cls.objects.create(
+                chat_session_id=chat_session_id, tool_call=tool_call, **fields
+            )
+
+    @classmethod
+    def answer(
+        cls, chat_session_id: int, public_id: str, status: str, **outcome: str
+    ) -> WalletRequest | None:
+        """pending -> sent or rejected, with the wallet's ``tx_hash``, ``signature`` or
+        ``reason``. Only the first answer to the session's own pending request changes it;
+        every other (a second answer, another session's id, an unknown one) gets None."""
+        with transaction.atomic():
+            mine = cls.objects.select_for_update().filter(chat_session_id=chat_session_id)
+            request = mine.pending().filter(public_id=public_id).first()
+            if request is None:
+                return None
+            request.status, request.answered_at = status, timezone.now()
+            for name, value in outcome.items():
+                setattr(request, name, value)
+            request.save(update_fields=["status", "answered_at", *outcome])
+        return request
+
+    def card(self) -> dict[str, Any]:
+        """What the page's approval card shows (the wallet.request event, and the session's
+        ``pending_wallet_request`` after a reload)."""
+        card: dict[str, Any] = {
+            "request_id": self.public_id,
+            "tx": self.transaction,
+            "description": self.description,
+            "network": self.network,
+            "created_at": self.created_at.isoformat(),
+        }
+        if self.summary is not None:
+            card["summary"] = self.summary
+        if self.signature_request is not None:
+            card["sign"] = self.signature_request
+        return card

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
 
-from sessions_app.models import ChatSession, Message, ToolCall, Turn
+from sessions_app.models import ChatSession, Message, ToolCall, Turn, WalletRequest
 from sessions_app.rendering import render_markdown
 
 
@@ -18,10 +18,14 @@ def chat_session_dict(chat_session: ChatSession) -> dict[str, Any]:
         "network": chat_session.network,
         "status": chat_session.status,
         "processing": chat_session.processing,
-        "pending_wallet_request": chat_session.pending_wallet_request,
+        "pending_wallet_request": _card(chat_session.pending_wallet_request),
         "created_at": chat_session.created_at.isoformat(),
         "last_activity_at": chat_session.last_activity_at.isoformat(),
     }
+
+
+def _card(request: WalletRequest | None) -> dict[str, Any] | None:
+    return request.card() if request is not None else None
 
 
 ANSWER_STATUS = {

@@ -14,14 +14,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils import timezone
-
 from chatproject.dbthreads import db
 from chatproject.networks import Network
 from sessions_app import events
 from sessions_app.agent.tools import ToolOutcome, run_tool
 from sessions_app.broadcast import publish
-from sessions_app.models import ChatSession, Message, Statement, ToolCall, together
+from sessions_app.models import ChatSession, Message, Statement, ToolCall, WalletRequest, together
 
 STREAM_FLUSH_SECONDS = 0.08
 SIGN_TOOLS = ("sign_message", "sign_typed_data")
@@ -145,47 +143,18 @@ class TurnContext:
         outcome.duration_ms = outcome.duration_ms or int((time.perf_counter() - started) * 1000)
         request = None
         if outcome.ok and is_wallet_tool(tool) and not self.network.dev:
-            request = await self._hand_to_wallet(outcome)
+            request = await _open_wallet_request(self.session_id, row, outcome)
+        if request is not None:
+            outcome.text = (
+                # Read by people too (the builtin agent repeats it): no request id, and the
+                # same words as the approval card.
+                f"{outcome.text} Approve or reject it on the card below; the outcome arrives "
+                "as a new message."
+            )
         self._results.append((row, outcome))
         if request is not None:
-            await self.flush(
-                events.wallet_request(
-                    request["request_id"],
-                    request["tx"],
-                    request["description"],
-                    summary=request.get("summary"),
-                    sign=request.get("sign"),
-                )
-            )
+            await self.flush(events.wallet_request(request.card()))
         return outcome
-
-    async def _hand_to_wallet(self, outcome: ToolOutcome) -> dict[str, Any] | None:
-        """A prepared transaction on a non-dev network becomes the session's wallet request."""
-        structured = outcome.structured or {}
-        tx = structured.get("transaction")
-        sign = structured.get("signature_request")
-        if not isinstance(tx, dict) and not isinstance(sign, dict):
-            return None
-        request = {
-            "request_id": f"wr_{secrets.token_hex(8)}",
-            "tx": tx if isinstance(tx, dict) else None,
-            "description": outcome.text,
-            "network": self.network.name,
-            "created_at": timezone.now().isoformat(),
-        }
-        # Additive (issue 16): what the card decodes, and a message/typed-data signature request.
-        if isinstance(structured.get("summary"), dict):
-            request["summary"] = structured["summary"]
-        if isinstance(sign, dict):
-            request["sign"] = sign
-        await _save_pending_request(self.session_id, request)
-        outcome.text = (
-            # Read by people too (the builtin agent repeats it): no request id, and the same
-            # words as the approval card.
-            f"{outcome.text} Approve or reject it on the card below; the outcome arrives as "
-            "a new message."
-        )
-        return request
 
 
 @db
@@ -198,7 +167,20 @@ def _create_tool_call(
 
 
 @db
-def _save_pending_request(chat_session_id: int, request: dict[str, Any]) -> None:
-    ChatSession.objects.filter(pk=chat_session_id, status=ChatSession.Status.ACTIVE).update(
-        pending_wallet_request=request
+def _open_wallet_request(
+    chat_session_id: int, row: ToolCall, outcome: ToolOutcome
+) -> WalletRequest | None:
+    """A prepared transaction or signature on a real network becomes the session's wallet
+    request; None for a result that holds neither, or a session that ended."""
+    structured = outcome.structured or {}
+    tx, sign, summary = (structured.get(k) for k in ("transaction", "signature_request", "summary"))
+    if not isinstance(tx, dict) and not isinstance(sign, dict):
+        return None
+    return WalletRequest.open(
+        chat_session_id,
+        row,
+        description=outcome.text,
+        transaction=tx if isinstance(tx, dict) else None,
+        signature_request=sign if isinstance(sign, dict) else None,
+        summary=summary if isinstance(summary, dict) else None,
     )

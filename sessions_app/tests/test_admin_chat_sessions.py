@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from sessions_app import manager, turns
-from sessions_app.models import ChatSession, ToolCall
+from sessions_app.models import ChatSession, ToolCall, WalletRequest
 from sessions_app.owner import Owner
 
 pytestmark = pytest.mark.django_db
@@ -102,8 +102,7 @@ def test_expired_session_still_shows_its_messages(admin_client, alices_chat):
 def test_expire_action_ends_sessions_and_clears_their_turn_state(
     admin_client, alices_chat, bobs_chat
 ):
-    pending = {"request_id": "r1"}
-    ChatSession.objects.filter(pk=alices_chat.pk).update(pending_wallet_request=pending)
+    WalletRequest.objects.create(chat_session=alices_chat, network="polygon")
     turns.store(alices_chat, "user", "a question whose turn runs", {"network": "testnet"})
     assert alices_chat.processing
     response = admin_client.post(

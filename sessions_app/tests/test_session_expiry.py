@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from sessions_app import manager, turns
-from sessions_app.models import ChatSession, new_public_id
+from sessions_app.models import ChatSession, WalletRequest, new_public_id
 from sessions_app.owner import Owner
 
 pytestmark = pytest.mark.django_db
@@ -85,7 +85,7 @@ def test_expired_session_keeps_its_history():
 
 def test_expiry_clears_processing_and_pending_wallet_request():
     chat = manager.create_chat_session(ALICE)
-    ChatSession.objects.filter(pk=chat.pk).update(pending_wallet_request={"request_id": "r1"})
+    WalletRequest.objects.create(chat_session=chat, network="polygon")
     turns.store(chat, "user", "a question whose turn runs", {"network": "testnet"})
     assert chat.processing
     manager.expire_stale(now=later(chat, TIMEOUT + 1))

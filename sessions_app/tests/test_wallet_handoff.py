@@ -9,7 +9,7 @@ import pytest
 from channels.db import database_sync_to_async
 
 from sessions_app import manager
-from sessions_app.models import ChatSession
+from sessions_app.models import WalletRequest
 from sessions_app.tests.agent_support import (
     answer_text,
     ask,
@@ -54,9 +54,14 @@ async def test_sent_transaction_is_checked_on_chain(alice, wallet, anvil_polygon
     request = of_type(seen, "wallet.request")[0]
     assert request["tx"]["chainId"] in ("0x89", 137)
     stored = await database_sync_to_async(
-        lambda: ChatSession.objects.get(pk=chat.pk).pending_wallet_request
+        lambda: WalletRequest.objects.select_related("tool_call").get(chat_session=chat)
     )()
-    assert stored["request_id"] == request["request_id"] and stored["network"] == "polygon"
+    assert (stored.public_id, stored.status, stored.network) == (
+        request["request_id"],
+        "pending",
+        "polygon",
+    )
+    assert stored.tool_call.tool == "prepare_transaction" and stored.transaction == request["tx"]
 
     before = int(rpc(anvil_polygon, "eth_getBalance", [TARGET, "latest"]), 16)
     tx_hash = rpc(anvil_polygon, "eth_sendTransaction", [request["tx"]])
@@ -73,10 +78,11 @@ async def test_sent_transaction_is_checked_on_chain(alice, wallet, anvil_polygon
     assert of_type(after_turn, "tool.result")[0]["ok"] is True
     assert answer_text(after_turn)
     assert int(rpc(anvil_polygon, "eth_getBalance", [TARGET, "latest"]), 16) - before == 25 * 10**16
-    cleared = await database_sync_to_async(
-        lambda: ChatSession.objects.get(pk=chat.pk).pending_wallet_request
-    )()
-    assert cleared is None
+    answered = await database_sync_to_async(WalletRequest.objects.get)(chat_session=chat)
+    assert (answered.status, answered.tx_hash) == ("sent", tx_hash)
+    assert answered.answered_at is not None
+    pending = await database_sync_to_async(lambda: chat.pending_wallet_request)()
+    assert pending is None
     await socket.disconnect()
 
 
@@ -102,16 +108,17 @@ async def test_pending_request_survives_reconnect_and_can_be_rejected(alice, wal
     )
     error = await again.receive_json_from(timeout=10)
     assert error["code"] == "unknown_wallet_request"
+    answered = await database_sync_to_async(WalletRequest.objects.get)(chat_session=chat)
+    assert (answered.status, answered.reason) == ("rejected", "changed my mind")
     await again.disconnect()
 
 
 async def test_pending_request_expires_with_the_session(alice, wallet):
     chat, socket, _ = await request_transfer(alice, wallet)
     await database_sync_to_async(manager.expire)(chat)
-    stored = await database_sync_to_async(
-        lambda: ChatSession.objects.get(pk=chat.pk).pending_wallet_request
-    )()
-    assert stored is None
+    stored = await database_sync_to_async(WalletRequest.objects.get)(chat_session=chat)
+    assert stored.status == "cancelled"
+    assert await database_sync_to_async(lambda: chat.pending_wallet_request)() is None
     await socket.disconnect()
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from sessions_app.models import ChatSession
+from sessions_app.models import ChatSession, WalletRequest
 from tests.browser.helpers import open_chat, wait_until_ready
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
@@ -52,7 +52,14 @@ def test_the_card_shows_the_decoded_approval_and_hides_the_calldata(person, scre
     tab = person().new_tab()
     session_id = open_chat(tab)
     wait_until_ready(tab)
-    ChatSession.objects.filter(public_id=session_id).update(pending_wallet_request=REQUEST)
+    WalletRequest.objects.create(
+        public_id=REQUEST["request_id"],
+        chat_session=ChatSession.objects.get(public_id=session_id),
+        network=REQUEST["network"],
+        description=REQUEST["description"],
+        transaction=REQUEST["tx"],
+        summary=REQUEST["summary"],
+    )
     tab.reload()
     wait_until_ready(tab)
     card = tab.locator(".approval-card")
