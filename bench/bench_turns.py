@@ -217,8 +217,10 @@ async def one_session(port: int, chat_id: str, cookie: str, turns: int, start: a
         for number in range(turns):
             if think:  # a person reading the answer before asking again
                 await asyncio.sleep(random.uniform(0, 2 * think))
+            # The id names the chat: a message another chat's socket sees is cross-talk.
+            mine = f"bench-{chat_id[:12]}-"
             frame = {"type": "chat.message", "text": "balance of alice", "network": "testnet",
-                     "client_msg_id": f"bench-{number}"}  # fmt: skip
+                     "client_msg_id": f"{mine}{number}"}  # fmt: skip
             sent = time.perf_counter()
             await ws.send(json.dumps(frame))
             got_first = False
@@ -236,6 +238,9 @@ async def one_session(port: int, chat_id: str, cookie: str, turns: int, start: a
                 ).append(time.perf_counter() - sent)
                 if event["type"] == "error":
                     errors.append(event["message"])
+                asked = event["message"] if event["type"] == "message.created" else {}
+                if asked.get("role") == "user" and not asked["client_msg_id"].startswith(mine):
+                    errors.append("cross-talk: another chat's message on this socket")
                 if event["type"] == "tool.result" and not event["ok"]:
                     errors.append(str(event.get("error")))
                 if event["type"] == "turn.complete":

@@ -92,6 +92,19 @@ def test_detail_shows_messages_in_order_and_tool_calls(admin_client, alices_chat
     assert "get_balance" in page
 
 
+def test_detail_and_list_show_the_wallet_requests_and_their_status(admin_client, alices_chat):
+    WalletRequest.objects.create(
+        chat_session=alices_chat, network="polygon", status="rejected", reason="too much gas"
+    )
+    pending = WalletRequest.objects.create(chat_session=alices_chat, network="polygon")
+    page = admin_client.get(change_url(alices_chat)).content.decode()
+    assert pending.public_id in page and "too much gas" in page and "Rejected" in page
+    listing = admin_client.get(
+        reverse("admin:chat_walletrequest_changelist"), {"status": "pending"}
+    )
+    assert [row.pk for row in listing.context["cl"].result_list] == [pending.pk]
+
+
 def test_expired_session_still_shows_its_messages(admin_client, alices_chat):
     manager.expire(alices_chat)
     response = admin_client.get(change_url(alices_chat))
@@ -113,6 +126,7 @@ def test_expire_action_ends_sessions_and_clears_their_turn_state(
     assert "Expired 1 session(s)." in response.content.decode()
     alices_chat.refresh_from_db()
     bobs_chat.refresh_from_db()
+    assert alices_chat.wallet_requests.get().status == "cancelled"
     assert (alices_chat.status, alices_chat.processing, alices_chat.pending_wallet_request) == (
         "expired",
         False,
