@@ -141,19 +141,16 @@ class TurnContext:
             raise
         # Counted (with its latency) once, by mcp_proxy.client, like every proxied call.
         outcome.duration_ms = outcome.duration_ms or int((time.perf_counter() - started) * 1000)
-        request = None
+        self._results.append((row, outcome))
         if outcome.ok and is_wallet_tool(tool) and not self.network.dev:
             request = await _open_wallet_request(self.session_id, row, outcome)
-        if request is not None:
-            outcome.text = (
+            if request is not None:
                 # Read by people too (the builtin agent repeats it): no request id, and the
                 # same words as the approval card.
-                f"{outcome.text} Approve or reject it on the card below; the outcome arrives "
-                "as a new message."
-            )
-        self._results.append((row, outcome))
-        if request is not None:
-            await self.flush(events.wallet_request(request.card()))
+                outcome.text += (
+                    " Approve or reject it on the card below; the outcome arrives as a new message."
+                )
+                await self.flush(events.wallet_request(request.card()))
         return outcome
 
 
