@@ -5,23 +5,14 @@ turn in flight keeps its holder, a queued message stays queued, and the metadata
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 BEFORE = [("chat", "0003_message_reply_to_idx")]
 AFTER = [("chat", "0004_turn")]
 
 
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.fixture
-def old_history(transactional_db):
+def old_history(migrate):
     apps = migrate(BEFORE)
     chat_session = apps.get_model("chat", "ChatSession").objects.create(
         public_id="m" * 32,
@@ -39,11 +30,10 @@ def old_history(transactional_db):
     add(chat_session=chat_session, seq=4, role="assistant", content="half",
         metadata={"status": "streaming", "reply_to": flying.pk})  # fmt: skip
     add(chat_session=chat_session, seq=5, role="user", content="q3", metadata={"status": "queued"})
-    yield chat_session.pk
-    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    return chat_session.pk
 
 
-def test_turn_state_moves_from_message_metadata_to_turn_rows(old_history):
+def test_turn_state_moves_from_message_metadata_to_turn_rows(migrate, old_history):
     apps = migrate(AFTER)
     turns = apps.get_model("chat", "Turn").objects.filter(chat_session_id=old_history)
     rows = [

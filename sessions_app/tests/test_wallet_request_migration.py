@@ -5,8 +5,6 @@ sent or rejected rows, and migrating back puts the pending one where it was."""
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 BEFORE = [("chat", "0007_message_superseded_at")]
 AFTER = [("chat", "0008_wallet_request")]
@@ -20,15 +18,8 @@ CARD = {
 }
 
 
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.fixture
-def old_history(transactional_db):
+def old_history(migrate):
     apps = migrate(BEFORE)
     sessions = apps.get_model("chat", "ChatSession").objects
     alices = sessions.create(public_id="a" * 32, owner_key="alice", pending_wallet_request=CARD)
@@ -45,11 +36,10 @@ def old_history(transactional_db):
         chat_session=alices, seq=1, role="system", content="Wallet: sent", metadata=outcome
     )
     bobs = sessions.create(public_id="b" * 32, owner_key="bob")
-    yield alices.pk, bobs.pk
-    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    return alices.pk, bobs.pk
 
 
-def test_wallet_requests_move_from_json_to_rows_and_back(old_history):
+def test_wallet_requests_move_from_json_to_rows_and_back(migrate, old_history):
     alices, bobs = old_history
     apps = migrate(AFTER)
     requests = apps.get_model("chat", "WalletRequest").objects.order_by("created_at")
