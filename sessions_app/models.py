@@ -607,9 +607,11 @@ class WalletRequest(models.Model):
                 return None
             earlier = cls.objects.filter(chat_session_id=chat_session_id).pending()
             earlier.update(status=cls.Status.REPLACED, answered_at=timezone.now())
-            fields.setdefault("network", tool_call.network)
             return cls.objects.create(
-                chat_session_id=chat_session_id, tool_call=tool_call, **fields
+                chat_session_id=chat_session_id,
+                tool_call=tool_call,
+                network=tool_call.network,
+                **fields,
             )
 
     @classmethod
