@@ -252,6 +252,7 @@ TOOLS = {
     "portfolio": "get_portfolio",
     "nfts": "get_nft_balance",  # without a contract: get_token_transfers (tool_label)
     "nft_owner": "get_nft_owner",
+    "approvals": "get_approvals",
     "sign": "sign_message",
 }
 # Acting steps: (the tool on a dev network, the tool elsewhere), as builtin.ACTING.
@@ -260,6 +261,7 @@ ACTING = {
     "send_token": ("send_token_transfer", "prepare_token_transfer"),
     "approve": ("send_token_approval", "prepare_token_approval"),
     "revoke": ("send_token_approval", "prepare_token_approval"),
+    "revoke_spender": ("send_revoke_approval", "prepare_revoke_approval"),
 }
 
 

@@ -260,6 +260,10 @@ SPEND_TOKEN_LIMITS = env.list("SPEND_TOKEN_LIMITS", default=[])
 SPEND_ALLOWED_RECIPIENTS = env.list("SPEND_ALLOWED_RECIPIENTS", default=[])
 SPEND_DENIED_RECIPIENTS = env.list("SPEND_DENIED_RECIPIENTS", default=[])
 SPEND_REFUSE_UNLIMITED_APPROVALS = env.bool("SPEND_REFUSE_UNLIMITED_APPROVALS", default=False)
+# A write whose effects could not be simulated: a warning on the card, or refused when true.
+SPEND_REFUSE_UNVERIFIED = env.bool("SPEND_REFUSE_UNVERIFIED", default=False)
+# Seconds a write's simulation may take before the card says it could not be checked.
+SIMULATION_TIMEOUT = env.float("SIMULATION_TIMEOUT", default=5.0)
 
 # Agent
 AGENT_PROVIDER = env.str("AGENT_PROVIDER", default="builtin")

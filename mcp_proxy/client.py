@@ -41,6 +41,17 @@ class ToolResult:
         return self.structured if self.structured is not None else self.text
 
 
+@dataclass(frozen=True)
+class Call:
+    """One tool call as the caller asked for it (``tool`` and ``params`` not yet checked)."""
+
+    network: str
+    tool: object
+    params: object
+    session: str = ""
+    owner: str = ""
+
+
 _pool = Pool()  # touched only on the proxy loop
 _catalog = tools.Catalog(_pool)
 
@@ -58,18 +69,36 @@ async def list_tools(network: str) -> list[ToolSpec]:
 
 
 async def call_tool(
-    network: str, tool: str, params: dict[str, Any], session: str = ""
+    network: str, tool: str, params: dict[str, Any], session: str = "", owner: str = ""
 ) -> ToolResult:
     """Call ``tool`` on the network's server; raises ProxyError with a fitting code.
 
-    ``session`` (the chat session's id) reaches the server only as a hash in the call's
-    ``_meta``: the spend policy keeps its daily totals per chat session."""
-    return await run_on_proxy_loop(_measured_call(network, tool, params, session))
+    ``session`` (the chat session's id) and ``owner`` (who owns that chat: a browser or an
+    account, as the caller names it) reach the server only as hashes in the call's ``_meta``:
+    the spend policy keeps its daily totals per owner and sender, so a new chat does not
+    start a new budget."""
+    call = Call(network, tool, params, session, owner)
+    return await run_on_proxy_loop(_measured_call(call))
 
 
 def session_tag(session: str) -> str:
     """What the MCP server sees of a chat session: a stable hash, never the id itself."""
     return hashlib.sha256(f"evmchat-session:{session}".encode()).hexdigest()[:32]
+
+
+def owner_tag(owner: str) -> str:
+    """What the MCP server sees of a chat's owner: a stable hash, never the key itself."""
+    return hashlib.sha256(f"evmchat-owner:{owner}".encode()).hexdigest()[:32]
+
+
+def call_meta(session: str, owner: str) -> dict[str, str]:
+    """The ``_meta`` of a tools/call: the hashes of what the caller named, nothing else."""
+    meta: dict[str, str] = {}
+    if session:
+        meta["evmchat/session"] = session_tag(session)
+    if owner:
+        meta["evmchat/owner"] = owner_tag(owner)
+    return meta
 
 
 async def network_health() -> dict[str, dict[str, Any]]:
@@ -102,11 +131,12 @@ async def _list_tools(name: str) -> list[ToolSpec]:
     return list((await _catalog.tools(network, deadline)).values())
 
 
-async def _measured_call(name: str, tool: object, params: object, session: str) -> ToolResult:
+async def _measured_call(call: Call) -> ToolResult:
     started = time.perf_counter()
+    name, tool = call.network, call.tool
     outcome = "ok"
     try:
-        return await _call_tool(name, tool, params, session)
+        return await _call_tool(call)
     except ProxyError as exc:
         outcome = exc.code
         raise
@@ -123,19 +153,20 @@ async def _measured_call(name: str, tool: object, params: object, session: str) 
         TOOL_CALL_SECONDS.labels(network, label).observe(time.perf_counter() - started)
 
 
-async def _call_tool(name: str, tool: object, params: object, session: str = "") -> ToolResult:
+async def _call_tool(call: Call) -> ToolResult:
     started = time.perf_counter()
+    tool, params = call.tool, call.params
     if not isinstance(tool, str) or not 0 < len(tool) <= MAX_TOOL_NAME:
         raise ProxyError("bad_request", "The tool must be a name of at most 64 characters.")
     if not isinstance(params, dict):
         raise ProxyError("bad_request", "The params must be a JSON object.")
-    network = resolve(name)
+    network = resolve(call.network)
     deadline = time.monotonic() + settings.MCP_CALL_TIMEOUT
     spec = await _catalog.spec(network, tool, deadline)
     _catalog.validate(network, spec, params)
     arguments: dict[str, Any] = {"name": tool, "arguments": params}
-    if session:
-        arguments["_meta"] = {"evmchat/session": session_tag(session)}
+    if meta := call_meta(call.session, call.owner):
+        arguments["_meta"] = meta
     result = await _pool.request(network, "tools/call", arguments, deadline, spec.read_only)
     return _tool_result(network, result, started)
 

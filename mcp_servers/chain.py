@@ -36,6 +36,9 @@ def make_web3(rpc_url: str, timeout: float) -> AsyncWeb3:
         request_kwargs={"timeout": aiohttp.ClientTimeout(total=timeout)},
         exception_retry_configuration=None,  # a dead RPC should fail fast, not back off
     )
+    # CCIP-Read (EIP-3668) lets a contract name a URL for the server to fetch during eth_call:
+    # a call a contract chooses never leaves this process (mcp_servers/tests/test_no_ccip_read.py).
+    provider.global_ccip_read_enabled = False
     w3 = AsyncWeb3(provider)
     # web3's validation middleware asks the node for eth_chainId before (and after) every
     # eth_call, eth_estimateGas and eth_sendTransaction: three round trips for one read.

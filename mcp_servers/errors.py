@@ -7,11 +7,13 @@ text that may quote one goes through `scrub` (chatproject.redact: every secret v
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 
 import aiohttp
 from pydantic import ValidationError
 from web3.exceptions import (
+    BadResponseFormat,
     BlockNotFound,
     ContractLogicError,
     TimeExhausted,
@@ -70,6 +72,9 @@ def describe_error(exc: BaseException, network: str, timeout: float, secrets: li
         return f"The {network} RPC node answered with HTTP status {exc.status}."
     if isinstance(exc, aiohttp.ClientError | ConnectionError | OSError):
         return f"The {network} RPC node could not be reached; check that it is running."
+    if isinstance(exc, json.JSONDecodeError | BadResponseFormat):
+        # web3 quotes the whole answer; an RPC that answers HTML or nonsense gets one sentence.
+        return f"The {network} RPC node answered something that is not a JSON-RPC response."
     if isinstance(exc, ContractLogicError):
         return f"The contract call reverted: {revert_reason(exc)}."
     if isinstance(exc, TransactionNotFound | BlockNotFound):

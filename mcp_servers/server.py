@@ -46,9 +46,10 @@ class RawArguments(ArgModelBase):
 
 
 async def run_tool(
-    spec: ToolSpec, chain: Chain, arguments: dict[str, Any], session: str = ""
+    spec: ToolSpec, chain: Chain, arguments: dict[str, Any], session: str = "", owner: str = ""
 ) -> CallToolResult:
-    policy.CALLER_SESSION.set(session)  # the spend policy's daily totals are per chat session
+    policy.CALLER_SESSION.set(session)
+    policy.CALLER_OWNER.set(owner)  # the spend policy's daily totals are per owner and sender
     try:
         params = spec.input_model.model_validate(arguments)
         # Each RPC call has its own timeout; this bounds a tool that makes several.
@@ -67,7 +68,8 @@ def make_tool(spec: ToolSpec, chain: Chain) -> Tool:
     async def call(context: Context, **arguments: Any) -> CallToolResult:
         meta = context.request_context.meta or {}
         session = str(meta.get(policy.SESSION_META_KEY) or "")[:128]
-        return await run_tool(spec, chain, arguments, session)
+        owner = str(meta.get(policy.OWNER_META_KEY) or "")[:64]
+        return await run_tool(spec, chain, arguments, session, owner)
 
     annotations = ToolAnnotations(
         title=spec.title,

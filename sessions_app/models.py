@@ -223,6 +223,15 @@ class ChatSession(models.Model):
         return self.public_id[:8]
 
     @property
+    def owner_ref(self) -> str:
+        """Who owns this chat, as the MCP servers' spend caps count it (hashed again by
+        mcp_proxy.client.owner_tag): the account, else the browser. The same rule as
+        ChatSessionQuerySet.for_owner, so every chat of one owner spends one daily budget."""
+        if self.user_id is not None:
+            return f"user:{self.user_id}"
+        return f"browser:{self.owner_key}"
+
+    @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
 

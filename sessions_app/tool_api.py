@@ -69,7 +69,13 @@ async def _call_and_record(
 ) -> JsonResponse:
     tool, params = body.get("tool"), body.get("params", {})
     try:
-        result = await client.call_tool(network, tool, params, chat_session.public_id)  # type: ignore[arg-type]
+        result = await client.call_tool(
+            network,
+            tool,  # type: ignore[arg-type]
+            params,
+            chat_session.public_id,
+            chat_session.owner_ref,
+        )
     except ProxyError as exc:
         logger.info("tool call %s refused: %s", tool, exc.code)
         await _record(chat_session, network, tool, params, None, exc)

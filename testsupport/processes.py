@@ -14,6 +14,8 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -212,3 +214,13 @@ def start_redis(port: int | None = None) -> RedisServer:
     server = RedisServer(args=args, env=dict(os.environ), port=port)
     server.restart()
     return server
+
+
+def postgres_url(db: dict[str, Any]) -> str:
+    """DATABASE_URL of a Django database's settings (once created: the test database)."""
+    credentials = quote(db["USER"] or "")
+    if db.get("PASSWORD"):
+        credentials += ":" + quote(db["PASSWORD"])
+    host = db["HOST"] or "127.0.0.1"
+    port = db["PORT"] or 5432
+    return f"postgres://{credentials}@{host}:{port}/{db['NAME']}"

@@ -15,7 +15,6 @@ from mcp_types import CallToolResult
 from web3 import HTTPProvider, Web3
 
 from chatproject.networks import Network
-from mcp_servers import policy
 from mcp_servers.chain import Chain
 from mcp_servers.server import run_tool
 from mcp_servers.tools import TOOL_SPECS
@@ -29,6 +28,14 @@ TOKEN_SUPPLY = 1_000_000 * 10**TOKEN_DECIMALS
 ALICE_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
 ALICE = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
 BOB = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+# Anvil's dev accounts 8 and 9: the spend-policy bypass tests hold their tokens (few other
+# tests touch them, and those only move ETH).
+IVAN = "0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f"
+JUDY = "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720"
+GUARD_DECIMALS = 18
+GUARD_SUPPLY = 1_000_000 * 10**GUARD_DECIMALS
+IVAN_GUARD = 1_000 * 10**GUARD_DECIMALS  # ivan's GUARD at the start of the session
+MAX_UINT256 = 2**256 - 1
 
 
 def network_for(name: str, rpc_url: str) -> Network:
@@ -151,9 +158,75 @@ def multi(sync_w3: Web3, compiled: dict[str, Artifact]) -> str:
     return deploy(sync_w3, compiled["TestMultiToken"], ALICE, uri, [1, 2, 3], [10, 20, 30])
 
 
-@pytest.fixture(autouse=True)
-def _fresh_spend_totals() -> Iterator[None]:
-    """Each test starts from an empty day of the spend policy."""
-    policy.reset_totals()
-    yield
-    policy.reset_totals()
+# The contracts of the spend-policy bypass tests (issue 26): judy deploys, ivan holds ---------
+
+# Compiled on their own: solcjs exits before a pipe takes more than 64 KiB of its output, and
+# SOURCES already come to about 60 KiB.
+GUARD_SOURCES = (CONTRACTS / "GuardToken.sol", CONTRACTS / "Claimer.sol", CONTRACTS / "Router.sol")
+
+
+@pytest.fixture(scope="session")
+def guard_compiled() -> dict[str, Artifact]:
+    return compile_sources(*GUARD_SOURCES)
+
+
+@pytest.fixture(scope="session")
+def guard_token(sync_w3: Web3, guard_compiled: dict[str, Artifact]) -> str:
+    """An OpenZeppelin-5-shaped ERC-20 (GUARD, 18 decimals, increaseAllowance, custom errors):
+    ivan holds 1000 GUARD and has approved himself for 100 (so that his own
+    transferFrom(ivan, …) works), judy holds the rest."""
+    artifact = guard_compiled["GuardToken"]
+    address = deploy(sync_w3, artifact, JUDY, "Guard Token", "GUARD", GUARD_DECIMALS, GUARD_SUPPLY)
+    contract = contract_at(sync_w3, artifact, address)
+    transact(sync_w3, contract.functions.transfer(IVAN, IVAN_GUARD), JUDY)
+    transact(sync_w3, contract.functions.approve(IVAN, 100 * 10**GUARD_DECIMALS), IVAN)
+    return address
+
+
+@pytest.fixture(scope="session")
+def claimer(sync_w3: Web3, guard_compiled: dict[str, Artifact], guard_token: str) -> str:
+    """A hostile airdrop whose claim() pulls all of the caller's GUARD; ivan approved it
+    (without limit) earlier, as a dapp once asked him to."""
+    address = deploy(sync_w3, guard_compiled["Claimer"], JUDY, guard_token)
+    token = contract_at(sync_w3, guard_compiled["GuardToken"], guard_token)
+    transact(sync_w3, token.functions.approve(address, MAX_UINT256), IVAN)
+    return address
+
+
+@pytest.fixture(scope="session")
+def router(sync_w3: Web3, guard_compiled: dict[str, Artifact], guard_token: str) -> str:
+    """A router whose swapExactTokens moves the caller's tokens to any `to`; ivan approved it
+    for all his GUARD."""
+    address = deploy(sync_w3, guard_compiled["Router"], JUDY)
+    token = contract_at(sync_w3, guard_compiled["GuardToken"], guard_token)
+    transact(sync_w3, token.functions.approve(address, MAX_UINT256), IVAN)
+    return address
+
+
+@pytest.fixture(scope="session")
+def guard_nft(sync_w3: Web3, compiled: dict[str, Artifact]) -> str:
+    """An ERC-721 (GCAT) of its own: ivan owns #7."""
+    address = deploy(sync_w3, compiled["TestNFT"], JUDY, "Guard Cats", "GCAT")
+    contract = contract_at(sync_w3, compiled["TestNFT"], address)
+    transact(sync_w3, contract.functions.mint(IVAN, 7, "data:,seven"), JUDY)
+    return address
+
+
+@pytest.fixture(scope="session")
+def guard_multi(sync_w3: Web3, compiled: dict[str, Artifact]) -> str:
+    """An ERC-1155 of its own: judy holds 5 of id 1 and 8 of id 2."""
+    uri = "data:application/json,%7B%22name%22%3A%22Guard%20{id}%22%7D"
+    return deploy(sync_w3, compiled["TestMultiToken"], JUDY, uri, [1, 2], [5, 8])
+
+
+@pytest.fixture(scope="session")
+def polygon_w3(anvil_polygon: Anvil) -> Web3:
+    return Web3(HTTPProvider(anvil_polygon.url))
+
+
+@pytest.fixture(scope="session")
+def polygon_guard_token(polygon_w3: Web3, guard_compiled: dict[str, Artifact]) -> str:
+    """GUARD on the polygon Anvil (a network where writes are prepared for a wallet): judy
+    holds the whole supply."""
+    artifact = guard_compiled["GuardToken"]
+    return deploy(polygon_w3, artifact, JUDY, "Guard Token", "GUARD", GUARD_DECIMALS, GUARD_SUPPLY)

@@ -1,10 +1,13 @@
 """The spend policy, enforced in the MCP server before prepare_* and send_*: caps per
-transaction and per chat session per day (native and token), recipient allow and deny lists,
-unlimited approvals; every refusal says which rule refused."""
+transaction and per owner, sender and day (native and token), recipient allow and deny lists,
+unlimited approvals; every refusal says which rule refused. The daily totals live in the
+database, so the tests that use them are transactional."""
 
 from __future__ import annotations
 
 from typing import Any
+
+import pytest
 
 from mcp_servers.chain import Chain
 from mcp_servers.server import run_tool
@@ -14,10 +17,12 @@ from mcp_servers.tools import TOOL_SPECS
 CAROL = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"
 
 
-async def as_session(chain: Chain, session: str, tool: str, **arguments: Any) -> Any:
-    """A call as it arrives from the proxy for one chat session (its hash in _meta)."""
+async def as_session(
+    chain: Chain, session: str, tool: str, owner: str = "alice-browser", **arguments: Any
+) -> Any:
+    """A call as it arrives from the proxy for one chat session of one owner (hashes in _meta)."""
     spec = next(spec for spec in TOOL_SPECS if spec.name == tool)
-    return await run_tool(spec, chain, arguments, session)
+    return await run_tool(spec, chain, arguments, session, owner)
 
 
 async def test_a_native_transfer_above_the_per_transaction_cap_is_refused(
@@ -33,25 +38,37 @@ async def test_a_native_transfer_above_the_per_transaction_cap_is_refused(
     ).is_error
 
 
-async def test_the_daily_cap_counts_per_chat_session(chain: Chain, settings: Any, usd: str) -> None:
+@pytest.mark.django_db(transaction=True)
+async def test_the_daily_cap_counts_per_owner_and_sender_across_chats(
+    chain: Chain, settings: Any, usd: str
+) -> None:
     settings.SPEND_TOKEN_LIMITS = ["TUSD:5:8"]
     transfer = {"token": usd, "from_address": "alice", "to": "bob"}
-    for amount in ("5", "3"):
-        ok = await as_session(chain, "alice-chat", "send_token_transfer", **transfer, amount=amount)
-        assert not ok.is_error, ok.content
-    refused = await as_session(chain, "alice-chat", "send_token_transfer", **transfer, amount="0.5")
+    ok = await as_session(chain, "alice-chat", "send_token_transfer", **transfer, amount="5")
+    assert not ok.is_error, ok.content
+    # Alice's second chat spends from the same day's budget as her first.
+    ok = await as_session(chain, "alice-other-chat", "send_token_transfer", **transfer, amount="3")
+    assert not ok.is_error, ok.content
+    refused = await as_session(
+        chain, "alice-chat-3", "send_token_transfer", **transfer, amount="0.5"
+    )
     assert refused.is_error
     assert refused.content[0].text == (
-        "The spend policy refuses this: this chat session may send 8 TUSD per day, has already "
-        "sent or prepared 8 TUSD today, so 0 TUSD are left."
+        "The spend policy refuses this: you may send 8 TUSD per day from this address; it has "
+        "already sent or prepared 8 TUSD today, so 0 TUSD are left."
     )
-    above_tx = await as_session(chain, "other-chat", "send_token_transfer", **transfer, amount="6")
+    above_tx = await as_session(
+        chain, "bob-chat", "send_token_transfer", owner="bob-browser", **transfer, amount="6"
+    )
     assert "more than the 5 TUSD allowed in one transaction" in above_tx.content[0].text
-    other = await as_session(chain, "other-chat", "send_token_transfer", **transfer, amount="4")
-    assert not other.is_error, other.content  # another chat session has its own day
+    other = await as_session(
+        chain, "bob-chat", "send_token_transfer", owner="bob-browser", **transfer, amount="4"
+    )
+    assert not other.is_error, other.content  # another owner has a day of their own
     assert "4 TUSD left of today's cap" in str((other.structured_content or {})["summary"])
 
 
+@pytest.mark.django_db(transaction=True)
 async def test_a_failed_send_gives_its_amount_back(chain: Chain, settings: Any, usd: str) -> None:
     settings.SPEND_MAX_NATIVE_PER_DAY = "2"
     # The token contract has no payable function: sending it ETH reverts in the simulation.

@@ -11,7 +11,7 @@ from mcp_servers.chain import Chain
 from mcp_servers.errors import ToolFailure
 from mcp_servers.results import ToolResult, jsonable
 from mcp_servers.tools.base import ADDRESS_FIELD_DESCRIPTION, BLOCK_FIELD_DESCRIPTION, ToolInput
-from mcp_servers.tools.txparams import parse_hex_data
+from mcp_servers.tools.txparams import MAX_DATA_HEX, parse_hex_data
 from mcp_servers.units import short_address
 
 SIGNATURE_DESCRIPTION = (
@@ -33,7 +33,9 @@ class CallContractInput(ToolInput):
     address: str = Field(description="Contract. " + ADDRESS_FIELD_DESCRIPTION, max_length=256)
     signature: str | None = Field(None, description=SIGNATURE_DESCRIPTION, max_length=2000)
     args: list[Any] = Field(default_factory=list, description=ARGS_DESCRIPTION)
-    data: str | None = Field(None, description="Raw calldata (0x hex) instead of a signature.")
+    data: str | None = Field(
+        None, description="Raw calldata (0x hex) instead of a signature.", max_length=MAX_DATA_HEX
+    )
     from_address: str | None = Field(None, description="Caller (msg.sender), optional.")
     block: str | int = Field("latest", description=BLOCK_FIELD_DESCRIPTION)
 

@@ -1,7 +1,10 @@
-"""What a transaction does, in the user's terms: the approval card's summary and the spends
-the policy judges. The typed tools (prepare_token_transfer, …) build it from their arguments;
-prepare_transaction / send_transaction decode known calldata (ERC-20 transfer and approve,
-NFT transfers), so raw calldata does not slip past the policy."""
+"""What a transaction says it does: the approval card's headline and the effects it intends.
+
+The typed tools (prepare_token_transfer, …) build it from their arguments; prepare_transaction
+and send_transaction decode well-known calldata (ERC-20 transfer and approve, NFT transfers).
+What the card shows and the policy judges is what the simulation finds (effects.py); the
+intended effects only say which of those the request announced, and stand in for them when a
+write could not be simulated."""
 
 from __future__ import annotations
 
@@ -12,8 +15,9 @@ import eth_abi
 from eth_abi.exceptions import DecodingError
 from eth_utils import to_checksum_address
 
-from mcp_servers import policy
+from mcp_servers import effects as fx
 from mcp_servers.chain import Chain
+from mcp_servers.effects import Effect
 from mcp_servers.errors import ToolFailure
 from mcp_servers.tools import standards
 from mcp_servers.tools.tokens import token_metadata
@@ -34,25 +38,16 @@ class Summary:
     kind: str  # native_transfer, token_transfer, token_approval, nft_transfer, contract_call, …
     action: str  # one line: "Send 1.5 TT to bob (0x7099…79C8)"
     fields: dict[str, Any] = field(default_factory=dict)
-    spends: list[policy.Spend] = field(default_factory=list)
-    labels: list[str] = field(default_factory=list)
+    intended: list[Effect] = field(default_factory=list)  # what the signer gives, as requested
 
-    def add(self, spend: policy.Spend, label: str) -> None:
-        self.spends.append(spend)
-        self.labels.append(label)
-
-    def card(self, verdict: policy.Verdict) -> dict[str, Any]:
-        """What the approval card shows (static/js/approval.js), policy verdict included."""
-        return {
-            "kind": self.kind,
-            "action": self.action,
-            **self.fields,
-            "policy": verdict.as_dict(),
-        }
+    def add(self, effect: Effect, label: str) -> None:
+        effect.you, effect.counterparty_label = True, label
+        self.intended.append(effect)
 
 
-def native_spend(chain: Chain, tx: dict[str, Any], label: str) -> policy.Spend:
-    return policy.Spend("native", chain.currency, chain.currency, 18, tx["value"], tx.get("to"))
+def native_spend(chain: Chain, tx: dict[str, Any], label: str) -> Effect:
+    return Effect(fx.TRANSFER, fx.NATIVE, tx["from"], fx.NATIVE, chain.currency, 18,
+                  -tx["value"], tx.get("to"))  # fmt: skip
 
 
 async def summarize(chain: Chain, tx: dict[str, Any]) -> Summary:
@@ -93,17 +88,18 @@ async def decode_call(chain: Chain, to: str, sender: str, data: bytes) -> Summar
         meta = await token_metadata(chain, to)  # type: ignore[arg-type]
         recipient = to_checksum_address(args[0])
         if name == "transfer":
-            return await token_transfer(chain, to, meta, recipient, int(args[1]))
-        return await token_approval(chain, to, meta, recipient, int(args[1]))
+            return await token_transfer(chain, to, meta, sender, recipient, int(args[1]))
+        return await token_approval(chain, to, meta, sender, recipient, int(args[1]))
     if standard in ("erc721", "erc1155") and name in ("transferFrom", "safeTransferFrom"):
         amount = int(args[3]) if standard == "erc1155" else 1
         recipient = to_checksum_address(args[1])
-        return await nft_transfer(chain, to, standard, recipient, int(args[2]), amount)
+        source = to_checksum_address(args[0])
+        return await nft_transfer(chain, to, standard, source, recipient, int(args[2]), amount)
     return None
 
 
 async def token_transfer(
-    chain: Chain, token: str, meta: dict[str, Any], recipient: str, amount: int
+    chain: Chain, token: str, meta: dict[str, Any], sender: str, recipient: str, amount: int
 ) -> Summary:
     decimals, symbol = int(meta["decimals"]), str(meta["symbol"])
     units = format_units(amount, decimals)
@@ -113,15 +109,18 @@ async def token_transfer(
         f"Send {units} {symbol} to {label}",
         token_fields(token, meta) | {"amount": units, "recipient": recipient},
     )
-    summary.add(policy.Spend("token", token, symbol, decimals, amount, recipient), label)
+    spend = Effect(fx.TRANSFER, "erc20", sender, token, symbol, decimals, -amount, recipient)
+    summary.add(spend, label)
     return summary
 
 
 async def token_approval(
-    chain: Chain, token: str, meta: dict[str, Any], spender: str, amount: int
+    chain: Chain, token: str, meta: dict[str, Any], owner: str, spender: str, amount: int
 ) -> Summary:
     decimals, symbol = int(meta["decimals"]), str(meta["symbol"])
-    spend = policy.Spend("approval", token, symbol, decimals, amount, spender)
+    unlimited = amount >= fx.UNLIMITED_THRESHOLD
+    spend = Effect(fx.APPROVAL, "erc20", owner, token, symbol, decimals, amount, spender,
+                   unlimited=unlimited)  # fmt: skip
     units = "unlimited" if spend.unlimited else format_units(amount, decimals)
     label = await chain.label(spender)
     action = (
@@ -140,7 +139,13 @@ async def token_approval(
 
 
 async def nft_transfer(
-    chain: Chain, contract: str, standard: str, recipient: str, token_id: int, amount: int
+    chain: Chain,
+    contract: str,
+    standard: str,
+    sender: str,
+    recipient: str,
+    token_id: int,
+    amount: int,
 ) -> Summary:
     label = await chain.label(recipient)
     what = f"token #{token_id}" if standard == "erc721" else f"{amount} of token #{token_id}"
@@ -152,7 +157,8 @@ async def nft_transfer(
         "recipient": recipient,
     }
     summary = Summary("nft_transfer", f"Send {what} of {contract} to {label}", fields)
-    summary.add(policy.Spend("nft", contract, "NFT", 0, amount, recipient), label)
+    spend = Effect(fx.TRANSFER, standard, sender, contract, "NFT", 0, -amount, recipient, token_id)
+    summary.add(spend, label)
     return summary
 
 

@@ -6,22 +6,16 @@ from typing import Any
 
 from pydantic import Field
 
-from mcp_servers import policy
 from mcp_servers.abi import decode_output
 from mcp_servers.chain import Chain
+from mcp_servers.effects import UNLIMITED_THRESHOLD
 from mcp_servers.errors import ToolFailure
 from mcp_servers.results import ToolResult
 from mcp_servers.tools import decoded
 from mcp_servers.tools.base import ADDRESS_FIELD_DESCRIPTION, BlockInput, ToolInput
 from mcp_servers.tools.standards import call_raw, calldata
 from mcp_servers.tools.tokens import TOKEN_DESCRIPTION, token_metadata
-from mcp_servers.tools.writes import (
-    outcome_sentence,
-    prepared,
-    require_dev_sender,
-    sent,
-    verdict_sentence,
-)
+from mcp_servers.tools.writes import prepare_planned, send_planned
 from mcp_servers.units import format_units, parse_units
 
 MAX_UINT256 = 2**256 - 1
@@ -85,7 +79,7 @@ async def get_token_allowance(chain: Chain, params: AllowanceInput) -> ToolResul
     meta = await token_metadata(chain, token)
     block = await chain.block_identifier(params.block)
     amount = await allowance_of(chain, token, owner, spender, block)
-    unlimited = amount >= policy.UNLIMITED_THRESHOLD
+    unlimited = amount >= UNLIMITED_THRESHOLD
     units = "unlimited" if unlimited else format_units(amount, int(str(meta["decimals"])))
     data = {
         "network": chain.name,
@@ -124,7 +118,7 @@ async def transfer_plan(
         )
     data = calldata("transfer(address,uint256)", ("address", "uint256"), (recipient, amount))
     tx = {"from": sender, "to": token, "value": 0, "data": data}
-    return tx, await decoded.token_transfer(chain, token, meta, recipient, amount)
+    return tx, await decoded.token_transfer(chain, token, meta, sender, recipient, amount)
 
 
 async def approval_plan(
@@ -140,32 +134,7 @@ async def approval_plan(
         raise ToolFailure('The amount is beyond what a token can count; say "unlimited".')
     data = calldata("approve(address,uint256)", ("address", "uint256"), (spender, amount))
     tx = {"from": sender, "to": token, "value": 0, "data": data}
-    return tx, await decoded.token_approval(chain, token, meta, spender, amount)
-
-
-async def prepare_planned(chain: Chain, tx: dict[str, Any], summary: decoded.Summary) -> ToolResult:
-    with policy.spending(chain.name, summary.spends, summary.labels) as verdict:
-        data = await prepared(chain, tx)
-    data["summary"] = summary.card(verdict)
-    text = (
-        f"Prepared an unsigned transaction on {chain.name} for {await chain.label(tx['from'])}'s "
-        f"wallet: {summary.action}. The simulation succeeded; it now needs the sender's signature."
-    )
-    return ToolResult(text + verdict_sentence(verdict), data)
-
-
-async def send_planned(
-    chain: Chain, tx: dict[str, Any], summary: decoded.Summary, prepare_tool: str
-) -> ToolResult:
-    await require_dev_sender(chain, tx["from"], prepare_tool)
-    with policy.spending(chain.name, summary.spends, summary.labels) as verdict:
-        data = await sent(chain, tx)
-    data["summary"] = summary.card(verdict)
-    action = summary.action[0].lower() + summary.action[1:]
-    text = f"{await chain.label(tx['from'])} did: {action}, on {chain.name} " + outcome_sentence(
-        data
-    )
-    return ToolResult(text + verdict_sentence(verdict), data)
+    return tx, await decoded.token_approval(chain, token, meta, sender, spender, amount)
 
 
 async def prepare_token_transfer(chain: Chain, params: TokenTransferInput) -> ToolResult:

@@ -272,7 +272,9 @@ async def nft_transfer_plan(
             (sender, recipient, token_id, amount, b""),
         )
     tx = {"from": sender, "to": contract, "value": 0, "data": data}
-    return tx, await decoded.nft_transfer(chain, contract, standard, recipient, token_id, amount)
+    return tx, await decoded.nft_transfer(
+        chain, contract, standard, sender, recipient, token_id, amount
+    )
 
 
 async def erc1155_balance(chain: Chain, contract: str, owner: str, token_id: int) -> int:

@@ -4,12 +4,25 @@ The server never holds a key. On dev networks the node's unlocked dev account si
 (Anvil's eth_sign / eth_signTypedData_v4) and the signature is checked by recovering the
 signer. Elsewhere the tool returns a signature request, which the agent hands to the user's
 wallet exactly like a prepared transaction (a wallet.request the page asks the wallet to sign).
-An EIP-2612 Permit is judged by the spend policy like an approval (spender lists, unlimited).
+
+What a signature allows is decoded before anyone signs (tools/typed_data.py): EIP-2612 and DAI
+permits, Permit2 allowances and transfers, Seaport orders. The spend policy judges those like
+approvals and transfers (lists, caps, unlimited), but never counts them toward the daily totals:
+nothing is spent by signing. Typed data it cannot decode is shown field by field and "cannot be
+verified"; so is a personal_sign of a bare 32-byte value, which may be any hash.
+
+The owner of a permit (or the offerer of an order) should be the signer. When the typed data
+names another owner the signature is useless from an ordinary account, but a smart-contract
+account may accept its owner's signature (ERC-1271), so the server warns and judges it as the
+signer's own rather than refusing it outright.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import re
+from dataclasses import replace
 from typing import Any
 
 from eth_account import Account
@@ -18,11 +31,13 @@ from pydantic import Field
 
 from mcp_servers import policy
 from mcp_servers.chain import Chain
+from mcp_servers.effects import APPROVAL, NATIVE, Effect
 from mcp_servers.errors import ToolFailure
 from mcp_servers.results import ToolResult
-from mcp_servers.tools import decoded
+from mcp_servers.tools import simulated, typed_data
 from mcp_servers.tools.base import ADDRESS_FIELD_DESCRIPTION, ToolInput
-from mcp_servers.tools.tokens import token_metadata
+
+logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 4000
 SIGNER_DESCRIPTION = (
@@ -90,59 +105,167 @@ async def sign_message(chain: Chain, params: SignMessageInput) -> ToolResult:
     signer = await chain.resolve_address(params.from_address, "signer address")
     raw = message_bytes(params)
     shown = params.message if params.encoding == "text" else "0x" + raw.hex()
-    summary = {"kind": "message", "action": f"Sign the message {shown[:200]!r}", "message": shown,
-               "signer": signer, "policy": policy.Verdict().as_dict()}  # fmt: skip
+    summary = message_summary(chain.name, raw, shown, signer)
     data: dict[str, Any] = {"network": chain.name, "signer": signer, "summary": summary}
+    warnings = warning_sentences(summary)
     if await dev_signer(chain, signer):
         signature = await rpc(chain, "eth_sign", [signer, "0x" + raw.hex()])
         recovered = Account.recover_message(encode_defunct(primitive=raw), signature=signature)
         data |= {"signature": signature, "recovered": recovered, "valid": recovered == signer}
         text = f"{await chain.label(signer)} signed the message on {chain.name}: {signature[:20]}…"
-        return ToolResult(text, data)
+        return ToolResult(text + warnings, data)
     data["signature_request"] = {"method": "personal_sign", "params": ["0x" + raw.hex(), signer]}
     text = f"Prepared a request for {await chain.label(signer)}'s wallet to sign the message."
-    return ToolResult(text, data)
+    return ToolResult(text + warnings, data)
 
 
-def check_typed_data(chain: Chain, typed: dict[str, Any]) -> None:
+def warning_sentences(summary: dict[str, Any]) -> str:
+    return "".join(f" Warning: {w}" for w in summary["policy"]["warnings"])
+
+
+CHECKED_TEXT = {
+    "decoded": "Decoded from the request: this is what the signature would allow.",
+    "unknown": "Not decoded: what this signature allows is not known; read every field before "
+    "signing.",
+}
+PLAIN_MESSAGE = "A plain message: signing it moves nothing and gives no permission."
+HASH_LIKE = re.compile(r"^0x[0-9a-fA-F]{64}$")
+BARE_HASH_WARNING = (
+    "This message is a bare 32-byte value, which may be the hash of a transaction, an order or "
+    "a permit: signing it may authorise something this card cannot show. Sign it only if you "
+    "know what it is."
+)
+
+
+def message_summary(network: str, raw: bytes, shown: str, signer: str) -> dict[str, Any]:
+    """A plain message allows nothing; a bare 32-byte value (or its hex as text) may be the hash
+    of anything, so what it authorises is unknown."""
+    bare_hash = len(raw) == 32 or bool(HASH_LIKE.match(shown.strip()))
+    checked = "unknown" if bare_hash else "decoded"
+    verdict = policy.judge(network, [], checked)
+    if bare_hash:
+        verdict.warnings.insert(0, BARE_HASH_WARNING)
+    return {
+        "kind": "message",
+        "action": f"Sign the message {shown[:200]!r}",
+        "message": shown,
+        "signer": signer,
+        "checked": checked,
+        "checked_text": CHECKED_TEXT["unknown"] if bare_hash else PLAIN_MESSAGE,
+        "effects": [],
+        "fields": [],
+        "fee": None,
+        "policy": verdict.as_dict(),
+    }
+
+
+async def name_asset(chain: Chain, effect: Effect) -> None:
+    """The token's symbol (and decimals, for fungible ones) from the chain; when it does not
+    answer, the decoder's short address and raw units stay."""
+    if effect.asset == NATIVE:
+        return
+    standard = "erc20" if effect.standard == "permit2" else effect.standard
     try:
-        encode_typed_data(full_message=typed)
-    except Exception as exc:  # eth_account raises many kinds for malformed typed data
-        detail = str(exc).split("\n")[0][:200]
-        raise ToolFailure(
-            f"The typed data is not valid EIP-712 ({type(exc).__name__}: {detail})."
-        ) from None
-    chain_id = (typed.get("domain") or {}).get("chainId")
-    if chain_id is not None and int(str(chain_id), 0) != chain.network.chain_id:
-        raise ToolFailure(
-            f"The typed data is for chain {chain_id}, not {chain.name} "
-            f"(chain {chain.network.chain_id}); refusing to sign it here."
-        )
+        asset = await simulated.asset_of(chain, effect.asset, standard)
+    except Exception:  # a symbol is a nicety: any RPC trouble keeps the short address
+        logger.info("no symbol for %s on %s", effect.asset, chain.name, exc_info=True)
+        return
+    effect.symbol = asset.symbol
+    if standard == "erc20":
+        effect.decimals = asset.decimals
+
+
+async def describe_effects(chain: Chain, found: list[Effect], signer: str) -> None:
+    """Symbols, labels and "yours" as the card shows them; an allowance above what the holder
+    has counts as unlimited (policy.py)."""
+    for effect in found:
+        await name_asset(chain, effect)
+        effect.you = effect.address.lower() == signer.lower()
+        if effect.counterparty and not effect.counterparty_label:
+            effect.counterparty_label = await chain.label(effect.counterparty)
+    fungible = [e for e in found if e.kind == APPROVAL and e.standard != "erc721"]
+    await simulated.mark_unlimited(chain, fungible)
+
+
+def judged_as_signers(decoded: typed_data.Decoded) -> list[Effect]:
+    """What the policy judges: the owner's effects count as the signer's even when the typed
+    data names another owner (a smart account may accept its owner's signature)."""
+    owner = decoded.owner.lower()
+    return [replace(e, you=True) if e.address.lower() == owner else e for e in decoded.effects]
+
+
+async def other_owner_warning(chain: Chain, decoded: typed_data.Decoded, signer: str) -> list[str]:
+    if decoded.owner.lower() == signer.lower():
+        return []
+    return [
+        f"This names {await chain.label(decoded.owner)} as the owner, not the signer "
+        f"{await chain.label(signer)}: from an ordinary account the signature does nothing, but "
+        "a smart-contract account may accept it, so it is judged as if the tokens were yours."
+    ]
+
+
+def permission_phrase(effect: Effect) -> str:
+    who = effect.counterparty_label or effect.counterparty
+    if not effect.amount:
+        return f"take back {who}'s allowance of {effect.symbol}"
+    if effect.unlimited:
+        return f"allow {who} to spend every {effect.symbol} (unlimited)"
+    return f"allow {who} to spend up to {effect.what()}"
+
+
+def give_and_get(decoded: typed_data.Decoded) -> tuple[str, str]:
+    owner = decoded.owner.lower()
+    mine = [e for e in decoded.effects if e.address.lower() == owner]
+    give = ", ".join(e.what() for e in mine if e.amount < 0) or "nothing"
+    get = ", ".join(e.what() for e in mine if e.amount > 0) or "nothing"
+    return give, get
+
+
+def headline(decoded: typed_data.Decoded) -> tuple[str, list[dict[str, str]]]:
+    """The card's one line, and the rows that go before the decoder's own."""
+    if decoded.kind == "seaport":
+        give, get = give_and_get(decoded)
+        rows = [typed_data.row("You give", give), typed_data.row("You get", get)]
+        return f"{decoded.title}: you give {give}; you get {get}", rows
+    if decoded.kind in ("permit", "permit2"):
+        phrases = "; ".join(permission_phrase(e) for e in decoded.effects)
+        return f"{decoded.title}: {phrases}", []
+    return decoded.title, []
+
+
+def approval_fields(decoded: typed_data.Decoded) -> dict[str, Any]:
+    """The older decoded fields (token, amount, spender, unlimited) for a single allowance."""
+    if decoded.kind not in ("permit", "permit2") or len(decoded.effects) != 1:
+        return {}
+    effect = decoded.effects[0]
+    return {"token": effect.asset, "symbol": effect.symbol, "amount": effect.units(),
+            "spender": effect.counterparty, "unlimited": effect.unlimited}  # fmt: skip
 
 
 async def typed_summary(chain: Chain, typed: dict[str, Any], signer: str) -> dict[str, Any]:
-    """What the card shows; an EIP-2612 Permit is judged like an approval."""
-    primary = str(typed.get("primaryType", ""))
-    domain = typed.get("domain") or {}
-    message = typed.get("message") or {}
-    base = {
-        "kind": "typed_data",
-        "action": f"Sign {primary} for {domain.get('name') or 'a contract'}",
-        "primary_type": primary,
+    """What the card shows, judged by the spend policy like the approvals it grants (a
+    signature spends nothing by itself, so it never counts toward the daily totals)."""
+    decoded = typed_data.decode(typed, signer, chain.currency)
+    await describe_effects(chain, decoded.effects, signer)
+    verdict = policy.judge(chain.name, judged_as_signers(decoded), decoded.checked)
+    verdict.warnings[:0] = decoded.warnings + await other_owner_warning(chain, decoded, signer)
+    action, rows = headline(decoded)
+    return {
+        "kind": decoded.kind,
+        "action": action,
+        "primary_type": typed["primaryType"],
         "signer": signer,
-        "domain": domain,
+        "domain": typed["domain"],
+        **approval_fields(decoded),
+        "checked": decoded.checked,
+        "checked_text": CHECKED_TEXT[decoded.checked],
+        "effects": [effect.as_dict() for effect in decoded.effects],
+        "fields": rows + decoded.fields,
+        "fee": None,
+        "reverted": False,
+        "revert_reason": None,
+        "policy": verdict.as_dict(),
     }
-    if primary != "Permit" or "spender" not in message or "value" not in message:
-        return base | {"policy": policy.Verdict().as_dict()}
-    token = await chain.resolve_address(str(domain.get("verifyingContract", "")), "token address")
-    spender = await chain.resolve_address(str(message["spender"]), "spender address")
-    meta = await token_metadata(chain, token)
-    summary = await decoded.token_approval(
-        chain, token, meta, spender, int(str(message["value"]), 0)
-    )
-    with policy.spending(chain.name, summary.spends, summary.labels) as verdict:
-        card = summary.card(verdict)
-    return base | card | {"kind": "permit", "action": "Sign a permit: " + summary.action}
 
 
 def big_ints_as_text(value: Any) -> Any:
@@ -158,12 +281,13 @@ def big_ints_as_text(value: Any) -> Any:
 
 async def sign_typed_data(chain: Chain, params: SignTypedDataInput) -> ToolResult:
     """Sign EIP-712 typed data (eth_signTypedData_v4): on dev networks by the dev account,
-    elsewhere in the user's wallet. A Permit is checked by the spend policy like an approval."""
+    elsewhere in the user's wallet. Permits, Permit2 and Seaport orders are decoded and judged by
+    the spend policy like approvals and transfers; other typed data is shown field by field."""
     signer = await chain.resolve_address(params.from_address, "signer address")
-    check_typed_data(chain, params.typed_data)
+    typed_data.check(params.typed_data, chain.network.chain_id, chain.name)
     summary = await typed_summary(chain, params.typed_data, signer)
     data: dict[str, Any] = {"network": chain.name, "signer": signer, "summary": summary}
-    warnings = "".join(f" Warning: {w}" for w in summary["policy"]["warnings"])
+    warnings = warning_sentences(summary)
     if await dev_signer(chain, signer):
         signature = await rpc(
             chain, "eth_signTypedData_v4", [signer, big_ints_as_text(params.typed_data)]

@@ -13,6 +13,9 @@ from mcp_servers.tools.base import ADDRESS_FIELD_DESCRIPTION, ToolInput
 from mcp_servers.units import parse_units
 
 HEX_DATA_RE = re.compile(r"^0x([0-9a-fA-F]{2})*$")
+# Calldata beyond what any block takes (a transaction is at most 128 KiB on the big clients):
+# refused before it is parsed, simulated or sent anywhere.
+MAX_DATA_HEX = 2 + 2 * 128 * 1024
 
 
 class TransactionInput(ToolInput):
@@ -25,7 +28,9 @@ class TransactionInput(ToolInput):
     value_wei: str | int | None = Field(
         None, description="Amount in wei (base units), instead of value."
     )
-    data: str | None = Field(None, description="Calldata as 0x-prefixed hex.")
+    data: str | None = Field(
+        None, description="Calldata as 0x-prefixed hex.", max_length=MAX_DATA_HEX
+    )
 
 
 def parse_hex_data(data: str | None, what: str = "data") -> str:
@@ -33,8 +38,10 @@ def parse_hex_data(data: str | None, what: str = "data") -> str:
     if not text.startswith("0x"):
         text = "0x" + text
     if not HEX_DATA_RE.match(text):
+        # Never echo the input: it may be huge, or something not meant to be repeated.
         raise ToolFailure(
-            f"The {what} must be 0x followed by an even number of hex characters (got {data!r})."
+            f"The {what} must be 0x followed by an even number of hex characters; the "
+            f"{len(text) - 2} characters given are not."
         )
     return text.lower()
 

@@ -8,11 +8,12 @@ from typing import Any
 from pydantic import Field
 from web3.exceptions import TimeExhausted
 
-from mcp_servers import policy
+from mcp_servers import effects, policy
 from mcp_servers.chain import Chain
 from mcp_servers.errors import ToolFailure
 from mcp_servers.results import ToolResult
-from mcp_servers.tools import decoded
+from mcp_servers.simulation import Simulation, simulate
+from mcp_servers.tools import decoded, simulated
 from mcp_servers.tools.base import ADDRESS_FIELD_DESCRIPTION
 from mcp_servers.tools.network import suggested_priority_fee
 from mcp_servers.tools.transactions import short_hash
@@ -38,14 +39,6 @@ class SendInput(TransactionInput):
     )
 
 
-async def simulate(chain: Chain, tx: dict[str, Any]) -> int:
-    """eth_call first (a revert comes back with its reason), then the gas estimate."""
-    w3 = await chain.ready()
-    await check_funds(chain, tx, tx["value"])
-    await w3.eth.call(tx)  # type: ignore[arg-type]
-    return int(await w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
-
-
 async def check_funds(chain: Chain, tx: dict[str, Any], needed: int) -> None:
     balance = await chain.w3.eth.get_balance(tx["from"])
     if balance < needed:
@@ -56,9 +49,14 @@ async def check_funds(chain: Chain, tx: dict[str, Any], needed: int) -> None:
         )
 
 
+async def estimate(chain: Chain, tx: dict[str, Any]) -> int:
+    w3 = await chain.ready()
+    return int(await w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
+
+
 async def prepared(chain: Chain, tx: dict[str, Any]) -> dict[str, Any]:
-    """Simulate ``tx`` and build the unsigned EIP-1559 transaction a wallet signs."""
-    gas_estimate = await simulate(chain, tx)
+    """The unsigned EIP-1559 transaction a wallet signs, for a write already simulated."""
+    gas_estimate = await estimate(chain, tx)
     gas_limit = gas_estimate * (100 + GAS_MARGIN_PERCENT) // 100
     w3 = chain.w3
     block, nonce, priority = await asyncio.gather(
@@ -94,30 +92,99 @@ async def prepared(chain: Chain, tx: dict[str, Any]) -> dict[str, Any]:
         "max_cost_wei": str(gas_limit * max_fee),
         "nonce": nonce,
         "chain_id": chain_id,
-        "simulated": True,
     }
 
 
 async def prepare_transaction(chain: Chain, params: PrepareInput) -> ToolResult:
-    """Build an unsigned EIP-1559 transaction for the sender's wallet to sign; simulates it first
-    and reports a revert reason instead of preparing a failing transaction. The spend policy
-    applies (ERC-20 transfer/approve calldata is judged like prepare_token_*)."""
+    """Build an unsigned EIP-1559 transaction for the sender's wallet to sign. It is simulated
+    first: a revert is reported with its reason instead of being prepared, and the spend policy
+    judges what it would move and allow, whatever its calldata."""
     tx = await build_transaction(chain, params, params.from_address)
-    summary = await decoded.summarize(chain, tx)
-    with policy.spending(chain.name, summary.spends, summary.labels) as verdict:
+    return await prepare_planned(chain, tx, await decoded.summarize(chain, tx))
+
+
+async def inspect(chain: Chain, tx: dict[str, Any]) -> tuple[Simulation, list[effects.Effect]]:
+    """Simulate ``tx`` and read its effects; a write that would revert goes no further."""
+    await check_funds(chain, tx, tx["value"])
+    simulation = await simulate(chain, tx)
+    if simulation.reverted:
+        raise ToolFailure(
+            f"The contract call reverted: {simulation.revert_reason or 'no reason given'}."
+        )
+    found = await simulated.read(chain, tx["from"], simulation) if simulation.effects_known else []
+    return simulation, found
+
+
+def card(summary: decoded.Summary, simulation: Simulation, found: list[effects.Effect],
+         verdict: policy.Verdict, fee: effects.Effect | None) -> dict[str, Any]:  # fmt: skip
+    """What the approval card shows (static/js/approval.js): the request's headline, how it was
+    checked, every effect (the fee last) and the policy's verdict."""
+    shown = found if simulation.effects_known else summary.intended
+    return {
+        "kind": summary.kind,
+        "action": summary.action,
+        **summary.fields,
+        "checked": simulation.checked,
+        "checked_text": simulation.text,
+        "effects": [e.as_dict() for e in [*shown, *([fee] if fee else [])]],
+        "fee": None
+        if fee is None
+        else {
+            "amount": fee.what().split(" ")[0],
+            "symbol": fee.symbol,
+            "raw": str(-fee.amount),
+        },
+        "reverted": False,
+        "revert_reason": None,
+        "policy": verdict.as_dict(),
+    }
+
+
+def fee_fields(fee: effects.Effect) -> dict[str, str]:
+    return {"amount": format_units(-fee.amount), "symbol": fee.symbol, "raw": str(-fee.amount)}
+
+
+async def prepare_planned(chain: Chain, tx: dict[str, Any], summary: decoded.Summary) -> ToolResult:
+    """The one way a transaction gets prepared: simulated, judged by its effects, then built."""
+    simulation, found = await inspect(chain, tx)
+    async with policy.spending(
+        chain.name, tx["from"], found, simulation.checked, summary.intended
+    ) as spend:
         data = await prepared(chain, tx)
-    data["summary"] = summary.card(verdict)
-    to = await chain.label(tx["to"]) if tx.get("to") else "a new contract"
+    fee = simulated.fee_effect(chain, tx["from"], int(data["max_cost_wei"]))
+    data["summary"] = card(summary, simulation, found, spend.verdict, fee)
     text = (
-        f"Prepared an unsigned transaction on {chain.name}: {await chain.label(tx['from'])} sends "
-        f"{data['value_ether']} {chain.currency} to {to} (gas limit {data['gas_limit']}, nonce "
-        f"{data['nonce']}); the simulation succeeded, and it now needs the sender's signature."
+        f"Prepared an unsigned transaction on {chain.name} for {await chain.label(tx['from'])}'s "
+        f"wallet: {summary.action}. {simulation.text} It now needs the sender's signature."
     )
-    return ToolResult(text + verdict_sentence(verdict), data)
+    return ToolResult(text + verdict_sentence(spend.verdict), data)
+
+
+async def send_planned(
+    chain: Chain, tx: dict[str, Any], summary: decoded.Summary, prepare_tool: str
+) -> ToolResult:
+    """The one way a dev account sends: simulated, judged by its effects, sent, counted."""
+    await require_dev_sender(chain, tx["from"], prepare_tool)
+    simulation, found = await inspect(chain, tx)
+    async with policy.spending(
+        chain.name, tx["from"], found, simulation.checked, summary.intended
+    ) as spend:
+        data = await sent(chain, tx, spend)
+    fee = simulated.fee_effect(chain, tx["from"], int(data["fee_wei"]))
+    data["summary"] = card(summary, simulation, found, spend.verdict, fee)
+    action = summary.action[0].lower() + summary.action[1:]
+    text = f"{await chain.label(tx['from'])} did: {action}, on {chain.name} " + outcome_sentence(
+        data
+    )
+    return ToolResult(text + verdict_sentence(spend.verdict), data)
 
 
 def verdict_sentence(verdict: policy.Verdict) -> str:
-    return "".join(f" Warning: {warning}" for warning in verdict.warnings)
+    return warnings_sentence(verdict.warnings)
+
+
+def warnings_sentence(warnings: list[str]) -> str:
+    return "".join(f" Warning: {warning}" for warning in warnings)
 
 
 async def require_dev_sender(chain: Chain, sender: str, prepare_tool: str) -> None:
@@ -128,14 +195,14 @@ async def require_dev_sender(chain: Chain, sender: str, prepare_tool: str) -> No
         )
 
 
-async def sent(chain: Chain, tx: dict[str, Any]) -> dict[str, Any]:
+async def sent(chain: Chain, tx: dict[str, Any], spend: policy.Spending) -> dict[str, Any]:
     """Send ``tx`` from an unlocked dev account, wait for its receipt; the outcome as data."""
-    await simulate(chain, tx)
     w3 = chain.w3
     # Anvil picks the nonce; two concurrent sends from one account can get the same one
     # ("nonce too low" / "replacement transaction underpriced"): send one at a time per sender.
     async with _send_locks.setdefault(tx["from"], asyncio.Lock()):
         tx_hash = await w3.eth.send_transaction(tx)  # type: ignore[arg-type]
+        spend.broadcast = True  # from here on, what it spends stays counted
     try:
         receipt = await w3.eth.wait_for_transaction_receipt(
             tx_hash, timeout=chain.timeout, poll_latency=0.05
@@ -171,20 +238,17 @@ def outcome_sentence(data: dict[str, Any]) -> str:
 
 async def send_transaction(chain: Chain, params: SendInput) -> ToolResult:
     """Dev networks only: send a transaction signed by the node's unlocked dev account
-    (alice, bob, … are Anvil accounts 0, 1, …), wait for the receipt and return it.
-    The spend policy applies."""
+    (alice, bob, … are Anvil accounts 0, 1, …), wait for the receipt and return it. It is
+    simulated first, and the spend policy judges what it would move and allow."""
     tx = await build_transaction(chain, params, params.from_address)
-    await require_dev_sender(chain, tx["from"], "prepare_transaction")
     summary = await decoded.summarize(chain, tx)
-    with policy.spending(chain.name, summary.spends, summary.labels) as verdict:
-        data = await sent(chain, tx)
+    data = (await send_planned(chain, tx, summary, "prepare_transaction")).data
     w3 = chain.w3
     data["from_balance_after_wei"] = str(await w3.eth.get_balance(tx["from"]))
     data["to_balance_after_wei"] = str(await w3.eth.get_balance(tx["to"])) if tx.get("to") else None
-    data["summary"] = summary.card(verdict)
     to = await chain.label(tx["to"]) if tx.get("to") else "a new contract"
     text = (
         f"{await chain.label(tx['from'])} sent {data['value']} {chain.currency} to {to} on "
         f"{chain.name} " + outcome_sentence(data)
     )
-    return ToolResult(text + verdict_sentence(verdict), data)
+    return ToolResult(text + warnings_sentence(data["summary"]["policy"]["warnings"]), data)

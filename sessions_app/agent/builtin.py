@@ -141,6 +141,9 @@ async def plan(ctx: TurnContext, step: intents.Step) -> tuple[str, dict[str, Any
         if step.intent == "portfolio":
             return "get_portfolio", {"address": who, "tokens": args["tokens"]}
         return "get_token_transfers", {"address": who, **_only(args, "token")}
+    if step.intent == "approvals":
+        owner = await _address(ctx, args["who"])
+        return "get_approvals", {"owner": owner, **_only(args, "token")}
     if step.intent == "allowance":
         owner, spender = await _address(ctx, args["owner"]), await _address(ctx, args["spender"])
         return "get_token_allowance", {"token": args["token"], "owner": owner, "spender": spender}
@@ -203,6 +206,7 @@ ACTING = {
     "send_token": ("send_token_transfer", "prepare_token_transfer"),
     "approve": ("send_token_approval", "prepare_token_approval"),
     "revoke": ("send_token_approval", "prepare_token_approval"),
+    "revoke_spender": ("send_revoke_approval", "prepare_revoke_approval"),
     "sign": ("sign_message", "sign_message"),
 }
 
@@ -213,6 +217,10 @@ async def _act(ctx: TurnContext, step: intents.Step) -> str:
     arguments: dict[str, Any] = {"from_address": await _sender(ctx, args)}
     if step.intent == "sign":
         arguments["message"] = args["message"]
+    elif step.intent == "revoke_spender":
+        arguments["token"] = args["token"]
+        arguments["spender"] = await _address(ctx, args["spender"])
+        arguments.update(_only(args, "token_id"))
     else:
         arguments["token"] = args["token"]
         arguments["amount"] = args["token_amount"]
@@ -331,8 +339,12 @@ def help_text(network: Network) -> str:
             f"- *send 0.1 {currency} to 0x…*, *send 5 {token} to 0x…*, *approve 10 "
             f'{token} for 0x…*, *sign the message "hi"*: your wallet signs them'
         )
+    owner = " from alice" if network.dev else ""
     lines += [
         f"- *allowance of 0x…spender for {token} from 0x…owner*, *portfolio of 0x…*",
+        "- *what have I approved?*, *what has 0x… approved?* (the approvals still standing, "
+        f"from the recent blocks), *revoke 0x…spender on {token}{owner}* (an allowance or an "
+        "NFT operator)",
         "- *recent transfers of 0x…* (token and NFT transfers of the last 1000 blocks)",
         "- *NFTs of 0x… in 0x…contract*, *who owns token 5 of 0x…contract* (I can't list "
         "every NFT an address owns)",

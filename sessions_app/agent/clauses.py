@@ -131,8 +131,9 @@ OUT_OF_SCOPE: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (
             r"\b(?:approve|approval|approvals|allowance|allowances)\b",
             "I can't place “{w}” in that request: I understand *approve 10 USDC for 0x…spender* "
-            "(or *unlimited*), *revoke USDC approval for 0x…spender* and *allowance of "
-            "0x…spender for USDC from 0x…owner*.",
+            "(or *unlimited*), *revoke USDC approval for 0x…spender*, *revoke 0x…spender on "
+            "USDC*, *what have I approved?* and *allowance of 0x…spender for USDC from "
+            "0x…owner*.",
         ),
         (
             r"\b(?:nfts?|erc-?721|erc-?1155|collectibles?)\b",

@@ -130,8 +130,9 @@ class TurnContext:
         await publish(self.session_id, *unsent.events, call)
         started = time.perf_counter()
         try:
+            chat = self.chat_session
             outcome = await run_tool(
-                self.network.name, tool, arguments, self.chat_session.public_id
+                self.network.name, tool, arguments, chat.public_id, chat.owner_ref
             )
         except asyncio.CancelledError:
             elapsed = int((time.perf_counter() - started) * 1000)

@@ -80,6 +80,8 @@ AMOUNT = r"(?P<amount>[-+]?(?:\d[\d.,_]*|\.\d+)|[a-z]\w*(?=\s))"
 UNIT = r"(?P<unit>0x\w*|[a-z][\w.]*)"
 WHO = _slot("who")
 HAVE = r"(?:\s+(?:have|hold|holds|own|owns|got|has))?"
+ON_TOKEN = rf"(?:\s+(?:on|for|in|of|at)\s+(?:the\s+)?(?:token\s+|contract\s+)?(?P<sym>{SYM}))?"
+APPROVALS = r"(?:token\s+|live\s+|active\s+|open\s+|current\s+)?(?:approvals|allowances)\b"
 
 PHRASINGS: tuple[Phrasing, ...] = (
     _p("help", r"^\s*(?:\?+\s*$|(?:help|commands|what\s+can\s+you\s+do|what\s+do\s+you\s+"
@@ -101,6 +103,14 @@ PHRASINGS: tuple[Phrasing, ...] = (
                   rf"{_slot('spender')}"),
     _p("revoke", rf"\brevoke\s+(?:the\s+)?(?P<unit>{SYM})\s+(?:approval|allowance)\s+(?:of|for)\s+"
                  rf"{_slot('spender')}(?:\s+from\s+{_slot('owner')})?"),
+    _p("revoke_spender", rf"\brevoke\s+{_slot('spender')}(?:\s+(?:approval|allowance|permission"
+                         rf"|access))?\s+(?:on|at|in)\s+(?:the\s+)?(?:token\s+|nft\s+|collection\s+)?"
+                         rf"(?P<unit>{SYM})(?:\s+(?:token\s+)?\#\s*(?P<token_id>\d+))?"
+                         rf"(?:\s+from\s+{_slot('owner')})?"),
+    _p("approvals", rf"\bwhat\s+(?:have|has|did)\s+{WHO}\s+approved?\b{ON_TOKEN}"),
+    _p("approvals", rf"(?P<who>{REF})(?:'s|\u2019s|s')?\s+{APPROVALS}{ON_TOKEN}"),
+    _p("approvals", rf"\b{APPROVALS}\s+(?:of|for|by|from|granted\s+by|given\s+by)\s+{WHO}"
+                    rf"{ON_TOKEN}"),
     _p("allowance", rf"\ballowance\s+(?:of|for)\s+{_slot('spender')}\s+(?:for|on|in|of)\s+"
                     rf"(?:the\s+)?(?:token\s+)?(?P<sym>{SYM})\s+(?:from|by|of)\s+{_slot('owner')}"),
     _p("allowance", rf"\b(?P<sym>{SYM})\s+allowance\s+(?:of|from|by)\s+{_slot('owner')}\s+"
@@ -484,6 +494,25 @@ def _approve(parts: dict[str, str], net: Network) -> dict[str, Any]:
     }
 
 
+def _revoke_spender(parts: dict[str, str], net: Network) -> dict[str, Any]:
+    """ "revoke bob on 0x…token": an ERC-20 allowance or NFT operator taken back (an ERC-721
+    single-token approval with "#5")."""
+    unit = parts["unit"]
+    token_id = {"token_id": int(parts["token_id"])} if "token_id" in parts else {}
+    return {
+        "token": _token(unit, net),
+        "symbol": unit if unit.lower().startswith("0x") else unit.upper(),
+        "spender": _who(parts, net, "spender"),
+        "sender": check_reference(parts["owner"], net.dev, net.name) if "owner" in parts else "",
+        **token_id,
+    }
+
+
+def _approvals(parts: dict[str, str], net: Network) -> dict[str, Any]:
+    symbol = parts.get("sym")
+    return {"who": _who(parts, net), **({"token": _token(symbol, net)} if symbol else {})}
+
+
 def _allowance(parts: dict[str, str], net: Network) -> dict[str, Any]:
     return {
         "token": _token(parts["sym"], net),
@@ -525,6 +554,8 @@ BUILDERS: dict[str, Callable[[dict[str, str], Network], dict[str, Any]]] = {
     "block": lambda parts, net: {"number": int(parts["number"])},
     "approve": _approve,
     "revoke": _approve,
+    "revoke_spender": _revoke_spender,
+    "approvals": _approvals,
     "allowance": _allowance,
     "transfers": _transfers,
     "nfts": _nfts,

@@ -10,7 +10,12 @@ from typing import Any
 from sessions_app.models import Message, ToolCall
 
 LOOKBACK = 50  # the newest tool calls searched
-SEND_TOOLS = ("send_transaction", "send_token_transfer", "send_token_approval")
+SEND_TOOLS = (
+    "send_transaction",
+    "send_token_transfer",
+    "send_token_approval",
+    "send_revoke_approval",
+)
 TX_TOOLS = (*SEND_TOOLS, "get_transaction", "get_transaction_receipt")
 ADDRESS_TOOLS = {
     "send_transaction": "to",
@@ -22,6 +27,7 @@ ADDRESS_TOOLS = {
     "prepare_token_transfer": "to",
     "get_token_transfers": "address",
     "get_portfolio": "address",
+    "get_approvals": "owner",
 }
 
 

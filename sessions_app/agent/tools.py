@@ -36,10 +36,10 @@ class ToolOutcome:
 
 
 async def run_tool(
-    network: str, tool: str, arguments: dict[str, Any], session: str = ""
+    network: str, tool: str, arguments: dict[str, Any], session: str = "", owner: str = ""
 ) -> ToolOutcome:
     try:
-        result = await call_tool(network, tool, arguments, session)
+        result = await call_tool(network, tool, arguments, session, owner)
     except ProxyError as exc:
         return ToolOutcome(False, None, without_nul(exc.message), 0, exc.code)
     structured = without_nul(result.structured)

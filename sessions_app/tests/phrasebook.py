@@ -167,6 +167,10 @@ POSITIVE: tuple[Case, ...] = (
     ok("approve unlimited {token} for {dead} from alice", "send_token_approval"),
     ok("allow carol to spend 5 {token} from alice", "send_token_approval"),
     ok("revoke the {token} approval for {dead} from alice", "send_token_approval"),
+    ok("what has alice approved?", "get_approvals"),
+    ok("show bob's approvals", "get_approvals"),
+    ok("approvals of carol on {token}", "get_approvals"),
+    ok("revoke bob on {token} from alice", "send_revoke_approval"),
     ok("sign the message 'hello world' as alice", "sign_message"),
     ok('please sign "gm" with bob', "sign_message"),
     # token and NFT reads
@@ -249,6 +253,8 @@ NEGATIVE: tuple[Case, ...] = (
     no("allowance of bob for usdc from alice", "USDC"),
     no("sign 'hi' as mallory", "mallory"),
     no("approve 10 DAI for {dead} on mainnet", "mainnet"),
+    no("revoke bob on usdc from alice", "USDC"),
+    no("revoke mallory on {token} from alice", "mallory"),
     # tokens by symbol with no known address on the turn's network
     no("what is the USDC balance of alice", "USDC"),
     no("how much dai does bob hold", "DAI"),

@@ -3,6 +3,7 @@
 // policy's verdict). Raw calldata, gas and nonce stay behind a "Details" toggle.
 import { el, prettyJson } from "./dom.js";
 import { fillRefs } from "./refs.js";
+import { effectsSummary, hasEffects } from "./approval_effects.js";
 import { errorReason, formatUnits, toDecimal } from "./wallet.js";
 
 function fieldList(rows) {
@@ -40,13 +41,25 @@ function summaryRows(summary) {
   ];
 }
 
+// The headline tells the truth: what could not be simulated is never called "Allowed".
+function verdictText(policy) {
+  if (policy.verdict === "cannot_verify") return "Could not verify what this does";
+  if (policy.verdict === "warning" || (policy.warnings ?? []).length) return "Allowed, with a warning";
+  if (policy.verdict === "allowed" || policy.verdict === undefined) return "Allowed by the spend policy";
+  return "Check this request carefully";
+}
+
+// Beside the effects, only what a signature's own text is (the effects say the rest).
+function signedTextRows(summary) {
+  return [["Message", summary.message, "message"], ["Typed data", summary.primary_type, "typed-data"]];
+}
+
 function policyBlock(summary) {
   const policy = summary?.policy;
   if (!policy) return null;
   const warnings = policy.warnings ?? [];
-  const verdict = warnings.length ? "Allowed, with a warning" : "Allowed by the spend policy";
   return el("div", { class: `approval-policy policy-${policy.verdict ?? "allowed"}` },
-    el("p", { class: "approval-verdict", text: verdict }),
+    el("p", { class: "approval-verdict", text: verdictText(policy) }),
     warnings.map((text) => el("p", { class: "approval-warning", role: "alert", text })),
     (policy.notes ?? []).map((text) => el("p", { class: "approval-note", text })));
 }
@@ -96,9 +109,12 @@ export function approvalCard(event, wallet, respond) {
     ? null
     : el("p", { class: "approval-nowallet", text: `No browser wallet was found: to approve ${what}, add a wallet extension (such as MetaMask) to this browser and reload the page. You can reject it here.` });
   if (!wallet.provider) approve.disabled = true;
+  // Summaries with effects (issue 26) say what the write does; older ones list decoded fields.
+  const body = hasEffects(summary)
+    ? [effectsSummary(summary, headline), fieldList([...signedTextRows(summary), ...shown])]
+    : [headline, fieldList([...(summary ? summaryRows(summary) : []), ...shown]), policyBlock(summary)];
   const card = el("section", { class: "approval-card", "aria-label": signing ? "Signature request" : "Transaction approval", "data-request-id": event.request_id },
-    el("h3", { text: signing ? "Sign message?" : "Approve transaction?" }), headline,
-    fieldList([...(summary ? summaryRows(summary) : []), ...shown]), policyBlock(summary), details,
+    el("h3", { text: signing ? "Sign message?" : "Approve transaction?" }), body, details,
     noWallet, el("div", { class: "approval-actions" }, approve, reject), outcome);
 
   let settled = false;

@@ -6,12 +6,11 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 
 from tests.deploy.helpers import env_serving_only_testnet
-from testsupport.processes import PROCESS_START_TIMEOUT, Daphne, free_port, wait_until
+from testsupport.processes import PROCESS_START_TIMEOUT, Daphne, free_port, postgres_url, wait_until
 
 
 @pytest.fixture
@@ -21,13 +20,7 @@ def database_url(transactional_db: None, settings) -> str:
 
     transactional_db commits for real, so processes started by the test see the same rows.
     """
-    db = settings.DATABASES["default"]
-    credentials = quote(db["USER"] or "")
-    if db.get("PASSWORD"):
-        credentials += ":" + quote(db["PASSWORD"])
-    host = db["HOST"] or "127.0.0.1"
-    port = db["PORT"] or 5432
-    return f"postgres://{credentials}@{host}:{port}/{db['NAME']}"
+    return postgres_url(settings.DATABASES["default"])
 
 
 @pytest.fixture

@@ -54,16 +54,17 @@ def test_each_network_has_a_runmcp_deployment_on_its_port(row):
 
 
 @pytest.mark.parametrize("row", TABLE, ids=lambda row: row.name)
-def test_each_server_gets_its_own_rpc_url_and_the_token_and_no_other_secret(row):
+def test_each_server_gets_its_own_rpc_url_the_database_and_the_token_and_no_other_secret(row):
     runmcp = container(find("Deployment", f"mcp-{row.name}"))
     env = env_names(runmcp)
     assert env["MCP_ALLOWED_HOSTS"]["value"] == f"mcp-{row.name}"
     secrets = {
         name: item["valueFrom"]["secretKeyRef"] for name, item in env.items() if "valueFrom" in item
     }
-    assert set(secrets) == {row.rpc_env, "MCP_AUTH_TOKEN"}
+    assert set(secrets) == {row.rpc_env, "DATABASE_URL", "MCP_AUTH_TOKEN"}
     assert secrets[row.rpc_env]["key"] == row.rpc_env
     assert secrets[row.rpc_env]["name"].startswith("rpc-urls-")
+    assert secrets["DATABASE_URL"]["name"].startswith("django-")  # not SECRET_KEY, not Redis
     assert secrets["MCP_AUTH_TOKEN"]["name"].startswith("mcp-token-")
     assert env_sources(runmcp) == ["settings"]
 

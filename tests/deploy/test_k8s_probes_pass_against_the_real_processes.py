@@ -16,10 +16,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from django.conf import settings
 
 from chatproject.networks import TABLE
 from tests.deploy.k8s import ROOT, container, container_env, find, pod_spec
-from testsupport.processes import Process, free_port, wait_until
+from testsupport.processes import Process, free_port, postgres_url, wait_until
 
 DEADLINE = 60.0
 MCP_ACCEPT = {"Accept": "application/json, text/event-stream"}
@@ -59,11 +60,15 @@ def _run(argv: list[str], env: dict[str, str], timeout: float = DEADLINE) -> int
 
 
 @pytest.fixture(scope="module")
-def mcp_pod(anvil_testnet, tmp_path_factory) -> Iterator[tuple[Process, dict[str, str], dict]]:
+def mcp_pod(
+    anvil_testnet, tmp_path_factory, django_db_setup
+) -> Iterator[tuple[Process, dict[str, str], dict]]:
     runmcp = container(find("Deployment", "mcp-testnet"))
     pod_port = runmcp["ports"][0]["containerPort"]
     port = free_port()
     env = _offline(container_env(runmcp), anvil_testnet.url)
+    # It keeps the spend policy's daily totals there: the test's database, not the example's.
+    env["DATABASE_URL"] = postgres_url(settings.DATABASES["default"])
     process = Process(
         args=_local(runmcp["command"], pod_port, port),
         env={**os.environ, **env},
@@ -111,6 +116,16 @@ def test_the_migrate_job_then_the_init_container_let_the_backend_start(database_
     assert _run(job["command"], env, 120) == 0
     (wait,) = pod_spec(find("Deployment", "backend"))["initContainers"]
     assert _run(wait["command"], {**container_env(wait), "DATABASE_URL": database_url}) == 0
+
+
+def test_the_mcp_servers_wait_for_the_backends_migrations_too(database_url):
+    """They keep the spend policy's daily totals in a table of that database."""
+    (backends,) = pod_spec(find("Deployment", "backend"))["initContainers"]
+    (wait,) = pod_spec(find("Deployment", "mcp-testnet"))["initContainers"]
+    assert wait["command"] == backends["command"]
+    env = container_env(wait)
+    assert env["DATABASE_URL"] == container_env(backends)["DATABASE_URL"]
+    assert _run(wait["command"], {**env, "DATABASE_URL": database_url}) == 0
 
 
 def test_the_backends_probe_passes_through_allowed_hosts(

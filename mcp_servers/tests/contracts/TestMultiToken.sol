@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // A minimal ERC-1155 for the MCP server tests: the deployer holds the initial amounts of
-// each id; transfers to contracts are not checked with onERC1155Received (tests send to EOAs).
+// each id; transfers (single and batch) to contracts are not checked with
+// onERC1155Received (tests send to EOAs).
 pragma solidity ^0.8.20;
 
 contract TestMultiToken {
@@ -52,5 +53,23 @@ contract TestMultiToken {
         balances[id][from] -= value;
         balances[id][to] += value;
         emit TransferSingle(msg.sender, from, to, id, value);
+    }
+
+    function safeBatchTransferFrom(
+        address from,
+        address to,
+        uint256[] calldata ids,
+        uint256[] calldata values,
+        bytes calldata
+    ) external {
+        require(from == msg.sender || isApprovedForAll[from][msg.sender], "TestMultiToken: not allowed");
+        require(to != address(0), "TestMultiToken: zero address");
+        require(ids.length == values.length, "TestMultiToken: length mismatch");
+        for (uint256 i = 0; i < ids.length; i++) {
+            require(balances[ids[i]][from] >= values[i], "TestMultiToken: insufficient balance");
+            balances[ids[i]][from] -= values[i];
+            balances[ids[i]][to] += values[i];
+        }
+        emit TransferBatch(msg.sender, from, to, ids, values);
     }
 }
