@@ -265,3 +265,6 @@ def mail(chain_id: int, contents: str = "Hello, Bob!") -> dict[str, Any]:
         "contents": contents,
     }
     return typed(DOMAIN_TYPES, types, "Mail", domain, message)
+
+
+DAI_MAINNET = "0x6B175474E89094C44Da98b954EedeAC495271d0F"  # no code on the test chains

@@ -247,7 +247,9 @@ async def typed_summary(chain: Chain, typed: dict[str, Any], signer: str) -> dic
     signature spends nothing by itself, so it never counts toward the daily totals)."""
     decoded = typed_data.decode(typed, signer, chain.currency)
     await describe_effects(chain, decoded.effects, signer)
-    verdict = policy.judge(chain.name, judged_as_signers(decoded), decoded.checked)
+    judged = judged_as_signers(decoded)
+    # Decoded from the request itself, the effects are also all it announces.
+    verdict = policy.judge(chain.name, judged, decoded.checked, intended=judged)
     verdict.warnings[:0] = decoded.warnings + await other_owner_warning(chain, decoded, signer)
     action, rows = headline(decoded)
     return {

@@ -102,25 +102,31 @@ def check_size(typed: Any) -> None:
 
 def check_top_level(typed: Any) -> None:
     if not isinstance(typed, dict):
-        raise Malformed(f"The typed data must be {EIP712_SHAPE}.")
+        raise Malformed(f"The typed data is not valid EIP-712: it must be {EIP712_SHAPE}.")
     missing = [key for key in ("types", "primaryType", "domain", "message") if key not in typed]
     if missing:
-        raise Malformed(f"The typed data lacks {', '.join(missing)}: it must be {EIP712_SHAPE}.")
+        raise Malformed(
+            f"The typed data is not valid EIP-712: it lacks {' and '.join(missing)} (it must be "
+            f"{EIP712_SHAPE})."
+        )
     types = typed["types"]
     if not isinstance(types, dict) or not all(
         isinstance(fields, list) and all(is_member(member) for member in fields)
         for fields in types.values()
     ):
         raise Malformed(
-            "The typed data's types must map each type name to a list of "
+            "The typed data is not valid EIP-712: its types must map each type name to a list of "
             '{"name": …, "type": …} entries.'
         )
     primary = typed["primaryType"]
     if not isinstance(primary, str) or primary not in types:
-        raise Malformed(f"The typed data's primaryType {shown(primary)} is not one of its types.")
+        raise Malformed(
+            f"The typed data is not valid EIP-712: its primaryType {shown(primary)} is not one "
+            "of its types."
+        )
     for key in ("domain", "message"):
         if not isinstance(typed[key], dict):
-            raise Malformed(f"The typed data's {key} must be an object, not {shown(typed[key])}.")
+            raise invalid(key, "must be an object", typed[key])
 
 
 def is_member(member: Any) -> bool:
@@ -147,7 +153,10 @@ def domain_chain_id(domain: dict[str, Any]) -> int | None:
 def check_value(path: str, type_name: str, value: Any, types: dict[str, Any], depth: int) -> None:
     """``value`` matches ``type_name``; else Malformed names the field and what it should be."""
     if depth > MAX_DEPTH:
-        raise Malformed(f"The typed data nests deeper than {MAX_DEPTH} levels at {path}.")
+        raise Malformed(
+            f"The typed data is not valid EIP-712: it nests deeper than {MAX_DEPTH} levels at "
+            f"{path}."
+        )
     array = ARRAY_RE.match(type_name)
     if array:
         check_array(path, array.group(1), array.group(2), value, types, depth)
@@ -157,7 +166,7 @@ def check_value(path: str, type_name: str, value: Any, types: dict[str, Any], de
         for member in types[type_name]:
             if member["name"] not in value:
                 raise Malformed(
-                    f"The typed data is not valid: {path}.{member['name']} is missing "
+                    f"The typed data is not valid EIP-712: {path}.{member['name']} is missing "
                     f"(a {member['type']})."
                 )
             check_value(
@@ -199,7 +208,7 @@ def check_atomic(path: str, type_name: str, value: Any) -> None:
         check_number(path, type_name, bool(number.group(1)), int(number.group(2) or 256), value)
     else:
         raise Malformed(
-            f"The typed data is not valid: {path} has the type {shown(type_name)}, which it "
+            f"The typed data is not valid EIP-712: {path} has the type {shown(type_name)}, which it "
             "does not define."
         )
 
@@ -215,7 +224,7 @@ def check_number(path: str, type_name: str, unsigned: bool, bits: int, value: An
 
 
 def invalid(path: str, problem: str, value: Any) -> Malformed:
-    return Malformed(f"The typed data is not valid: {path} {problem}, not {shown(value)}.")
+    return Malformed(f"The typed data is not valid EIP-712: {path} {problem}, not {shown(value)}.")
 
 
 def whole(value: Any) -> int:
@@ -297,7 +306,11 @@ def dai_permit(message: dict[str, Any], token: str) -> Decoded:
     effect = token_approval(holder, token, spender, 2**256 - 1 if allowed else 0, "erc20", allowed)
     expiry = whole(message.get("expiry", 0))  # 0: the signature never expires
     return Decoded(
-        "permit", "Sign a permit", holder, [effect], [row("Signature valid until", moment(expiry) or "never")]
+        "permit",
+        "Sign a permit",
+        holder,
+        [effect],
+        [row("Signature valid until", moment(expiry) or "never")],
     )
 
 

@@ -5,6 +5,8 @@ wallet request for the connected wallet to sign."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from channels.db import database_sync_to_async
 from web3 import HTTPProvider, Web3
@@ -37,10 +39,10 @@ async def socket(
     await socket.disconnect()
 
 
-def approved_token(rpc_url: str, deployer: str) -> tuple[object, str]:
+def approved_token(rpc_url: str, deployer: str) -> tuple[Any, str]:
     """A fresh TestToken on which grace (the node's account 6) allowed bob without limit."""
     w3 = Web3(HTTPProvider(rpc_url))
-    grace = w3.eth.accounts[6]
+    grace = list(w3.eth.accounts)[6]
     token = token_contract(w3, deploy_token(w3, deployer, "Grace Token", "GRT"))
     transact(w3, token.functions.approve(BOB, MAX_UINT256), grace)
     return token, grace
@@ -69,13 +71,13 @@ async def test_what_grace_and_i_approved_is_listed_and_a_revoke_takes_it_back(
     seen = await ask(socket, f"revoke bob on {token.address} from grace")
     assert tools_of(seen) == ["send_revoke_approval"], answer_text(seen)
     assert of_type(seen, "tool.result")[0]["ok"] is True, answer_text(seen)
-    assert token.functions.allowance(grace, BOB).call() == 0  # type: ignore[attr-defined]
+    assert token.functions.allowance(grace, BOB).call() == 0
     seen = await ask(socket, f"what has grace approved on {token.address}?")
     assert "no live approvals" in answer_text(seen)
 
 
 async def test_on_polygon_a_revoke_is_handed_to_the_wallet(socket, anvil_polygon):
-    deployer = Web3(HTTPProvider(anvil_polygon.url)).eth.accounts[6]
+    deployer = list(Web3(HTTPProvider(anvil_polygon.url)).eth.accounts)[6]
     token, grace = await database_sync_to_async(approved_token)(anvil_polygon.url, deployer)
 
     seen = await ask(socket, f"revoke {BOB} on {token.address}", network="polygon", wallet=grace)
@@ -86,4 +88,4 @@ async def test_on_polygon_a_revoke_is_handed_to_the_wallet(socket, anvil_polygon
     request = of_type(seen, "wallet.request")[0]
     assert request["tx"]["to"] == token.address
     assert request["summary"]["kind"] == "revoke_approval"
-    assert token.functions.allowance(grace, BOB).call() == MAX_UINT256  # type: ignore[attr-defined]
+    assert token.functions.allowance(grace, BOB).call() == MAX_UINT256
