@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,15 +42,20 @@ def standard_input(sources: tuple[Path, ...]) -> dict[str, Any]:
 @functools.cache
 def compile_sources(*sources: Path) -> dict[str, Artifact]:
     """Every contract of ``sources`` by name; raises with solc's own message on an error."""
-    done = subprocess.run(
-        [str(SOLCJS), "--standard-json"],
-        input=json.dumps(standard_input(sources)),
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    output = json.loads(done.stdout[done.stdout.index("{") :])  # solcjs may print a note first
+    # solcjs (node) may exit before a pipe has taken all of a large output: a file takes it whole.
+    with tempfile.TemporaryFile("w+") as stdout:
+        subprocess.run(
+            [str(SOLCJS), "--standard-json"],
+            input=json.dumps(standard_input(sources)),
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=True,
+            timeout=120,
+        )
+        stdout.seek(0)
+        text = stdout.read()
+    output = json.loads(text[text.index("{") :])  # solcjs may print a note first
     errors = [e for e in output.get("errors", []) if e.get("severity") == "error"]
     if errors:
         raise RuntimeError("solc: " + "\n".join(e["formattedMessage"] for e in errors))

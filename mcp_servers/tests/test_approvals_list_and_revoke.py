@@ -2,7 +2,7 @@
 what was revoked or spent is gone or shows what is left), and the revoke tools take one back:
 sent by a dev account on testnet, prepared as approve(spender, 0) for a wallet on polygon.
 
-grace and heidi are the owners here (no other test approves from them), and each test deploys
+grace and eve are the owners here (no other test approves from them), and each test deploys
 its own token and NFT, so the tests hold in any order."""
 
 from __future__ import annotations
@@ -159,12 +159,12 @@ async def test_a_spent_down_allowance_shows_what_is_left(
     chain: Chain, sync_w3: Web3, compiled_here: dict[str, Artifact]
 ) -> None:
     who = named(sync_w3)
-    heidi = who["heidi"]
-    spent = token_for(sync_w3, compiled_here, heidi, "SPNT")
-    transact(sync_w3, spent.functions.approve(who["carol"], 10 * 10**6), heidi)
-    transact(sync_w3, spent.functions.transferFrom(heidi, who["carol"], 4 * 10**6), who["carol"])
+    eve = who["eve"]
+    spent = token_for(sync_w3, compiled_here, eve, "SPNT")
+    transact(sync_w3, spent.functions.approve(who["carol"], 10 * 10**6), eve)
+    transact(sync_w3, spent.functions.transferFrom(eve, who["carol"], 4 * 10**6), who["carol"])
 
-    entries, text = await approvals_of(chain, "heidi", token=spent.address)
+    entries, text = await approvals_of(chain, "eve", token=spent.address)
 
     assert [(e["spender"], e["amount"]) for e in entries] == [(who["carol"], "6")]
     assert "may spend 6 SPNT" in text
@@ -174,11 +174,11 @@ async def test_a_short_range_says_what_it_did_not_search(
     chain: Chain, sync_w3: Web3, compiled_here: dict[str, Artifact]
 ) -> None:
     who = named(sync_w3)
-    old = token_for(sync_w3, compiled_here, who["heidi"], "OLD")
-    transact(sync_w3, old.functions.approve(who["bob"], 1), who["heidi"])
+    old = token_for(sync_w3, compiled_here, who["eve"], "OLD")
+    transact(sync_w3, old.functions.approve(who["bob"], 1), who["eve"])
     sync_w3.provider.make_request("anvil_mine", [3])  # type: ignore[arg-type]
 
-    entries, text = await approvals_of(chain, "heidi", token=old.address, blocks=2)
+    entries, text = await approvals_of(chain, "eve", token=old.address, blocks=2)
 
     latest = sync_w3.eth.block_number
     assert entries == []

@@ -129,8 +129,11 @@ async def test_a_permit_for_someone_elses_tokens_warns_and_is_still_judged(
     )  # fmt: skip
 
 
-async def test_a_seaport_order_says_what_you_give_and_get(chain: Chain, usd: str, nft: str) -> None:
-    """alice lists CAT #1 for 100 TUSD, with 2.5 TUSD to carol as the marketplace fee."""
+async def test_a_seaport_order_says_what_you_give_and_get(
+    chain: Chain, usd: str, nft: str, settings: Any
+) -> None:
+    """alice lists CAT #1 for 100 TUSD, with 2.5 TUSD to carol as the marketplace fee; what
+    she gives counts against the per-transaction cap."""
     offer = [offer_item(2, nft, 1, 1)]
     consideration = [
         consideration_item(1, usd, 0, 100_000_000, ALICE),
@@ -149,6 +152,12 @@ async def test_a_seaport_order_says_what_you_give_and_get(chain: Chain, usd: str
     ]
     assert texts[2][0] is False  # the fee: the filler pays carol
     assert summary["policy"]["verdict"] == "allowed"
+    settings.SPEND_TOKEN_LIMITS = ["TUSD:5:"]
+    bid = seaport_order(TESTNET, ALICE, [offer_item(1, usd, 0, 10_000_000)],
+                        [consideration_item(2, nft, 2, 1, ALICE)])  # fmt: skip
+    assert "10 TUSD is more than the 5 TUSD allowed in one transaction" in await error_of(
+        chain, "sign_typed_data", from_address="alice", typed_data=bid
+    )
 
 
 async def test_unknown_typed_data_cannot_be_verified_and_shows_its_fields(

@@ -22,34 +22,24 @@ from web3.exceptions import ContractLogicError
 
 from mcp_servers.abi import decode_output
 from mcp_servers.chain import Chain
+from mcp_servers.effects import UNLIMITED_THRESHOLD
 from mcp_servers.errors import ToolFailure
 from mcp_servers.results import ToolResult
 from mcp_servers.tools import decoded
 from mcp_servers.tools.base import ADDRESS_FIELD_DESCRIPTION, ToolInput
 from mcp_servers.tools.erc20 import DEV_FROM_DESCRIPTION, prepare_planned, send_planned
-from mcp_servers.tools.logs import (
-    APPROVAL,
-    MAX_BLOCK_RANGE,
-    address_topic,
-    fetch_logs,
-    hexstr,
-    topic_address,
-    topic_of,
-)
+from mcp_servers.tools.logs import MAX_BLOCK_RANGE, fetch_logs, hexstr
 from mcp_servers.tools.nfts import token_id_of
 from mcp_servers.tools.standards import call_raw, calldata, detect, require_standard
 from mcp_servers.tools.tokens import decode_text, token_metadata
+from mcp_servers.topics import APPROVAL_FOR_ALL_TOPIC, APPROVAL_TOPIC, address_topic, topic_address
 from mcp_servers.units import format_units
 
 MAX_APPROVAL_BLOCKS = 200_000  # at most 20 eth_getLogs calls of MAX_BLOCK_RANGE blocks
 DEFAULT_APPROVAL_BLOCKS = 50_000
 PARALLEL_CALLS = 4  # RPC calls in flight at once: providers rate-limit bursts
 MAX_CHECKED = 100  # approvals re-checked on chain, newest first
-APPROVAL_FOR_ALL = topic_of("ApprovalForAll(address,address,bool)")
 ZERO_ADDRESS = "0x" + "0" * 40
-# As effects.UNLIMITED_THRESHOLD (not imported: effects imports the tools package): MaxUint256
-# and the "almost max" amounts some dapps use.
-UNLIMITED_THRESHOLD = 2**255
 
 ALLOWANCE, SINGLE, OPERATOR = "allowance", "token", "operator"
 T = TypeVar("T")
@@ -161,7 +151,7 @@ async def approval_logs(
     chain: Chain, owner: str, token: str | None, start: int, end: int
 ) -> list[Any]:
     """Approval and ApprovalForAll logs with ``owner`` as owner topic, oldest first."""
-    topics = [[APPROVAL, APPROVAL_FOR_ALL], address_topic(owner)]
+    topics = [[APPROVAL_TOPIC, APPROVAL_FOR_ALL_TOPIC], address_topic(owner)]
     base: dict[str, Any] = {"topics": topics} | ({"address": token} if token else {})
     found = await bounded(
         fetch_logs(chain, base | {"fromBlock": first, "toBlock": last})
@@ -176,12 +166,12 @@ def candidate_of(log: Any) -> Candidate | None:
     topics = [hexstr(t) for t in log["topics"]]
     raw = bytes(log["data"])
     token, block = to_checksum_address(log["address"]), int(log["blockNumber"])
-    if len(topics) == 4 and topics[0] == APPROVAL:
+    if len(topics) == 4 and topics[0] == APPROVAL_TOPIC:
         spender = topic_address(topics[2])
         return Candidate(token, SINGLE, spender, int(topics[3], 16), block)
     if len(topics) != 3 or len(raw) != 32:
         return None
-    kind = ALLOWANCE if topics[0] == APPROVAL else OPERATOR
+    kind = ALLOWANCE if topics[0] == APPROVAL_TOPIC else OPERATOR
     return Candidate(token, kind, topic_address(topics[2]), None, block)
 
 

@@ -9,7 +9,6 @@ from typing import Any
 
 import eth_abi
 from eth_abi.exceptions import DecodingError
-from eth_utils import keccak, to_checksum_address
 from pydantic import Field
 
 from mcp_servers.chain import Chain
@@ -18,16 +17,19 @@ from mcp_servers.results import ToolResult, jsonable
 from mcp_servers.tools.abi_reads import abi_for, abi_type
 from mcp_servers.tools.base import ADDRESS_FIELD_DESCRIPTION, ToolInput
 from mcp_servers.tools.tokens import token_decimals_or_none, token_metadata
+from mcp_servers.topics import (
+    APPROVAL_TOPIC,
+    TRANSFER_TOPIC,
+    address_topic,
+    topic_address,
+    topic_of,
+)
 from mcp_servers.units import format_units
 
 MAX_BLOCK_RANGE = 10_000
 DEFAULT_BLOCKS = 1_000
 MAX_LOGS = 200
 MAX_TRANSFERS = 50
-
-
-def topic_of(signature: str) -> str:
-    return "0x" + keccak(text=signature).hex()
 
 
 KNOWN_EVENTS = {
@@ -40,8 +42,7 @@ KNOWN_EVENTS = {
         "TransferBatch(address,address,address,uint256[],uint256[])",
     )
 }
-TRANSFER = topic_of("Transfer(address,address,uint256)")
-APPROVAL = topic_of("Approval(address,address,uint256)")
+TRANSFER, APPROVAL = TRANSFER_TOPIC, APPROVAL_TOPIC
 BLOCKS_DESCRIPTION = (
     f"How many blocks back from to_block (default {DEFAULT_BLOCKS}, at most {MAX_BLOCK_RANGE})."
 )
@@ -121,10 +122,6 @@ def event_topic(event: str, abi_map: dict[str, dict[str, Any]]) -> str:
         if sig.split("(")[0] == text:
             return topic
     raise ToolFailure(f"Unknown event {event!r}: give its signature, e.g. {text}(address,uint256).")
-
-
-def topic_address(topic: str) -> str:
-    return to_checksum_address("0x" + topic[-40:])
 
 
 def hexstr(value: Any) -> str:
@@ -246,10 +243,6 @@ async def get_logs(chain: Chain, params: GetLogsInput) -> ToolResult:
         + (f"; the first {MAX_LOGS} are listed." if data["truncated"] else ".")
     )
     return ToolResult(text, data)
-
-
-def address_topic(address: str) -> str:
-    return "0x" + "0" * 24 + address[2:].lower()
 
 
 async def transfer_row(chain: Chain, log: Any, holder: str) -> dict[str, Any]:

@@ -305,7 +305,6 @@ async def sign_typed_data(chain: Chain, params: SignTypedDataInput) -> ToolResul
         return ToolResult(text + warnings, data)
     payload = json.dumps(big_ints_as_text(params.typed_data), separators=(",", ":"))
     data["signature_request"] = {"method": "eth_signTypedData_v4", "params": [signer, payload]}
-    text = (
-        f"Prepared a request for {await chain.label(signer)}'s wallet to sign {summary['action']}."
-    )
+    who = await chain.label(signer)
+    text = f"Prepared a signature request for {who}'s wallet: {summary['action']}."
     return ToolResult(text + warnings, data)

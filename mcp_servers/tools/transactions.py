@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from eth_utils import keccak, to_checksum_address
 from pydantic import Field
 from web3.exceptions import TransactionNotFound
 
@@ -16,11 +15,10 @@ from mcp_servers.tools.base import ADDRESS_FIELD_DESCRIPTION, ToolInput
 from mcp_servers.tools.blocks import hex_text
 from mcp_servers.tools.tokens import token_decimals_or_none
 from mcp_servers.tools.txparams import TransactionInput, build_transaction
+from mcp_servers.topics import APPROVAL_TOPIC, TRANSFER_TOPIC, topic_address
 from mcp_servers.units import format_units, short_address
 
 TX_HASH_RE = re.compile(r"^0x[0-9a-fA-F]{64}$")
-TRANSFER_TOPIC = "0x" + keccak(text="Transfer(address,address,uint256)").hex()
-APPROVAL_TOPIC = "0x" + keccak(text="Approval(address,address,uint256)").hex()
 MAX_LOGS = 50
 
 
@@ -138,10 +136,6 @@ async def decode_log(chain: Chain, log: Any) -> dict[str, Any]:
             amount_formatted=None if decimals is None else format_units(amount, decimals),
         )
     return entry
-
-
-def topic_address(topic: str) -> str:
-    return to_checksum_address("0x" + topic[-40:])
 
 
 async def estimate_gas(chain: Chain, params: EstimateGasInput) -> ToolResult:

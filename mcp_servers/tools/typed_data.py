@@ -208,8 +208,8 @@ def check_atomic(path: str, type_name: str, value: Any) -> None:
         check_number(path, type_name, bool(number.group(1)), int(number.group(2) or 256), value)
     else:
         raise Malformed(
-            f"The typed data is not valid EIP-712: {path} has the type {shown(type_name)}, which it "
-            "does not define."
+            f"The typed data is not valid EIP-712: {path} has the type {shown(type_name)}, "
+            "which it does not define."
         )
 
 

@@ -49,21 +49,16 @@ async def check_funds(chain: Chain, tx: dict[str, Any], needed: int) -> None:
         )
 
 
-async def estimate(chain: Chain, tx: dict[str, Any]) -> int:
-    w3 = await chain.ready()
-    return int(await w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
-
-
 async def prepared(chain: Chain, tx: dict[str, Any]) -> dict[str, Any]:
     """The unsigned EIP-1559 transaction a wallet signs, for a write already simulated."""
-    gas_estimate = await estimate(chain, tx)
-    gas_limit = gas_estimate * (100 + GAS_MARGIN_PERCENT) // 100
     w3 = chain.w3
-    block, nonce, priority = await asyncio.gather(
+    gas_estimate, block, nonce, priority = await asyncio.gather(
+        w3.eth.estimate_gas(tx),  # type: ignore[arg-type]
         w3.eth.get_block("latest"),
         w3.eth.get_transaction_count(tx["from"], "pending"),
         suggested_priority_fee(chain),
     )
+    gas_limit = gas_estimate * (100 + GAS_MARGIN_PERCENT) // 100
     base_fee = int(block.get("baseFeePerGas") or 0)
     max_fee = 2 * base_fee + priority  # survives a few full blocks of base-fee increase
     await check_funds(chain, tx, tx["value"] + gas_limit * max_fee)
@@ -105,7 +100,8 @@ async def prepare_transaction(chain: Chain, params: PrepareInput) -> ToolResult:
 
 async def inspect(chain: Chain, tx: dict[str, Any]) -> tuple[Simulation, list[effects.Effect]]:
     """Simulate ``tx`` and read its effects; a write that would revert goes no further."""
-    await check_funds(chain, tx, tx["value"])
+    if tx["value"]:  # the fee is checked once the transaction is built (prepared())
+        await check_funds(chain, tx, tx["value"])
     simulation = await simulate(chain, tx)
     if simulation.reverted:
         raise ToolFailure(
