@@ -72,23 +72,27 @@ class Effect:
         return f"{units} {self.symbol}"
 
     def sentence(self) -> str:
-        who = "You" if self.you else self.address
+        """The effect in words: "You send 1.5 TUSD to bob (0x…)", "0x12…ab receives 1 CAT"."""
+        you, who = self.you, ("You" if self.you else self.address)
         other = self.counterparty_label or self.counterparty or "someone"
+        verb = verbs(you)
         if self.kind == FEE:
-            return f"{who} pay a network fee of up to {self.what()}"
+            return f"{who} {verb['pay']} a network fee of up to {self.what()}"
         if self.kind == CREATED:
             return f"A new contract is created at {self.address}"
+        if self.kind == OPERATOR and self.amount:
+            return f"{who} {verb['allow']} {other} to move {self.what()}"
         if self.kind == OPERATOR:
-            verb = "allow" if self.amount else "take back the permission of"
-            tail = f"{other} to move {self.what()}" if self.amount else f"{other} on {self.symbol}"
-            return f"{who} {verb} {tail}" if self.you else f"{who} lets {other} move {self.what()}"
+            return f"{who} {verb['take back']} the permission of {other} on {self.symbol}"
+        if self.kind == APPROVAL and not self.amount:
+            return f"{who} {verb['take back']} {other}'s allowance of {self.symbol}"
         if self.kind == APPROVAL:
-            if not self.amount:
-                return f"{who} take back {other}'s allowance of {self.symbol}"
-            return f"{who} allow {other} to spend {self.what()}"
+            return f"{who} {verb['allow']} {other} to spend {self.what()}"
         if self.amount < 0:
-            return f"{who} send {self.what()} to {other}" if self.you else ""
-        return f"{who} receive {self.what()}" + (f" from {other}" if self.counterparty else "")
+            return f"{who} {verb['send']} {self.what()} to {other}"
+        return f"{who} {verb['receive']} {self.what()}" + (
+            f" from {other}" if self.counterparty else ""
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -107,3 +111,17 @@ class Effect:
             "unlimited": self.unlimited,
             "text": self.sentence(),
         }
+
+
+THIRD_PERSON = {
+    "pay": "pays",
+    "allow": "allows",
+    "take back": "takes back",
+    "send": "sends",
+    "receive": "receives",
+}
+
+
+def verbs(you: bool) -> dict[str, str]:
+    """The verbs of a sentence about the signer ("You send") or someone else ("0x… sends")."""
+    return {word: word for word in THIRD_PERSON} if you else THIRD_PERSON

@@ -9,6 +9,7 @@ as decimal text and changed only under the row's lock.
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.db import models, transaction
 
@@ -40,7 +41,13 @@ class SpendTotal(models.Model):
         cls, day: datetime.date, network: str, owner: str, sender: str, asset: str
     ) -> SpendTotal:
         """The row, created at 0 if new, locked until the surrounding transaction ends."""
-        key = {"day": day, "network": network, "owner": owner, "sender": sender, "asset": asset}
+        key: dict[str, Any] = {
+            "day": day,
+            "network": network,
+            "owner": owner,
+            "sender": sender,
+            "asset": asset,
+        }
         cls.objects.get_or_create(**key)
         return cls.objects.select_for_update().get(**key)
 

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from asgiref.sync import sync_to_async
 from django.apps import apps
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 
 from mcp_servers.effects import APPROVAL, NATIVE, OPERATOR, TRANSFER, Effect
 from mcp_servers.errors import ToolFailure
@@ -219,7 +219,6 @@ def judge(
     ``effects`` are what the simulation found; unverified, the request's own description
     (``intended``) is all there is to judge, and the verdict says it could not be verified."""
     verdict = Verdict(checked)
-    intended = intended or []
     if not verdict.verified:
         if settings.SPEND_REFUSE_UNVERIFIED:
             raise PolicyRefusal(
@@ -227,10 +226,10 @@ def judge(
                 f"{network}, and this server refuses what it cannot verify."
             )
         verdict.warnings.append(
-            "Could not verify what this does: it was not simulated, so what it moves and allows "
-            "is unknown beyond its description."
+            "Could not verify what this does: what it moves and allows is unknown beyond its "
+            "description."
         )
-        effects = intended
+        effects = intended or []
     for effect in effects:
         if effect.you and effect.outgoing:
             check_counterparty(effect)
@@ -238,7 +237,9 @@ def judge(
             judge_permission(effect, verdict)
     for total in outgoing_totals(effects):
         check_per_tx(total)
-    for effect in unannounced(effects, intended) if verdict.verified else []:
+    for effect in (
+        unannounced(effects, intended or []) if verdict.verified and intended is not None else []
+    ):
         verdict.warnings.append(
             f"It also does what its description does not say: {effect.sentence()}."
         )
@@ -272,10 +273,15 @@ def reserve(*key: Any) -> dict[str, int]:
             "The spend policy could not read today's totals, so it refuses what has a daily cap "
             "for now; try again in a moment."
         ) from None
+    finally:
+        connection.close()  # like the end of a request: a write with a cap is not frequent
 
 
 def release(*key: Any) -> None:
-    ledger().release(*key)
+    try:
+        ledger().release(*key)
+    finally:
+        connection.close()
 
 
 @dataclass

@@ -104,7 +104,7 @@ async def _simulate(chain: Chain, tx: dict[str, Any]) -> Simulation:
 
 
 async def request(chain: Chain, method: str, params: list[Any]) -> Any:
-    answer = await chain.w3.provider.make_request(method, params)  # type: ignore[arg-type]
+    answer = await chain.w3.provider.make_request(method, params)
     if not isinstance(answer, dict):
         raise Unreadable(method)
     error = answer.get("error")

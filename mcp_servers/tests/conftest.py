@@ -105,6 +105,9 @@ SOURCES = (
     CONTRACTS / "TestToken.sol",
     CONTRACTS / "TestNFT.sol",
     CONTRACTS / "TestMultiToken.sol",
+    CONTRACTS / "GuardToken.sol",
+    CONTRACTS / "Claimer.sol",
+    CONTRACTS / "Router.sol",
     Path(__file__).resolve().parent.parent / "contracts" / "Multicall3.sol",
 )
 NFT_DATA_URI = (
@@ -160,22 +163,13 @@ def multi(sync_w3: Web3, compiled: dict[str, Artifact]) -> str:
 
 # The contracts of the spend-policy bypass tests (issue 26): judy deploys, ivan holds ---------
 
-# Compiled on their own: solcjs exits before a pipe takes more than 64 KiB of its output, and
-# SOURCES already come to about 60 KiB.
-GUARD_SOURCES = (CONTRACTS / "GuardToken.sol", CONTRACTS / "Claimer.sol", CONTRACTS / "Router.sol")
-
 
 @pytest.fixture(scope="session")
-def guard_compiled() -> dict[str, Artifact]:
-    return compile_sources(*GUARD_SOURCES)
-
-
-@pytest.fixture(scope="session")
-def guard_token(sync_w3: Web3, guard_compiled: dict[str, Artifact]) -> str:
+def guard_token(sync_w3: Web3, compiled: dict[str, Artifact]) -> str:
     """An OpenZeppelin-5-shaped ERC-20 (GUARD, 18 decimals, increaseAllowance, custom errors):
     ivan holds 1000 GUARD and has approved himself for 100 (so that his own
     transferFrom(ivan, …) works), judy holds the rest."""
-    artifact = guard_compiled["GuardToken"]
+    artifact = compiled["GuardToken"]
     address = deploy(sync_w3, artifact, JUDY, "Guard Token", "GUARD", GUARD_DECIMALS, GUARD_SUPPLY)
     contract = contract_at(sync_w3, artifact, address)
     transact(sync_w3, contract.functions.transfer(IVAN, IVAN_GUARD), JUDY)
@@ -184,21 +178,21 @@ def guard_token(sync_w3: Web3, guard_compiled: dict[str, Artifact]) -> str:
 
 
 @pytest.fixture(scope="session")
-def claimer(sync_w3: Web3, guard_compiled: dict[str, Artifact], guard_token: str) -> str:
+def claimer(sync_w3: Web3, compiled: dict[str, Artifact], guard_token: str) -> str:
     """A hostile airdrop whose claim() pulls all of the caller's GUARD; ivan approved it
     (without limit) earlier, as a dapp once asked him to."""
-    address = deploy(sync_w3, guard_compiled["Claimer"], JUDY, guard_token)
-    token = contract_at(sync_w3, guard_compiled["GuardToken"], guard_token)
+    address = deploy(sync_w3, compiled["Claimer"], JUDY, guard_token)
+    token = contract_at(sync_w3, compiled["GuardToken"], guard_token)
     transact(sync_w3, token.functions.approve(address, MAX_UINT256), IVAN)
     return address
 
 
 @pytest.fixture(scope="session")
-def router(sync_w3: Web3, guard_compiled: dict[str, Artifact], guard_token: str) -> str:
+def router(sync_w3: Web3, compiled: dict[str, Artifact], guard_token: str) -> str:
     """A router whose swapExactTokens moves the caller's tokens to any `to`; ivan approved it
     for all his GUARD."""
-    address = deploy(sync_w3, guard_compiled["Router"], JUDY)
-    token = contract_at(sync_w3, guard_compiled["GuardToken"], guard_token)
+    address = deploy(sync_w3, compiled["Router"], JUDY)
+    token = contract_at(sync_w3, compiled["GuardToken"], guard_token)
     transact(sync_w3, token.functions.approve(address, MAX_UINT256), IVAN)
     return address
 
@@ -225,8 +219,8 @@ def polygon_w3(anvil_polygon: Anvil) -> Web3:
 
 
 @pytest.fixture(scope="session")
-def polygon_guard_token(polygon_w3: Web3, guard_compiled: dict[str, Artifact]) -> str:
+def polygon_guard_token(polygon_w3: Web3, compiled: dict[str, Artifact]) -> str:
     """GUARD on the polygon Anvil (a network where writes are prepared for a wallet): judy
     holds the whole supply."""
-    artifact = guard_compiled["GuardToken"]
+    artifact = compiled["GuardToken"]
     return deploy(polygon_w3, artifact, JUDY, "Guard Token", "GUARD", GUARD_DECIMALS, GUARD_SUPPLY)

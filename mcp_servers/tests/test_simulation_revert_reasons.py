@@ -33,11 +33,11 @@ async def test_a_require_message_is_shown(chain: Chain, router: str, tool: str) 
 async def test_a_known_custom_error_is_shown_with_its_arguments(
     chain: Chain,
     sync_w3: Web3,
-    guard_compiled: dict[str, Artifact],
+    compiled: dict[str, Artifact],
     guard_token: str,
     tool: str,
 ) -> None:
-    token = contract_at(sync_w3, guard_compiled["GuardToken"], guard_token)
+    token = contract_at(sync_w3, compiled["GuardToken"], guard_token)
     balance = token.functions.balanceOf(IVAN).call()
     needed = balance + 1
     data = calldata("transfer(address,uint256)", BOB, needed)

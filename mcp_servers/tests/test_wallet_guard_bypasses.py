@@ -136,12 +136,10 @@ async def test_a_claim_that_pulls_your_tokens_counts_against_the_token_cap(
 
 
 async def test_a_claim_that_pulls_your_tokens_shows_the_whole_balance_leaving(
-    chain: Chain, sync_w3: Web3, guard_compiled: dict[str, Artifact], guard_token: str, claimer: str
+    chain: Chain, sync_w3: Web3, compiled: dict[str, Artifact], guard_token: str, claimer: str
 ) -> None:
     balance = (
-        contract_at(sync_w3, guard_compiled["GuardToken"], guard_token)
-        .functions.balanceOf(IVAN)
-        .call()
+        contract_at(sync_w3, compiled["GuardToken"], guard_token).functions.balanceOf(IVAN).call()
     )
     assert balance > 0
     data = calldata("claim()")
