@@ -13,14 +13,17 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 import aiohttp
+from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
 from eth_utils import is_checksum_address, to_checksum_address
 from web3 import AsyncHTTPProvider, AsyncWeb3
 from web3.types import BlockIdentifier
 
 from chatproject.networks import Network
+from mcp_servers import testnet_accounts
 from mcp_servers.accounts import DEV_ACCOUNT_NAMES, dev_account_index
 from mcp_servers.errors import ToolFailure, secret_fragments
+from mcp_servers.testnet_accounts import STARTING_BALANCE_WEI
 from mcp_servers.units import short_address
 
 ADDRESS_RE = re.compile(r"^0x[0-9a-fA-F]{40}$")
@@ -56,6 +59,7 @@ class Chain:
     secrets: list[str] = field(init=False, repr=False)
     _chain_checked: bool = field(default=False, init=False, repr=False)
     _dev_accounts: list[ChecksumAddress] | None = field(default=None, init=False, repr=False)
+    _ready_accounts: set[str] = field(default_factory=set, init=False, repr=False)
     _has_ens: bool | None = field(default=None, init=False, repr=False)
     cache: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
     _session_loop: asyncio.AbstractEventLoop | None = field(default=None, init=False, repr=False)
@@ -113,7 +117,7 @@ class Chain:
         hint = ", an ENS name or a dev account name (alice, bob, …)" if self.network.dev else ""
         hint = hint or " or an ENS name"
         raise ToolFailure(
-            f"{value!r} is not a valid {what}: give 0x followed by 40 hex characters{hint}."
+            f"That is not a valid {what}: give 0x followed by 40 hex characters{hint}."
         )
 
     async def dev_account(self, name: str, index: int) -> ChecksumAddress:
@@ -125,14 +129,44 @@ class Chain:
         accounts = await self.dev_accounts()
         if index >= len(accounts):
             raise ToolFailure(f"The {self.name} node has no dev account {name!r}.")
+        await self.ready_dev_account(accounts[index])
         return accounts[index]
 
     async def dev_accounts(self) -> list[ChecksumAddress]:
-        """The node's unlocked accounts (dev networks), fetched once."""
+        """alice … judy: the caller's own accounts (testnet_accounts.py), else the node's
+        unlocked accounts (fetched once)."""
+        owner = testnet_accounts.current_owner()
+        if owner:
+            return testnet_accounts.accounts_of(owner)
         if self._dev_accounts is None:
             w3 = await self.ready()
             self._dev_accounts = [to_checksum_address(a) for a in await w3.eth.accounts]
         return self._dev_accounts
+
+    def local_signer(self, address: str) -> LocalAccount | None:
+        """The caller's derived account behind ``address``, which signs in this process."""
+        owner = testnet_accounts.current_owner()
+        return testnet_accounts.local_account(owner, address) if owner else None
+
+    async def ready_dev_account(self, address: ChecksumAddress) -> None:
+        """A derived account is funded on first use and impersonated, so the node sends for it;
+        the node's own accounts need nothing."""
+        if address in self._ready_accounts or self.local_signer(address) is None:
+            return
+        w3 = await self.ready()
+        balance, nonce = await asyncio.gather(
+            w3.eth.get_balance(address), w3.eth.get_transaction_count(address)
+        )
+        if balance == 0 and nonce == 0:
+            await self.node_request("anvil_setBalance", [address, hex(STARTING_BALANCE_WEI)])
+        await self.node_request("anvil_impersonateAccount", [address])
+        self._ready_accounts.add(address)
+
+    async def node_request(self, method: str, params: list[Any]) -> Any:
+        answer = await self.w3.provider.make_request(method, params)
+        if "error" in answer:
+            raise ToolFailure(f"The {self.name} node refused to set up the dev account.")
+        return answer.get("result")
 
     async def label(self, address: str) -> str:
         """ "alice (0xf39F…2266)" for dev accounts, the short address otherwise."""
@@ -156,7 +190,7 @@ class Chain:
         await self.require_ens()
         address = await self.w3.ens.address(name)  # type: ignore[union-attr]
         if not address:
-            raise ToolFailure(f"The ENS name {name!r} does not resolve to an address.")
+            raise ToolFailure("That ENS name does not resolve to an address.")
         return to_checksum_address(address)
 
     async def block_identifier(self, block: str | int | None) -> BlockIdentifier:
@@ -172,18 +206,18 @@ class Chain:
             number = int(text, 16) if text.startswith("0x") else int(text)
         except ValueError:
             raise ToolFailure(
-                f"{block!r} is not a block: give 'latest', a block number or a 0x block hash."
+                "The block must be 'latest', a block number or a 0x block hash."
             ) from None
         return await self.checked_block_number(number)
 
     async def checked_block_number(self, number: int) -> int:
         if number < 0:
-            raise ToolFailure(f"Block numbers cannot be negative (got {number}).")
+            raise ToolFailure("Block numbers cannot be negative.")
         w3 = await self.ready()
         latest = await w3.eth.block_number
         if number > latest:
             raise ToolFailure(
-                f"Block {number} does not exist yet on {self.name}; the latest block is {latest}."
+                f"That block does not exist yet on {self.name}; the latest block is {latest}."
             )
         return number
 
@@ -193,7 +227,7 @@ def checked_address(text: str, what: str = "address") -> ChecksumAddress:
     body = text[2:]
     if body != body.lower() and body != body.upper() and not is_checksum_address(text):
         raise ToolFailure(
-            f"The {what} {text} has an invalid checksum (mixed case that does not match EIP-55); "
+            f"The {what} has an invalid checksum (mixed case that does not match EIP-55); "
             "check it for typos, or give it in all lower case."
         )
     return to_checksum_address(text)

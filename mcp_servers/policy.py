@@ -20,7 +20,6 @@ signs it; a sent one is never given back once broadcast.
 
 from __future__ import annotations
 
-import contextvars
 import datetime
 import logging
 from collections.abc import AsyncIterator
@@ -33,6 +32,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import DatabaseError, connection
 
+from mcp_servers.caller import CALLER_OWNER
 from mcp_servers.effects import APPROVAL, NATIVE, OPERATOR, TRANSFER, Effect
 from mcp_servers.errors import ToolFailure
 from mcp_servers.units import format_units, parse_units
@@ -42,10 +42,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-SESSION_META_KEY = "evmchat/session"
-OWNER_META_KEY = "evmchat/owner"
-CALLER_SESSION: contextvars.ContextVar[str] = contextvars.ContextVar("caller_session", default="")
-CALLER_OWNER: contextvars.ContextVar[str] = contextvars.ContextVar("caller_owner", default="")
 DIRECT_OWNER = "direct"  # a caller without the proxy's owner tag (the MCP token keeps them out)
 VERIFIED = ("simulated", "decoded")  # the other checks ("partly", "unchecked", "unknown") are not
 

@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from chatproject.networks import Network
 from chatproject.redact import redact_data
-from mcp_servers import policy
+from mcp_servers import caller
 from mcp_servers.chain import Chain
 from mcp_servers.errors import describe_error, describe_validation_error
 from mcp_servers.results import error_result
@@ -48,8 +48,9 @@ class RawArguments(ArgModelBase):
 async def run_tool(
     spec: ToolSpec, chain: Chain, arguments: dict[str, Any], session: str = "", owner: str = ""
 ) -> CallToolResult:
-    policy.CALLER_SESSION.set(session)
-    policy.CALLER_OWNER.set(owner)  # the spend policy's daily totals are per owner and sender
+    # The spend policy's daily totals and the testnet's dev accounts are the owner's own.
+    caller.CALLER_SESSION.set(session)
+    caller.CALLER_OWNER.set(owner)
     try:
         params = spec.input_model.model_validate(arguments)
         # Each RPC call has its own timeout; this bounds a tool that makes several.
@@ -67,8 +68,8 @@ async def run_tool(
 def make_tool(spec: ToolSpec, chain: Chain) -> Tool:
     async def call(context: Context, **arguments: Any) -> CallToolResult:
         meta = context.request_context.meta or {}
-        session = str(meta.get(policy.SESSION_META_KEY) or "")[:128]
-        owner = str(meta.get(policy.OWNER_META_KEY) or "")[:64]
+        session = str(meta.get(caller.SESSION_META_KEY) or "")[:128]
+        owner = str(meta.get(caller.OWNER_META_KEY) or "")[:64]
         return await run_tool(spec, chain, arguments, session, owner)
 
     annotations = ToolAnnotations(

@@ -240,6 +240,10 @@ def pytest_load_initial_conftests(
     """Before pytest-django loads the settings, which read DATABASE_URL and REDIS_URL."""
     if {"--help", "-h", "--version", "-V"} & set(args):
         return
+    # The fixtures fund tokens and NFTs from Anvil's well-known accounts, which the tests then
+    # use by name: the suite runs the testnet in shared mode, and the isolation tests
+    # (tests/abuse/test_testnet_accounts_are_per_owner.py) turn per_owner on themselves.
+    os.environ.setdefault("TESTNET_ACCOUNTS", "shared")
     services = start_missing_services()
     early_config.stash[SERVICES_KEY] = services
     early_config.add_cleanup(services.stop)

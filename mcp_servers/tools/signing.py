@@ -26,7 +26,7 @@ from dataclasses import replace
 from typing import Any
 
 from eth_account import Account
-from eth_account.messages import encode_defunct, encode_typed_data
+from eth_account.messages import SignableMessage, encode_defunct, encode_typed_data
 from pydantic import Field
 
 from mcp_servers import policy
@@ -89,6 +89,16 @@ async def dev_signer(chain: Chain, signer: str) -> bool:
     return True
 
 
+async def dev_sign(
+    chain: Chain, signer: str, signable: SignableMessage, method: str, params: list[Any]
+) -> str:
+    """The caller's own testnet account signs here; the node's shared accounts sign on it."""
+    local = chain.local_signer(signer)
+    if local is not None:
+        return "0x" + bytes(local.sign_message(signable).signature).hex()
+    return await rpc(chain, method, params)
+
+
 async def rpc(chain: Chain, method: str, params: list[Any]) -> str:
     w3 = await chain.ready()
     answer = await w3.provider.make_request(method, params)
@@ -109,8 +119,9 @@ async def sign_message(chain: Chain, params: SignMessageInput) -> ToolResult:
     data: dict[str, Any] = {"network": chain.name, "signer": signer, "summary": summary}
     warnings = warning_sentences(summary)
     if await dev_signer(chain, signer):
-        signature = await rpc(chain, "eth_sign", [signer, "0x" + raw.hex()])
-        recovered = Account.recover_message(encode_defunct(primitive=raw), signature=signature)
+        signable = encode_defunct(primitive=raw)
+        signature = await dev_sign(chain, signer, signable, "eth_sign", [signer, "0x" + raw.hex()])
+        recovered = Account.recover_message(signable, signature=signature)
         data |= {"signature": signature, "recovered": recovered, "valid": recovered == signer}
         text = f"{await chain.label(signer)} signed the message on {chain.name}: {signature[:20]}…"
         return ToolResult(text + warnings, data)
@@ -291,12 +302,10 @@ async def sign_typed_data(chain: Chain, params: SignTypedDataInput) -> ToolResul
     data: dict[str, Any] = {"network": chain.name, "signer": signer, "summary": summary}
     warnings = warning_sentences(summary)
     if await dev_signer(chain, signer):
-        signature = await rpc(
-            chain, "eth_signTypedData_v4", [signer, big_ints_as_text(params.typed_data)]
-        )
-        recovered = Account.recover_message(
-            encode_typed_data(full_message=params.typed_data), signature=signature
-        )
+        signable = encode_typed_data(full_message=params.typed_data)
+        rpc_params = [signer, big_ints_as_text(params.typed_data)]
+        signature = await dev_sign(chain, signer, signable, "eth_signTypedData_v4", rpc_params)
+        recovered = Account.recover_message(signable, signature=signature)
         data |= {"signature": signature, "recovered": recovered, "valid": recovered == signer}
         text = (
             f"{await chain.label(signer)} signed the {summary['primary_type']} typed data on "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from eth_typing import ChecksumAddress
 from pydantic import Field
 from web3.exceptions import TimeExhausted
 
@@ -183,12 +184,13 @@ def warnings_sentence(warnings: list[str]) -> str:
     return "".join(f" Warning: {warning}" for warning in warnings)
 
 
-async def require_dev_sender(chain: Chain, sender: str, prepare_tool: str) -> None:
+async def require_dev_sender(chain: Chain, sender: ChecksumAddress, prepare_tool: str) -> None:
     if sender not in await chain.dev_accounts():
         raise ToolFailure(
             f"{sender} is not one of the {chain.name} node's unlocked accounts: send from "
             f"alice, bob, carol, … or use {prepare_tool} for a wallet to sign."
         )
+    await chain.ready_dev_account(sender)
 
 
 async def sent(chain: Chain, tx: dict[str, Any], spend: policy.Spending) -> dict[str, Any]:
