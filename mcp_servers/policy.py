@@ -300,19 +300,13 @@ async def spending(
     then fails before it is broadcast, the amounts are given back."""
     verdict = judge(network, effects, checked, intended)
     judged = effects if verdict.verified else (intended or [])
-    daily = {t.asset.lower(): (t, caps_for(t).per_day) for t in outgoing_totals(judged)}
-    daily = {asset: (t, c) for asset, (t, c) in daily.items() if c is not None}
+    capped = {
+        t.asset.lower(): t for t in outgoing_totals(judged) if caps_for(t).per_day is not None
+    }
+    amounts = {asset: (t.amount, caps_for(t).per_day or 0) for asset, t in capped.items()}
     key = (today(), network, CALLER_OWNER.get() or DIRECT_OWNER, sender.lower())
-    amounts = {asset: (t.amount, c) for asset, (t, c) in daily.items() if c is not None}
     if amounts:
-        try:
-            before = await sync_to_async(reserve)(*key, amounts)
-        except OverCap as over:
-            total, per_day = daily[over.asset]
-            raise PolicyRefusal(over_daily_cap(total, per_day or 0, over.spent)) from None
-        for asset, (total, per_day) in daily.items():
-            left = (per_day or 0) - before[asset] - total.amount
-            verdict.notes.append(f"{units(total, left)} left of today's cap after this one.")
+        verdict.notes += await counted(key, capped, amounts)
     spend = Spending(verdict)
     try:
         yield spend
@@ -321,6 +315,21 @@ async def spending(
             given_back = {asset: amount for asset, (amount, _) in amounts.items()}
             await sync_to_async(release)(*key, given_back)
         raise
+
+
+async def counted(
+    key: tuple[Any, ...], capped: dict[str, Effect], amounts: dict[str, tuple[int, int]]
+) -> list[str]:
+    """Add today's amounts, or refuse the first asset that would pass its daily cap."""
+    try:
+        before = await sync_to_async(reserve)(*key, amounts)
+    except OverCap as over:
+        per_day = amounts[over.asset][1]
+        raise PolicyRefusal(over_daily_cap(capped[over.asset], per_day, over.spent)) from None
+    return [
+        f"{units(capped[asset], cap - before[asset] - amount)} left of today's cap after this one."
+        for asset, (amount, cap) in amounts.items()
+    ]
 
 
 def over_daily_cap(total: Effect, per_day: int, spent: int) -> str:
