@@ -112,33 +112,29 @@ async def inspect(chain: Chain, tx: dict[str, Any]) -> tuple[Simulation, list[ef
     return simulation, found
 
 
-def card(summary: decoded.Summary, simulation: Simulation, found: list[effects.Effect],
-         verdict: policy.Verdict, fee: effects.Effect | None) -> dict[str, Any]:  # fmt: skip
+def card(
+    summary: decoded.Summary,
+    simulation: Simulation,
+    found: list[effects.Effect],
+    verdict: policy.Verdict,
+    fee: effects.Effect,
+) -> dict[str, Any]:
     """What the approval card shows (static/js/approval.js): the request's headline, how it was
     checked, every effect (the fee last) and the policy's verdict."""
     shown = found if simulation.effects_known else summary.intended
+    paid = -fee.amount
     return {
         "kind": summary.kind,
         "action": summary.action,
         **summary.fields,
         "checked": simulation.checked,
         "checked_text": simulation.text,
-        "effects": [e.as_dict() for e in [*shown, *([fee] if fee else [])]],
-        "fee": None
-        if fee is None
-        else {
-            "amount": fee.what().split(" ")[0],
-            "symbol": fee.symbol,
-            "raw": str(-fee.amount),
-        },
+        "effects": [effect.as_dict() for effect in [*shown, fee]],
+        "fee": {"amount": format_units(paid), "symbol": fee.symbol, "raw": str(paid)},
         "reverted": False,
         "revert_reason": None,
         "policy": verdict.as_dict(),
     }
-
-
-def fee_fields(fee: effects.Effect) -> dict[str, str]:
-    return {"amount": format_units(-fee.amount), "symbol": fee.symbol, "raw": str(-fee.amount)}
 
 
 async def prepare_planned(chain: Chain, tx: dict[str, Any], summary: decoded.Summary) -> ToolResult:
