@@ -34,7 +34,7 @@ from django.db import DatabaseError, connection
 
 from mcp_servers.caller import CALLER_OWNER
 from mcp_servers.effects import APPROVAL, NATIVE, OPERATOR, TRANSFER, Effect
-from mcp_servers.errors import ToolFailure
+from mcp_servers.errors import OverCap, ToolFailure
 from mcp_servers.units import format_units, parse_units
 
 if TYPE_CHECKING:
@@ -240,14 +240,6 @@ def judge(
             f"It also does what its description does not say: {effect.sentence()}."
         )
     return verdict
-
-
-class OverCap(Exception):
-    """Adding the amount would pass the asset's daily cap; nothing was added."""
-
-    def __init__(self, asset: str, spent: int) -> None:
-        super().__init__(asset)
-        self.asset, self.spent = asset, spent
 
 
 def ledger() -> type[SpendTotal]:
