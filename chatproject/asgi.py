@@ -21,6 +21,12 @@ if not settings.DEBUG and settings.SECRET_KEY == settings.DEFAULT_SECRET_KEY:
         "(or run `make run`, which writes a local one to .secret_key)."
     )
 
+from chatproject.startup_checks import BACKEND_SECRETS, placeholder_refusal  # noqa: E402
+
+if refusal := placeholder_refusal(BACKEND_SECRETS):
+    # The deployment examples' placeholder secrets are public: never serve with them.
+    raise ImproperlyConfigured(refusal)
+
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 

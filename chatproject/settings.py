@@ -164,8 +164,10 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
 LANGUAGE_CODE = "en-us"
@@ -214,6 +216,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_REQUEST_BYTES", default=64 * 1024)
 # Chat sessions
 SESSION_TIMEOUT = env.int("SESSION_TIMEOUT", default=1800)
 MAX_SESSIONS = env.int("MAX_SESSIONS", default=100)
+# A chat that never got a message (a tab opened and left) expires after this many seconds; it
+# counts against no cap until its first message.
+EMPTY_SESSION_TIMEOUT = env.int("EMPTY_SESSION_TIMEOUT", default=300)
 MAX_MESSAGE_CHARS = env.int("MAX_MESSAGE_CHARS", default=4000)
 # Messages session.state carries (older ones page in by GET /api/sessions/<id>?before=<seq>),
 # and the most messages one chat session may hold.
@@ -223,12 +228,25 @@ MAX_MESSAGES_PER_SESSION = env.int("MAX_MESSAGES_PER_SESSION", default=1000)
 # Abuse limits (sessions_app/limits.py, docs/security.md): per owner (browser or user), and per
 # client address times LIMIT_ADDRESS_FACTOR; counts per minute, 0 turns one off.
 MAX_SESSIONS_PER_OWNER = env.int("MAX_SESSIONS_PER_OWNER", default=10)
+# Most active chats created from one client address: a fraction of MAX_SESSIONS (0: no cap).
+MAX_SESSIONS_PER_ADDRESS = env.int("MAX_SESSIONS_PER_ADDRESS", default=max(10, MAX_SESSIONS // 10))
 SESSION_CREATES_PER_MINUTE = env.int("SESSION_CREATES_PER_MINUTE", default=10)
 CHAT_MESSAGES_PER_MINUTE = env.int("CHAT_MESSAGES_PER_MINUTE", default=30)
 AGENT_TURNS_PER_MINUTE = env.int("AGENT_TURNS_PER_MINUTE", default=20)
 PROXY_CALLS_PER_MINUTE = env.int("PROXY_CALLS_PER_MINUTE", default=120)
-ADMIN_LOGINS_PER_MINUTE = env.int("ADMIN_LOGINS_PER_MINUTE", default=5)
+# Sign-in attempts (admin, accounts, sign-up; sessions_app/auth_throttle.py) per minute per
+# username (NFKC, case-folded) and per address times the factor; accounts made per address and
+# hour; password hashes computed at once by one process (the rest wait briefly, then "busy").
+LOGINS_PER_MINUTE = env.int("LOGINS_PER_MINUTE", default=5)
+SIGNUPS_PER_HOUR = env.int("SIGNUPS_PER_HOUR", default=5)
+PASSWORD_HASH_CONCURRENCY = env.int("PASSWORD_HASH_CONCURRENCY", default=2)
 LIMIT_ADDRESS_FACTOR = env.int("LIMIT_ADDRESS_FACTOR", default=5)
+# Sockets and event streams (sessions_app/socket_slots.py, sessions_app/frame_guard.py): open
+# at once per owner (per address times LIMIT_ADDRESS_FACTOR; 0: no cap), stop requests and
+# wallet answers per minute (as the limits above), frames per second of one socket.
+MAX_SOCKETS_PER_OWNER = env.int("MAX_SOCKETS_PER_OWNER", default=20)
+CONTROL_EVENTS_PER_MINUTE = env.int("CONTROL_EVENTS_PER_MINUTE", default=60)
+SOCKET_FRAMES_PER_SECOND = env.float("SOCKET_FRAMES_PER_SECOND", default=10.0)
 # The header the proxy in front sets to the client's address (deploy/nginx.conf: X-Real-IP);
 # empty: the TCP peer. Set it only behind a proxy that overwrites it.
 CLIENT_ADDRESS_HEADER = env.str("CLIENT_ADDRESS_HEADER", default="")
@@ -251,6 +269,13 @@ MCP_BREAKER_THRESHOLD = env.int("MCP_BREAKER_THRESHOLD", default=3)
 MCP_PROBE_INTERVAL = env.float("MCP_PROBE_INTERVAL", default=1.0)
 MCP_HEALTH_TIMEOUT = env.float("MCP_HEALTH_TIMEOUT", default=2.0)
 MCP_TOOLS_TTL = env.float("MCP_TOOLS_TTL", default=300.0)
+# Seconds the networks' health (/health, /api/mcp/health) is cached: one round of probes per
+# period, however many visitors ask (issue 27).
+MCP_HEALTH_CACHE_SECONDS = env.float("MCP_HEALTH_CACHE_SECONDS", default=5.0)
+# Cost units per minute an owner may spend on costly tools (get_logs and get_token_transfers:
+# one unit per 1,000 blocks; get_approvals likewise; get_portfolio: one per token; one per ENS
+# name to resolve); a client address gets LIMIT_ADDRESS_FACTOR times as many. 0 turns it off.
+TOOL_COST_PER_MINUTE = env.int("TOOL_COST_PER_MINUTE", default=300)
 # Spend policy, enforced by the MCP servers before every prepare_* and send_*
 # (mcp_servers/policy.py). Caps are amounts in units ("1.5"); empty means no cap.
 # Token caps: SYMBOL_OR_ADDRESS:PER_TX:PER_DAY.
@@ -262,6 +287,16 @@ SPEND_DENIED_RECIPIENTS = env.list("SPEND_DENIED_RECIPIENTS", default=[])
 SPEND_REFUSE_UNLIMITED_APPROVALS = env.bool("SPEND_REFUSE_UNLIMITED_APPROVALS", default=False)
 # A write whose effects could not be simulated: a warning on the card, or refused when true.
 SPEND_REFUSE_UNVERIFIED = env.bool("SPEND_REFUSE_UNVERIFIED", default=False)
+# Testnet dev accounts: "per_owner" gives every owner (browser or account) their own alice … judy,
+# derived from TESTNET_ACCOUNTS_SECRET (default: SECRET_KEY) and funded on first use, so one
+# visitor's sends never touch another's balances; "shared" uses Anvil's well-known accounts (a
+# single-user machine).
+TESTNET_ACCOUNTS = env.str("TESTNET_ACCOUNTS", default="per_owner")
+if TESTNET_ACCOUNTS not in ("per_owner", "shared"):
+    raise ImproperlyConfigured(
+        f"TESTNET_ACCOUNTS must be per_owner or shared, not {TESTNET_ACCOUNTS!r}"
+    )
+TESTNET_ACCOUNTS_SECRET = env.str("TESTNET_ACCOUNTS_SECRET", default="")
 # Seconds a write's simulation may take before the card says it could not be checked.
 SIMULATION_TIMEOUT = env.float("SIMULATION_TIMEOUT", default=5.0)
 

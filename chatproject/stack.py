@@ -112,7 +112,7 @@ def _child_env() -> dict[str, str]:
 
 def _anvil(env: dict[str, str]) -> StackProcess | None:
     """Anvil on the testnet RPC's port, when that RPC is on this machine; None otherwise."""
-    from mcp_servers.anvil import anvil_args
+    from mcp_servers.anvil import anvil_args, anvil_env
 
     testnet = settings.NETWORKS["testnet"]
     parts = urlsplit(testnet.rpc_url)
@@ -122,7 +122,8 @@ def _anvil(env: dict[str, str]) -> StackProcess | None:
     port = parts.port or 8545
     # --silent: the banner lists the dev accounts' private keys, which never go to a log.
     argv = anvil_args(port=port, chain_id=testnet.chain_id, fork_url=fork_url, extra=["--silent"])
-    return StackProcess("anvil", argv, env)
+    # The fork URL (it may carry an API key) goes in the environment, not the process list.
+    return StackProcess("anvil", argv, {**env, **anvil_env(fork_url)})
 
 
 def _runmcp(network: Network, env: dict[str, str]) -> StackProcess:

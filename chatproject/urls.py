@@ -6,10 +6,10 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from chatproject.metrics_view import metrics
-from sessions_app.admin import throttled_admin_login
+from sessions_app import accounts
 
 urlpatterns = [
-    path("admin/login/", throttled_admin_login, name="admin-login-throttled"),
+    path("admin/login/", accounts.admin_login, name="admin-login-throttled"),
     path("admin/", admin.site.urls),
     path("metrics", metrics, name="metrics"),
     # Pages without our <link rel="icon"> (the admin, a JSON URL opened in a tab): browsers

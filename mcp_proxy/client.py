@@ -18,7 +18,7 @@ from django.conf import settings
 
 from chatproject.metrics import TOOL_CALL_SECONDS, TOOL_CALLS
 from chatproject.networks import Network, UnknownNetwork, get_network
-from mcp_proxy import tools
+from mcp_proxy import costs, ratelimit, tools
 from mcp_proxy.errors import ProxyError, scrub
 from mcp_proxy.loop import run_at_exit, run_on_proxy_loop
 from mcp_proxy.pool import Pool, Server
@@ -50,6 +50,7 @@ class Call:
     params: object
     session: str = ""
     owner: str = ""
+    address: str = ""
 
 
 _pool = Pool()  # touched only on the proxy loop
@@ -69,15 +70,21 @@ async def list_tools(network: str) -> list[ToolSpec]:
 
 
 async def call_tool(
-    network: str, tool: str, params: dict[str, Any], session: str = "", owner: str = ""
+    network: str,
+    tool: str,
+    params: dict[str, Any],
+    session: str = "",
+    owner: str = "",
+    address: str = "",
 ) -> ToolResult:
     """Call ``tool`` on the network's server; raises ProxyError with a fitting code.
 
     ``session`` (the chat session's id) and ``owner`` (who owns that chat: a browser or an
     account, as the caller names it) reach the server only as hashes in the call's ``_meta``:
     the spend policy keeps its daily totals per owner and sender, so a new chat does not
-    start a new budget."""
-    call = Call(network, tool, params, session, owner)
+    start a new budget. Costly tools draw on the owner's and the client ``address``'s cost
+    budgets (mcp_proxy/costs.py, ratelimit.charge)."""
+    call = Call(network, tool, params, session, owner, address)
     return await run_on_proxy_loop(_measured_call(call))
 
 
@@ -164,11 +171,22 @@ async def _call_tool(call: Call) -> ToolResult:
     deadline = time.monotonic() + settings.MCP_CALL_TIMEOUT
     spec = await _catalog.spec(network, tool, deadline)
     _catalog.validate(network, spec, params)
+    await _charge_cost(call, tool, params)
     arguments: dict[str, Any] = {"name": tool, "arguments": params}
     if meta := call_meta(call.session, call.owner):
         arguments["_meta"] = meta
     result = await _pool.request(network, "tools/call", arguments, deadline, spec.read_only)
     return _tool_result(network, result, started)
+
+
+async def _charge_cost(call: Call, tool: str, params: dict[str, Any]) -> None:
+    """A costly call's units, drawn from its owner's and address's budgets before it is sent;
+    a cheap one (cost 0) touches no counter. On a thread: the counters may be in Redis."""
+    cost = costs.cost_of(tool, params)
+    if cost and (call.owner or call.address):
+        owner = owner_tag(call.owner) if call.owner else ""
+        address = hashlib.sha256(f"evmchat-address:{call.address}".encode()).hexdigest()[:32]
+        await asyncio.to_thread(ratelimit.charge, owner, address if call.address else "", cost)
 
 
 def _tool_result(network: Network, result: dict[str, Any], started: float) -> ToolResult:

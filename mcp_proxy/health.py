@@ -1,18 +1,31 @@
-"""The backend's own health: the database, a round trip through the channel layer, networks."""
+"""The backend's own health: the database, a round trip through the channel layer, networks.
+
+The networks' health probes every replica of every network (two RPC calls each), so it is
+cached for MCP_HEALTH_CACHE_SECONDS: any number of visitors asking /health or /api/mcp/health
+cost one round of probes per period (issue 27). The cache is keyed by the networks' settings,
+so a changed configuration is never answered from the old one's report.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
+import hashlib
 from typing import Any
 
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import connection
 
 from chatproject.dbthreads import db
 from mcp_proxy import client
+from mcp_proxy.loop import run_on_proxy_loop
 
 CHECK_TIMEOUT = 3.0
+# (configuration key, loop time it expires at, report); touched only on the proxy loop.
+_cached: tuple[str, float, dict[str, dict[str, Any]]] | None = None
+_probing: dict[str, asyncio.Future[dict[str, dict[str, Any]]]] = {}
 
 
 async def backend_report() -> dict[str, Any]:
@@ -74,6 +87,33 @@ async def _drop_channel(layer: Any, channel: str) -> None:
 
 async def _networks() -> dict[str, Any]:
     try:
-        return await client.network_health()
+        return await network_health()
     except Exception as exc:  # the networks are detail: they never fail the backend's check
         return {"error": f"failed ({type(exc).__name__})"}
+
+
+async def network_health() -> dict[str, dict[str, Any]]:
+    """client.network_health(), at most once per MCP_HEALTH_CACHE_SECONDS per configuration;
+    callers arriving while a probe runs share it."""
+    return copy.deepcopy(await run_on_proxy_loop(_cached_network_health()))
+
+
+async def _cached_network_health() -> dict[str, dict[str, Any]]:
+    global _cached
+    key, now = _configuration_key(), asyncio.get_running_loop().time()
+    if _cached is not None and _cached[0] == key and now < _cached[1]:
+        return _cached[2]
+    if key not in _probing:
+        _probing[key] = asyncio.ensure_future(client.network_health())
+        _probing[key].add_done_callback(lambda _: _probing.pop(key, None))
+    report = await asyncio.shield(_probing[key])
+    seconds = float(settings.MCP_HEALTH_CACHE_SECONDS)
+    _cached = (key, asyncio.get_running_loop().time() + seconds, report)
+    return report
+
+
+def _configuration_key() -> str:
+    """What the report depends on: each network's servers and the token they are asked with."""
+    parts = [f"{n.name}|{n.available}|{','.join(n.mcp_urls)}" for n in settings.NETWORKS.values()]
+    parts.append(str(settings.MCP_AUTH_TOKEN))
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()

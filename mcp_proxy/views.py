@@ -7,16 +7,18 @@ are sessions_app/tool_api.py: this package never imports sessions_app.
 
 from __future__ import annotations
 
+import hmac
 import json
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
 from chatproject.redact import redact_data
 from chatproject.textcheck import UNSTORABLE_MESSAGE, has_unstorable_text
-from mcp_proxy import client, health
+from mcp_proxy import health
 from mcp_proxy.client import ProxyError
 
 
@@ -65,12 +67,44 @@ def _no_constants(name: str) -> object:
 
 @require_GET
 async def mcp_health(request: HttpRequest) -> JsonResponse:
-    """GET /api/mcp/health: each network's state, latency and last error."""
-    return JsonResponse({"networks": redact_data(await client.network_health())})
+    """GET /api/mcp/health: each network's state; for operators also its latency, replicas and
+    last error (cached, mcp_proxy/health.py)."""
+    networks = await health.network_health()
+    if not await is_operator(request):
+        networks = states_only(networks)
+    return JsonResponse({"networks": redact_data(networks)})
 
 
 @require_GET
 async def backend_health(request: HttpRequest) -> JsonResponse:
-    """GET /health: 200 when the database and the channel layer work; networks for detail."""
-    report = redact_data(await health.backend_report())
+    """GET /health: 200 when the database and the channel layer work; networks for detail
+    (their state only, unless an operator asks)."""
+    report = await health.backend_report()
+    if not await is_operator(request):
+        report = {
+            "status": report["status"],
+            "database": {"ok": report["database"]["ok"]},
+            "channel_layer": {"ok": report["channel_layer"]["ok"]},
+            "networks": states_only(report["networks"]),
+        }
+    report = redact_data(report)
     return JsonResponse(report, status=200 if report["status"] == "ok" else 503)
+
+
+async def is_operator(request: HttpRequest) -> bool:
+    """A staff user, or a scraper with the METRICS_TOKEN bearer token (as /metrics)."""
+    token = str(settings.METRICS_TOKEN)
+    given = request.headers.get("Authorization", "")
+    if token and hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+        return True
+    user = await request.auser()
+    return bool(user.is_active and user.is_staff)
+
+
+def states_only(networks: dict[str, Any]) -> dict[str, Any]:
+    """What anyone may see of the networks: each one's state, no replicas, errors or timings."""
+    return {
+        name: {"state": state.get("state", "down") if isinstance(state, dict) else "down"}
+        for name, state in networks.items()
+        if name != "error"
+    }

@@ -77,7 +77,9 @@ def clean_type(text: str) -> str:
         parsed = parse(normalize(text))
         parsed.validate()
     except (ParseError, ABITypeError, ValueError):
-        raise ToolFailure(f"{text!r} is not a Solidity ABI type.") from None
+        raise ToolFailure(
+            "A type given is not a Solidity ABI type (e.g. address, uint256)."
+        ) from None
     return parsed.to_type_str()
 
 
@@ -88,7 +90,7 @@ def parse_signature(signature: str) -> FunctionSignature:
     name = text[:open_at].strip() if open_at > 0 else ""
     if not NAME_RE.match(name):
         raise ToolFailure(
-            f"{signature!r} is not a function signature; write it like balanceOf(address)(uint256)."
+            "That is not a function signature; write it like balanceOf(address)(uint256)."
         )
     close_at = matching_paren(text, open_at)
     inputs = tuple(clean_type(part) for part in split_top_level(text[open_at + 1 : close_at]))
@@ -98,7 +100,7 @@ def parse_signature(signature: str) -> FunctionSignature:
     outputs = None
     if rest:
         if not rest.startswith("(") or matching_paren(rest, 0) != len(rest) - 1:
-            raise ToolFailure(f"Could not read the return types in {signature!r}.")
+            raise ToolFailure("Could not read the return types of the function signature.")
         outputs = tuple(clean_type(part) for part in split_top_level(rest[1:-1]))
     return FunctionSignature(name, inputs, outputs)
 
@@ -158,9 +160,7 @@ def to_integer(value: Any, where: str) -> int:
             return int(text, 16) if text.lower().startswith(("0x", "-0x")) else int(text)
         except ValueError:
             pass
-    raise ToolFailure(
-        f"{where} must be an integer (a number or a decimal/0x string), got {value!r}."
-    )
+    raise ToolFailure(f"{where} must be an integer (a number or a decimal/0x string).")
 
 
 def to_bool(value: Any, where: str) -> bool:
@@ -168,7 +168,7 @@ def to_bool(value: Any, where: str) -> bool:
         return value
     if isinstance(value, str) and value.strip().lower() in ("true", "false"):
         return value.strip().lower() == "true"
-    raise ToolFailure(f"{where} must be true or false, got {value!r}.")
+    raise ToolFailure(f"{where} must be true or false.")
 
 
 def to_bytes(value: Any, where: str) -> bytes:
@@ -196,8 +196,12 @@ async def encode_call(
     ]
     try:
         encoded = eth_abi.encode(list(signature.inputs), values)
-    except (EncodingError, ValueError, TypeError, OverflowError) as exc:
-        raise ToolFailure(f"The arguments do not fit {signature.canonical}: {exc}") from None
+    except (EncodingError, ValueError, TypeError, OverflowError):
+        # eth_abi's message quotes the value: the type and the position are enough.
+        raise ToolFailure(
+            f"The arguments do not fit {signature.canonical}: a value is out of range or "
+            "not of its type."
+        ) from None
     return "0x" + (signature.selector + encoded).hex()
 
 

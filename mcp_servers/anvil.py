@@ -11,6 +11,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# Anvil reads the fork URL from its environment, never from its command line (anyone on the
+# machine can list command lines, and the URL may carry an API key): the command names the
+# alias FORK_ALIAS, which the Foundry config file FORK_CONFIG maps to ${MAINNET_FORK_URL}.
+FORK_ALIAS = "mainnet_fork"
+FORK_CONFIG = Path(__file__).resolve().parent / "anvil_fork.toml"
 
 
 def anvil_binary() -> str:
@@ -31,13 +36,21 @@ def anvil_args(
 ) -> list[str]:
     """The command line that starts Anvil; with ``fork_url`` (MAINNET_FORK_URL) it forks mainnet.
 
-    Forking keeps mainnet contracts (ENS among them) reachable on the local chain. The fork URL
-    may carry an API key: pass the list to subprocess, never print it.
+    Forking keeps mainnet contracts (ENS among them) reachable on the local chain. The command
+    line names the fork by its alias only: start it with ``anvil_env(fork_url)`` in its
+    environment, which carries the URL itself.
     """
     args = [anvil_binary(), "--host", host, "--port", str(port), "--chain-id", str(chain_id)]
     if fork_url:
-        args += ["--fork-url", fork_url]
+        args += ["--fork-url", FORK_ALIAS]
     return [*args, *(extra or [])]
+
+
+def anvil_env(fork_url: str | None) -> dict[str, str]:
+    """The variables Anvil needs to resolve the fork alias of ``anvil_args`` ({} without one)."""
+    if not fork_url:
+        return {}
+    return {"FOUNDRY_CONFIG": str(FORK_CONFIG), "MAINNET_FORK_URL": fork_url}
 
 
 def local_testnet_command() -> list[str] | None:

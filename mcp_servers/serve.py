@@ -25,6 +25,7 @@ from django.conf import settings
 
 from chatproject.logcontext import bind
 from chatproject.networks import Network, UnknownNetwork, get_network
+from chatproject.startup_checks import MCP_SERVER_SECRETS, placeholder_refusal
 from mcp_servers import startup  # noqa: F401  (first: web3 without the BLS tables)
 from mcp_servers.chain import Chain, wrong_chain_message
 from mcp_servers.cli_args import add_arguments
@@ -92,6 +93,8 @@ def configure_logging() -> None:
 
 
 def serve(network_name: str, host: str, port: int | None, allow_wrong_chain: bool) -> None:
+    if refusal := placeholder_refusal(MCP_SERVER_SECRETS):
+        raise StartupError(refusal)  # the examples' placeholder token or database password
     try:
         network = get_network(network_name)
     except UnknownNetwork as exc:

@@ -32,11 +32,11 @@ def parse_units(text: str, decimals: int = WEI_PER_ETHER_DECIMALS, what: str = "
                 raise InvalidOperation
             scaled = value.scaleb(decimals)
     except InvalidOperation:
-        raise ToolFailure(f'{text!r} is not a number; give the {what} like "1.5".') from None
+        raise ToolFailure(f'The {what} is not a number; give it like "1.5".') from None
     if value < 0:
-        raise ToolFailure(f"The {what} cannot be negative (got {text}).")
+        raise ToolFailure(f"The {what} cannot be negative.")
     if scaled != scaled.to_integral_value():
-        raise ToolFailure(f"The {what} {text} has more than {decimals} decimal places.")
+        raise ToolFailure(f"The {what} has more than {decimals} decimal places.")
     return int(scaled)
 
 

@@ -7,9 +7,9 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import Count, IntegerField, Model, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 
-from sessions_app import limits, manager
+from sessions_app import manager
 from sessions_app.models import ChatSession, Message, ToolCall, WalletRequest
 
 
@@ -178,16 +178,3 @@ class WalletRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):
     search_fields = ["public_id", "tx_hash", "chat_session__public_id"]
     list_select_related = ["chat_session"]
     ordering = ["-created_at"]
-
-
-def throttled_admin_login(request: HttpRequest) -> HttpResponse:
-    """The admin's login, with the login attempts limited per username and client address."""
-    if request.method == "POST":
-        username = str(request.POST.get("username", ""))
-        try:
-            limits.check_admin_login(username, limits.address_of_request(request))
-        except limits.RateLimited as exc:
-            refused = HttpResponse(exc.message, status=429, content_type="text/plain")
-            refused["Retry-After"] = str(exc.retry_after)
-            return refused
-    return admin.site.login(request)

@@ -22,7 +22,7 @@ from chatproject.textcheck import UNSTORABLE_MESSAGE, has_unstorable_text
 from sessions_app import chat, events, limits, manager
 from sessions_app.broadcast import LAYER_DOWN, publish
 from sessions_app.chat import history_page
-from sessions_app.models import ChatSession
+from sessions_app.models import ChatSession, ChatSessionQuerySet, Message
 from sessions_app.owner import owner_from_request
 from sessions_app.serializers import chat_session_dict
 
@@ -103,8 +103,11 @@ def create_session(request: HttpRequest) -> JsonResponse:
         return json_error("unknown_network", str(exc), 400, networks=exc.valid)
     owner = owner_from_request(request)
     try:
-        limits.check_session_create(owner, limits.address_of_request(request))
-        chat_session = manager.create_chat_session(owner, network)
+        address = limits.address_of_request(request)
+        limits.check_session_create(owner, address)
+        manager.check_room(owner, address)  # a refusal stores nothing, not even a session
+        owner = owner_from_request(request, create=True)
+        chat_session = manager.create_chat_session(owner, network, address)
     except (manager.ChatSessionError, limits.RateLimited) as exc:
         return exc.response()
     return JsonResponse({"session": chat_session_dict(chat_session)}, status=201)
@@ -127,11 +130,20 @@ def session_detail(request: HttpRequest, public_id: str) -> JsonResponse:
     except manager.ChatSessionError as exc:
         return exc.response()
     before = request.GET.get("before", "")
-    if before and not before.isdigit():
+    if before and not is_seq_number(before):
         return json_error("bad_request", '"before" must be a message seq number.', 400)
     messages, has_more = history_page(chat_session, int(before) if before else None)
     body = {"session": chat_session_dict(chat_session), "messages": messages}
     return JsonResponse({**body, "has_more": has_more})
+
+
+def is_seq_number(text: str) -> bool:
+    """ASCII digits only, and few enough to be a seq: str.isdigit() also takes '²' and other
+    digits int() refuses (a 500: tests/abuse/test_before_takes_ascii_digits_only.py)."""
+    return text.isascii() and text.isdigit() and len(text) <= SEQ_MAX_DIGITS
+
+
+SEQ_MAX_DIGITS = 10  # a PositiveIntegerField's largest value has 10 digits
 
 
 @allow("POST")
@@ -153,6 +165,8 @@ def session_close(request: HttpRequest, public_id: str) -> JsonResponse:
 
 CHATS_LIMIT = 50
 SEARCH_MAX_CHARS = 200
+# A search reads the messages of the owner's latest chats only, each by its index.
+SEARCH_CHATS_MAX = 500
 
 
 @allow("GET")
@@ -164,15 +178,25 @@ def chats(request: HttpRequest) -> JsonResponse:
     owned = ChatSession.objects.for_owner(owner_from_request(request)).filter(message_seq__gt=0)
     query = request.GET.get("q", "").strip()[:SEARCH_MAX_CHARS]
     if query:
-        # One Q: the three conditions hold for the same message (one join).
-        hits = Q(title__icontains=query) | Q(
-            messages__content__icontains=query,
-            messages__role__in=["user", "assistant"],
-            messages__superseded_at__isnull=True,
-        )
-        owned = owned.filter(pk__in=ChatSession.objects.filter(hits).values("pk"))
+        owned = search_owned(owned, query)
     listed = owned.with_pending_wallet_request().order_by("-last_activity_at")[:CHATS_LIMIT]
     return JsonResponse({"chats": [chat_session_dict(s) for s in listed], "query": query})
+
+
+def search_owned(owned: ChatSessionQuerySet, query: str) -> ChatSessionQuerySet:
+    """The owner's chats whose title or shown messages contain ``query``. Their ids are read
+    first, so the LIKE runs over their messages only (the messages index by chat), never over
+    every owner's (tests/abuse/test_search_reads_only_the_owners_chats.py)."""
+    latest = owned.order_by("-last_activity_at").values_list("pk", flat=True)
+    mine = list(latest[:SEARCH_CHATS_MAX])
+    in_messages = Message.objects.filter(
+        chat_session_id__in=mine,
+        content__icontains=query,
+        role__in=[Message.Role.USER, Message.Role.ASSISTANT],
+        superseded_at__isnull=True,
+    ).values("chat_session_id")
+    hits = Q(title__icontains=query) | Q(pk__in=in_messages)
+    return ChatSession.objects.filter(pk__in=mine).filter(hits)
 
 
 @allow("POST")

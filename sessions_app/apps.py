@@ -9,3 +9,8 @@ class SessionsAppConfig(AppConfig):
     label = "chat"
     verbose_name = "Chat sessions"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from sessions_app import adoption
+
+        adoption.stop_adopting_at_login()  # signing in asks first (adoption.py)

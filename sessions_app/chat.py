@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from chatproject.dbthreads import db
 from chatproject.networks import Network, UnknownNetwork, get_network
-from sessions_app import events, limits, manager, turns
+from sessions_app import events, limits, manager, turns, wallet_checks
 from sessions_app.agent import runner
 from sessions_app.broadcast import publish
 from sessions_app.models import ChatSession, Message, ToolCall, WalletRequest
@@ -121,38 +121,55 @@ async def submit_chat_message(
         )
     except manager.ChatSessionInactive as exc:
         raise events.EventError("session_expired", exc.message) from None
-    except (manager.ChatSessionNotFound, manager.ChatSessionFull) as exc:
+    except manager.ChatSessionError as exc:  # unknown, full, or a cap reached
         raise events.EventError(exc.code, exc.message) from None
 
 
 async def submit_wallet_result(
     chat_session: ChatSession, event: events.WalletResultIn
 ) -> tuple[dict[str, Any], bool]:
-    """The page's answer to a wallet.request: recorded, then the agent continues with it."""
-    request = await db(WalletRequest.answer)(
-        chat_session.pk,
-        event.request_id,
+    """The page's answer to a wallet.request: checked against what was prepared
+    (sessions_app/wallet_checks.py), recorded, then the agent continues with the verdict, in
+    fixed words: a hash of another transaction, a signature by another key or a free-text
+    reason never reaches it as the page's answer."""
+    request = await db(_pending_request)(chat_session.pk, event.request_id)
+    if request is None:  # checked before the lookup: an unknown id costs no network call
+        raise _unknown_wallet_request()
+    verdict = await wallet_checks.judge(
+        request,
+        chat_session,
         event.status,
         tx_hash=event.tx_hash or "",
         signature=event.signature or "",
         reason=event.reason,
     )
-    if request is None:
-        raise events.EventError(
-            "unknown_wallet_request", "There is no pending wallet request with that id."
-        )
+    answered = await db(WalletRequest.answer)(
+        chat_session.pk, event.request_id, verdict.request_status, **verdict.outcome
+    )
+    if answered is None:  # another answer was taken while this one was checked
+        raise _unknown_wallet_request()
     metadata = {
         "kind": "wallet_result",
         "network": request.network,
         "request_id": event.request_id,
-        "wallet_status": event.status,
-        "tx_hash": event.tx_hash or "",
-        "signature": event.signature or "",
-        "reason": event.reason,
+        "wallet_status": verdict.status,
+        "tx_hash": verdict.outcome.get("tx_hash", ""),
+        "signature": verdict.outcome.get("signature", ""),
+        "reason": verdict.outcome.get("reason", ""),
     }
-    text = _wallet_sentence(event)
     return await accept(
-        chat_session, Message.Role.SYSTEM, text, metadata, f"wallet:{event.request_id}"
+        chat_session, Message.Role.SYSTEM, verdict.sentence, metadata, f"wallet:{event.request_id}"
+    )
+
+
+def _pending_request(chat_session_id: int, public_id: str) -> WalletRequest | None:
+    mine = WalletRequest.objects.filter(chat_session_id=chat_session_id)
+    return mine.pending().filter(public_id=public_id).first()
+
+
+def _unknown_wallet_request() -> events.EventError:
+    return events.EventError(
+        "unknown_wallet_request", "There is no pending wallet request with that id."
     )
 
 
@@ -209,6 +226,8 @@ def _store(
     its turn was claimed at once); no events for a resend."""
     if limited is not None:
         limits.check_chat_message(*limited)
+    if role == Message.Role.USER:  # a chat counts against the caps from its first message
+        manager.take_place(chat_session)
     intake = turns.store(chat_session, role, text, metadata, client_msg_id, owner)
     data = message_dict(intake.message)
     if not intake.created:
@@ -218,12 +237,3 @@ def _store(
         answer = message_dict(intake.turn.answer, tool_calls=())
         created.append(events.message_created(answer))
     return intake, data, created
-
-
-def _wallet_sentence(event: events.WalletResultIn) -> str:
-    if event.status == "sent" and event.signature and not event.tx_hash:
-        return f"Wallet: the user signed the message; signature {event.signature}."
-    if event.status == "sent":
-        return f"Wallet: the user signed and sent the transaction {event.tx_hash}."
-    reason = event.reason or "no reason given"
-    return f"Wallet: the user rejected the transaction ({reason})."

@@ -5,12 +5,17 @@ message; the turn runs as a background task of the process that answered.
 POST /api/interrupt {session_id}; POST /api/wallet {session_id, request_id, status, tx_hash?,
 reason?}; GET /api/chat/stream?session_id= streams the websocket's events as Server-Sent
 Events (session.state first). POSTs are CSRF-protected like every other (token: GET /api/csrf).
+
+As on the websocket (issue 27): a stream holds one of its owner's and address's socket slots
+(429 too_many_sockets when full), and ends with the login it was opened under; stop requests
+and wallet answers count against CONTROL_EVENTS_PER_MINUTE (sessions_app/frame_guard.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -21,7 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 from chatproject import logcontext
 from chatproject.dbthreads import db
 from chatproject.errors import json_error
-from sessions_app import events, limits, manager
+from sessions_app import events, limits, login_watch, manager, socket_slots
 from sessions_app.api import bad_request, read_json
 from sessions_app.broadcast import EVENT_MESSAGE_TYPE, events_group
 from sessions_app.chat import (
@@ -91,10 +96,11 @@ def _as_chat_message(body: dict[str, Any]) -> dict[str, Any]:
 async def interrupt(request: HttpRequest) -> HttpResponse:
     try:
         body = await _body(request)
-        chat_session = await _owned_session(request, body.get("session_id"), active=False)
+        owner, chat_session = await _owner_and_session(request, body.get("session_id"), False)
+        await db(limits.check_control)(owner, limits.address_of_request(request))
     except ValueError as exc:
         return bad_request(exc)
-    except manager.ChatSessionError as exc:
+    except (manager.ChatSessionError, limits.RateLimited) as exc:
         return exc.response()
     await interrupt_turn(chat_session)
     return JsonResponse({"interrupted": True}, status=202)
@@ -104,15 +110,17 @@ async def interrupt(request: HttpRequest) -> HttpResponse:
 async def wallet_result(request: HttpRequest) -> HttpResponse:
     try:
         body = await _body(request)
-        chat_session = await _owned_session(request, body.get("session_id"), active=True)
+        owner, chat_session = await _owner_and_session(request, body.get("session_id"), True)
         event = events.validate_client_event({**body, "type": "wallet.result"})
         assert isinstance(event, events.WalletResultIn)
+        address = limits.address_of_request(request)
+        await db(limits.check_control)(owner, address)
         message, _ = await submit_wallet_result(chat_session, event)
     except ValueError as exc:
         if isinstance(exc, events.EventError):
             return _event_error(exc)
         return bad_request(exc)
-    except manager.ChatSessionError as exc:
+    except (manager.ChatSessionError, limits.RateLimited) as exc:
         return exc.response()
     return JsonResponse({"message": message}, status=202)
 
@@ -120,36 +128,87 @@ async def wallet_result(request: HttpRequest) -> HttpResponse:
 @require_GET
 async def stream(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     try:
-        chat_session = await _owned_session(request, request.GET.get("session_id"), active=False)
+        owner, chat_session = await _owner_and_session(
+            request, request.GET.get("session_id"), False
+        )
     except manager.ChatSessionError as exc:
         return exc.response()
-    response = StreamingHttpResponse(_sse(chat_session), content_type="text/event-stream")
+    layer = get_channel_layer()
+    assert layer is not None
+    slot = _Slot(
+        limits.owner_keys(owner, limits.address_of_request(request)), await layer.new_channel()
+    )
+    refused = await db(socket_slots.acquire)(slot.keys, slot.channel)
+    if refused is not None:
+        return json_error("too_many_sockets", refused.message, 429)
+    # A client gone before the first byte never runs the stream's cleanup: its slot lapses
+    # by itself (socket_slots.SLOT_TTL_SECONDS).
+    response = StreamingHttpResponse(
+        _sse(chat_session, owner, slot), content_type="text/event-stream"
+    )
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"
     return response
 
 
-async def _sse(chat_session: ChatSession) -> AsyncIterator[str]:
-    """session.state, then every event of the session's group, until the client goes away."""
+class _Slot:
+    """The stream's channel and the socket slots it holds; renewed, and its login re-checked,
+    every HEARTBEAT_SECONDS."""
+
+    def __init__(self, keys: list[str], channel: str) -> None:
+        self.keys = keys
+        self.channel = channel
+        self.checked = time.monotonic()
+
+    def due(self) -> bool:
+        return time.monotonic() - self.checked >= socket_slots.HEARTBEAT_SECONDS
+
+    def renew_and_check(self, owner: Owner) -> bool:
+        """Renew the slot; whether the stream's login still holds."""
+        self.checked = time.monotonic()
+        socket_slots.renew(self.keys, self.channel)
+        return login_watch.still_signed_in(owner)
+
+
+async def _sse(chat_session: ChatSession, owner: Owner, slot: _Slot) -> AsyncIterator[str]:
+    """session.state, then every event of the session's group, until the client goes away or
+    the login it was opened under ends."""
     layer = get_channel_layer()
     assert layer is not None
-    channel = await layer.new_channel()
-    group = events_group(chat_session.pk)
-    await layer.group_add(group, channel)
+    groups = [events_group(chat_session.pk), *login_watch.groups_of(owner)]
+    for group in groups:
+        await layer.group_add(group, slot.channel)
     try:
         yield _frame(await session_state_event(chat_session))
         await resume(chat_session)
-        while True:
-            try:
-                message = await asyncio.wait_for(layer.receive(channel), SSE_KEEPALIVE_SECONDS)
-            except TimeoutError:
-                yield ": keep-alive\n\n"
-                continue
-            if message.get("type") == EVENT_MESSAGE_TYPE:
-                for event in message["events"]:
-                    yield _frame(event)
+        async for frame in _events(layer, owner, slot):
+            yield frame
     finally:
-        await layer.group_discard(group, channel)
+        for group in groups:
+            await layer.group_discard(group, slot.channel)
+        await db(socket_slots.release)(slot.keys, slot.channel)
+
+
+async def _events(layer: Any, owner: Owner, slot: _Slot) -> AsyncIterator[str]:
+    """The group's events as frames, keep-alives while quiet; ends with the login."""
+    while True:
+        try:
+            message = await asyncio.wait_for(layer.receive(slot.channel), SSE_KEEPALIVE_SECONDS)
+        except TimeoutError:
+            message = {"type": "keep-alive"}
+        kind = message.get("type")
+        signed_in = kind != login_watch.ENDED
+        if kind == login_watch.RECHECK or (signed_in and slot.due()):
+            signed_in = await db(slot.renew_and_check)(owner)
+        if not signed_in:
+            error = events.error(login_watch.SIGNED_OUT_CODE, login_watch.SIGNED_OUT_MESSAGE)
+            yield _frame(error)
+            return
+        if kind == EVENT_MESSAGE_TYPE:
+            for event in message["events"]:
+                yield _frame(event)
+        elif kind == "keep-alive":
+            yield ": keep-alive\n\n"
 
 
 def _frame(event: dict[str, Any]) -> str:

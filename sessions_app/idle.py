@@ -1,5 +1,5 @@
-"""A chat session's idle deadline (last activity + SESSION_TIMEOUT), and telling its tabs when
-it passes.
+"""A chat session's idle deadline (last activity + SESSION_TIMEOUT, or EMPTY_SESSION_TIMEOUT for
+a chat never written in), and telling its tabs when it passes.
 
 Every open socket watches its session's deadline (``watch``): when it arrives, the session is
 re-read through the owner check, which expires it if it is still idle, and the expiry is
@@ -14,10 +14,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable
-from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
@@ -48,8 +46,11 @@ async def announce_expired(chat_session_ids: Iterable[int]) -> None:
 
 
 def seconds_until_idle(chat_session: ChatSession) -> float:
-    deadline = chat_session.last_activity_at + timedelta(seconds=settings.SESSION_TIMEOUT)
-    return max(0.0, (deadline - timezone.now()).total_seconds())
+    """Until the session's idle deadline: sooner for a chat never written in (a message since
+    moves it on; the watch finds that when it re-reads the session)."""
+    now = timezone.now()
+    deadline = chat_session.last_activity_at + (now - chat_session.idle_cutoff(now))
+    return max(0.0, (deadline - now).total_seconds())
 
 
 async def watch(chat_session: ChatSession, owner: Owner | None) -> None:

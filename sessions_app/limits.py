@@ -1,5 +1,5 @@
-"""Per-owner and per-client-address limits: chat sessions, chat messages, agent turns, proxy
-calls and admin logins (docs/security.md says what each defends and what it costs).
+"""Per-owner and per-client-address limits: chat sessions, chat messages, agent turns and proxy
+calls (sign-in attempts: auth_throttle.py); docs/security.md says what each defends and costs.
 
 Each limit is a moving window of mcp_proxy.ratelimit (the `limits` library; in Redis when
 REDIS_URL is set, so every backend process shares it; this process's memory otherwise or while
@@ -29,7 +29,7 @@ LIMITS = {
     "messages": ("CHAT_MESSAGES_PER_MINUTE", "chat messages"),
     "turns": ("AGENT_TURNS_PER_MINUTE", "agent turns"),
     "proxy_calls": ("PROXY_CALLS_PER_MINUTE", "tool calls"),
-    "admin_logins": ("ADMIN_LOGINS_PER_MINUTE", "admin login attempts"),
+    "control": ("CONTROL_EVENTS_PER_MINUTE", "stop requests and wallet answers"),
 }
 
 
@@ -92,12 +92,14 @@ def check_chat_message(owner: Owner | None, address: str) -> None:
         take(min(counted, key=_per_minute), owner_keys(owner, address))
 
 
+def check_control(owner: Owner | None, address: str) -> None:
+    """A chat.interrupt or a wallet.result (websocket frame or HTTP call): each costs database
+    work and a channel-layer message, and only chat.message was limited (issue 27, finding 10)."""
+    take("control", owner_keys(owner, address))
+
+
 def check_proxy_call(owner: Owner, address: str) -> None:
     take("proxy_calls", owner_keys(owner, address))
-
-
-def check_admin_login(username: str, address: str) -> None:
-    take("admin_logins", [f"admin:{username.lower()[:150]}", f"addr:{address}"])
 
 
 def address_of_request(request: HttpRequest) -> str:

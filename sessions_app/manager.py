@@ -3,23 +3,30 @@
 Every lookup of a chat session by its public id goes through ``get_for_owner``: a foreign id
 and an unknown id raise the same ChatSessionNotFound, which every endpoint and the websocket
 turn into the same answer.
+
+The caps (MAX_SESSIONS for the deployment, MAX_SESSIONS_PER_OWNER, MAX_SESSIONS_PER_ADDRESS)
+count chats that hold a *place*: a chat takes one with its first message (``take_place``),
+and gives it back when it ends. A tab that opens a chat and never writes takes none, so it
+locks nobody out, and it expires after EMPTY_SESSION_TIMEOUT. Creation itself takes no lock
+and sweeps nothing: it is refused early when a cap is already reached, which the first
+message then enforces exactly.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import random
 from datetime import datetime
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import JsonResponse
 from django.utils import timezone
 
 from chatproject.errors import json_error
 from sessions_app.models import ChatSession, Turn, WalletRequest
 from sessions_app.owner import Owner
-
-# Any constant works: it only names the lock that serializes creation on PostgreSQL.
-_CREATE_LOCK_ID = 0x63686174
 
 
 class ChatSessionError(Exception):
@@ -63,6 +70,21 @@ class TooManySessions(ChatSessionError):
         super().__init__(self.message)
 
 
+class TooManyFromAddress(ChatSessionError):
+    """One client address's cap (MAX_SESSIONS_PER_ADDRESS): dropping the cookie to become a
+    new owner each time does not take the deployment's places either."""
+
+    code = "too_many_sessions"
+    status = 429
+
+    def __init__(self, limit: int) -> None:
+        self.message = (
+            f"{limit} chats are already active from your network address, the most one address "
+            "may have. Close one, or wait until one expires, to start another."
+        )
+        super().__init__(self.message)
+
+
 class ChatSessionFull(ChatSessionError):
     code = "session_full"
     status = 409
@@ -83,35 +105,134 @@ class ChatSessionInactive(ChatSessionError):
         super().__init__(self.message)
 
 
-def create_chat_session(owner: Owner, network: str = "testnet") -> ChatSession:
-    """A new chat session for ``owner``, unless the owner has MAX_SESSIONS_PER_OWNER active
-    sessions or the deployment MAX_SESSIONS."""
+def create_chat_session(owner: Owner, network: str = "testnet", address: str = "") -> ChatSession:
+    """A new, empty chat for ``owner`` from client ``address``. It holds no place until its
+    first message; it is refused at once when that message could not take one anyway (the
+    owner's, the address's or the deployment's cap already reached). No lock: the exact
+    check is ``take_place``'s."""
+    candidate = _unsaved(owner, address, network)
+    _check_room_for(candidate)
+    candidate.save(force_insert=True)
+    return candidate
+
+
+def check_room(owner: Owner, address: str) -> None:
+    """Raises when a chat of ``owner`` from ``address`` could not take a place now."""
+    _check_room_for(_unsaved(owner, address))
+
+
+def _unsaved(owner: Owner, address: str, network: str = "testnet") -> ChatSession:
+    candidate = ChatSession(owner_key=owner.key_digest, user_id=owner.user_id, network=network)
+    candidate.address_key = address_digest(address)
+    return candidate
+
+
+def _check_room_for(candidate: ChatSession) -> None:
+    _check_scoped_caps(candidate)
+    if not _has_free_place():
+        raise SessionLimitReached(settings.MAX_SESSIONS)
+
+
+def take_place(chat_session: ChatSession) -> None:
+    """Before a chat's user message: the chat takes its place among the active ones, unless the
+    owner's, the address's or the deployment's cap is reached (raises). A chat that holds one
+    costs no query. Concurrent first messages of one owner or address queue on a lock of
+    their own (PostgreSQL advisory, SQLite's BEGIN IMMEDIATE); the deployment's places are a
+    unique index, so no lock is shared by everyone."""
+    if chat_session.place is not None:
+        return
     with transaction.atomic():
-        _serialize_creation()
-        ChatSession.objects.expire_stale()
-        per_owner = settings.MAX_SESSIONS_PER_OWNER
-        if per_owner > 0 and ChatSession.objects.for_owner(owner).active().count() >= per_owner:
-            raise TooManySessions(per_owner)
-        limit = settings.MAX_SESSIONS
-        if ChatSession.objects.active().count() >= limit:
-            raise SessionLimitReached(limit)
-        return ChatSession.objects.create(
-            owner_key=owner.key_digest, user_id=owner.user_id, network=network
-        )
+        _lock_scopes(chat_session)
+        stored = ChatSession.objects.filter(pk=chat_session.pk)
+        current = stored.values_list("place", "status").first()
+        if current is None or current[0] is not None or current[1] != ChatSession.Status.ACTIVE:
+            # Gone or ended: the store refuses it with the right answer. Placed: by another tab.
+            chat_session.place = current[0] if current else None
+            return
+        _check_scoped_caps(chat_session)
+        chat_session.place = _claim_a_place(chat_session)
 
 
-def _serialize_creation() -> None:
-    """Make count-then-insert atomic across threads and processes, until the commit.
+def address_digest(address: str) -> str:
+    """What a chat stores of the client address that created it: a keyed hash, compared for
+    equality only (an address is personal data, and the database needs no more)."""
+    if not address:
+        return ""
+    key = f"chat-address:{settings.SECRET_KEY}".encode()
+    return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()
 
-    PostgreSQL: a transaction-scoped advisory lock (READ COMMITTED then lets the count see
-    every session committed by the previous holder). SQLite: settings open every transaction
-    with BEGIN IMMEDIATE, which already takes the database's single write lock. A thread lock
-    is deliberately not used: released at the end of a nested atomic block while the outer
-    transaction still holds the database lock, it could deadlock two threads.
-    """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CREATE_LOCK_ID])
+
+def _owner_scope(chat_session: ChatSession) -> dict[str, object]:
+    """The chats of this chat's owner, as the cap counts them (the for_owner rule)."""
+    if chat_session.user_id is not None:
+        return {"user_id": chat_session.user_id}
+    return {"user__isnull": True, "owner_key": chat_session.owner_key}
+
+
+def _check_scoped_caps(chat_session: ChatSession) -> None:
+    """Raises when this chat's owner or address already holds its cap of places."""
+    placed = ChatSession.objects.holding_places()
+    per_owner = settings.MAX_SESSIONS_PER_OWNER
+    if per_owner > 0 and placed.filter(**_owner_scope(chat_session)).count() >= per_owner:
+        raise TooManySessions(per_owner)
+    per_address = settings.MAX_SESSIONS_PER_ADDRESS
+    address = chat_session.address_key
+    if address and per_address > 0 and placed.filter(address_key=address).count() >= per_address:
+        raise TooManyFromAddress(per_address)
+
+
+def _lock_scopes(chat_session: ChatSession) -> None:
+    """Serialize first messages of one owner and of one address until the commit (so a count
+    sees the places taken before it). Taken in a fixed order: two never wait on each other."""
+    if connection.vendor != "postgresql":
+        return  # SQLite: every transaction begins IMMEDIATE, which already serializes
+    scopes = [f"owner:{chat_session.owner_ref}"]
+    if chat_session.address_key:
+        scopes.append(f"address:{chat_session.address_key}")
+    keys = sorted(_lock_key(scope) for scope in scopes)
+    with connection.cursor() as cursor:
+        for key in keys:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def _lock_key(scope: str) -> int:
+    return int.from_bytes(hashlib.sha256(scope.encode()).digest()[:8], "big", signed=True)
+
+
+def _has_free_place() -> bool:
+    return bool(_free_places()) or (bool(expire_stale()) and bool(_free_places()))
+
+
+def _free_places() -> list[int]:
+    taken = set(
+        ChatSession.objects.active().filter(place__isnull=False).values_list("place", flat=True)
+    )
+    return [place for place in range(settings.MAX_SESSIONS) if place not in taken]
+
+
+def _claim_a_place(chat_session: ChatSession) -> int:
+    """A free place below MAX_SESSIONS, now this chat's. A place another chat takes at the same
+    moment fails on the unique index (after that one commits): then the next one is tried.
+    When none is free, sessions idle past their timeout give theirs back first (rare: the
+    cleanup loop and the idle watch usually did it)."""
+    for attempt in range(2):
+        free = _free_places()
+        random.shuffle(free)  # concurrent claims rarely want the same place
+        for place in free:
+            if _try_place(chat_session, place):
+                return place
+        if attempt == 0 and not expire_stale():
+            break
+    raise SessionLimitReached(settings.MAX_SESSIONS)
+
+
+def _try_place(chat_session: ChatSession, place: int) -> bool:
+    try:
+        with transaction.atomic():  # a savepoint: a refused place spoils nothing else
+            unplaced = ChatSession.objects.filter(pk=chat_session.pk, place__isnull=True)
+            return bool(unplaced.update(place=place))
+    except IntegrityError:
+        return False
 
 
 def get_for_owner(
@@ -169,16 +290,24 @@ def _expire_if_still_stale(chat_session: ChatSession, now: datetime | None) -> N
 def _end(chat_session: ChatSession, status: str) -> None:
     with transaction.atomic():
         ended = ChatSession.objects.filter(pk=chat_session.pk, status=ChatSession.Status.ACTIVE)
-        if ended.update(status=status):
+        if ended.update(status=status, place=None):
             Turn.objects.filter(chat_session=chat_session).end_all()
             WalletRequest.objects.filter(chat_session=chat_session).cancel_pending()
     _refresh_state(chat_session)
 
 
 def _refresh_state(chat_session: ChatSession) -> None:
-    chat_session.refresh_from_db(fields=["status", "last_activity_at"])
+    chat_session.refresh_from_db(fields=["status", "last_activity_at", "place", "message_seq"])
 
 
 def expire_stale(now: datetime | None = None) -> list[int]:
-    """Expire every session idle past SESSION_TIMEOUT; returns the ids of those it expired."""
+    """Expire every session idle past SESSION_TIMEOUT (EMPTY_SESSION_TIMEOUT for those never
+    written in); returns the ids of those it expired."""
     return ChatSession.objects.expire_stale(now)
+
+
+def delete_expired_empty() -> int:
+    """Chats that ended without a message hold nothing worth keeping: their rows go."""
+    ended = ChatSession.objects.exclude(status=ChatSession.Status.ACTIVE)
+    _, deleted = ended.filter(message_seq=0).delete()
+    return deleted.get(ChatSession._meta.label, 0)

@@ -135,6 +135,14 @@ def db_json(model: type[models.Model], field: str, value: Any) -> Any:
     return json_field.get_db_prep_save(value, connection)
 
 
+def idle_cutoffs(now: datetime | None = None) -> tuple[datetime, datetime]:
+    """Last activity before which a session is idle: (written in, never written in)."""
+    now = now or timezone.now()
+    idle = now - timedelta(seconds=settings.SESSION_TIMEOUT)
+    empty = now - timedelta(seconds=min(settings.EMPTY_SESSION_TIMEOUT, settings.SESSION_TIMEOUT))
+    return idle, empty
+
+
 class ChatSessionQuerySet(models.QuerySet["ChatSession"]):
     def for_owner(self, owner: Owner) -> ChatSessionQuerySet:
         """The one ownership rule: a user's sessions, or this browser's anonymous ones."""
@@ -157,8 +165,19 @@ class ChatSessionQuerySet(models.QuerySet["ChatSession"]):
         return self.annotate(busy=models.Exists(turns))
 
     def stale(self, now: datetime | None = None) -> ChatSessionQuerySet:
-        cutoff = (now or timezone.now()) - timedelta(seconds=settings.SESSION_TIMEOUT)
-        return self.active().filter(last_activity_at__lt=cutoff)
+        """Active sessions idle past SESSION_TIMEOUT, and those that never got a message idle
+        past EMPTY_SESSION_TIMEOUT (a tab opened and left: minutes, not half an hour)."""
+        idle_since, empty_since = idle_cutoffs(now)
+        idle = Q(last_activity_at__lt=idle_since)
+        never_written = Q(message_seq=0, last_activity_at__lt=empty_since)
+        return self.active().filter(idle | never_written)
+
+    def holding_places(self, now: datetime | None = None) -> ChatSessionQuerySet:
+        """Sessions that count against the caps (sessions_app/manager.py ``take_place``):
+        active, written in, and not idle past SESSION_TIMEOUT."""
+        idle_since, _ = idle_cutoffs(now)
+        active = self.active().filter(place__isnull=False)
+        return active.filter(last_activity_at__gte=idle_since)
 
     def expire_stale(self, now: datetime | None = None) -> list[int]:
         """Expire sessions idle past SESSION_TIMEOUT; their history stays for the admin.
@@ -168,7 +187,7 @@ class ChatSessionQuerySet(models.QuerySet["ChatSession"]):
             Turn.objects.filter(chat_session_id__in=stale).end_all()
             WalletRequest.objects.filter(chat_session_id__in=stale).cancel_pending()
             # The rows are locked and were re-checked under the lock: each one is updated.
-            self.filter(pk__in=stale).update(status=ChatSession.Status.EXPIRED)
+            self.filter(pk__in=stale).update(status=ChatSession.Status.EXPIRED, place=None)
             return stale
 
     def with_pending_wallet_request(self) -> ChatSessionQuerySet:
@@ -205,14 +224,39 @@ class ChatSession(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     last_activity_at = models.DateTimeField(default=timezone.now)
+    address_key = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="Keyed hash (HMAC-SHA256) of the client address that created it.",
+    )
+    place = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Its place below MAX_SESSIONS, taken at its first message.",
+    )
 
     objects = ChatSessionQuerySet.as_manager()
 
     class Meta:
+        constraints = [
+            # The deployment cap without a lock: two active chats never share a place, and
+            # places are numbered below MAX_SESSIONS (sessions_app/manager.py).
+            models.UniqueConstraint(
+                fields=["place"],
+                condition=Q(status="active", place__isnull=False),
+                name="chat_one_place_per_active",
+            ),
+        ]
         indexes = [
             models.Index(fields=["status", "last_activity_at"], name="chat_status_activity"),
             models.Index(fields=["owner_key", "-last_activity_at"], name="chat_owner_activity"),
             models.Index(fields=["user", "-last_activity_at"], name="chat_user_activity"),
+            models.Index(
+                fields=["address_key", "last_activity_at"],
+                condition=Q(status="active", place__isnull=False),
+                name="chat_address_places",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -251,8 +295,12 @@ class ChatSession(models.Model):
         return self.wallet_requests.pending().first()
 
     def is_stale(self, now: datetime | None = None) -> bool:
-        cutoff = (now or timezone.now()) - timedelta(seconds=settings.SESSION_TIMEOUT)
-        return self.is_active and self.last_activity_at < cutoff
+        return self.is_active and self.last_activity_at < self.idle_cutoff(now)
+
+    def idle_cutoff(self, now: datetime | None = None) -> datetime:
+        """Activity before this instant is idle: a never-written chat's window is shorter."""
+        idle_since, empty_since = idle_cutoffs(now)
+        return empty_since if self.message_seq == 0 else idle_since
 
     def add_message(
         self,
@@ -544,15 +592,17 @@ class WalletRequest(models.Model):
     """A transaction or a signature the agent prepared on a real network, for the user's
     wallet: the server holds no key, so the page shows it on an approval card.
 
-    pending -> sent | rejected (the page's answer, taken once) | replaced (the agent prepared
-    another before the answer) | cancelled (the session ended). A session has at most one
-    pending request: a unique index says so.
+    pending -> sent | rejected (the page's answer, taken once) | mismatched (the answer's hash
+    or signature was not the prepared one: sessions_app/wallet_checks.py) | replaced (the agent
+    prepared another before the answer) | cancelled (the session ended). A session has at most
+    one pending request: a unique index says so.
     """
 
     class Status(models.TextChoices):
         PENDING = "pending"
         SENT = "sent"
         REJECTED = "rejected"
+        MISMATCHED = "mismatched"
         REPLACED = "replaced"
         CANCELLED = "cancelled"
 

@@ -15,7 +15,8 @@ from django.conf import settings
 from django.http import HttpRequest
 
 # Session data key holding the key the browser's anonymous chat sessions were made under:
-# login cycles the session key, and this is how those sessions find their user (models.py).
+# login cycles the session key but keeps the data, so after signing in this still names them,
+# and the browser's own answer to "keep them?" moves them to the user (adoption.py).
 BROWSER_KEY = "chat_browser_key"
 
 
@@ -41,13 +42,15 @@ def owner_digest(session_key: str) -> str:
     return hmac.new(key, session_key.encode(), hashlib.sha256).hexdigest()
 
 
-def owner_from_request(request: HttpRequest) -> Owner:
-    """The request's owner; a POST creates the browser session when it has none yet.
+def owner_from_request(request: HttpRequest, create: bool = False) -> Owner:
+    """The request's owner. Only a request that makes something to own (a new chat:
+    ``create``) creates the browser session when it has none yet; a login makes its own.
 
-    A GET never does: 300 cookieless GETs made 300 session rows and Redis keys (tests/abuse);
-    without a session it owns nothing, which is the right answer to a read.
+    Any other request without a session owns nothing, which is the right answer to it: 300
+    cookieless GETs, or POSTs, made 300 session rows (tests/abuse/
+    test_requests_that_own_nothing_store_nothing.py).
     """
-    if not request.session.session_key and request.method not in ("GET", "HEAD"):
+    if create and not request.session.session_key:
         request.session.create()
     user = getattr(request, "user", None)
     user_id = user.pk if user is not None and user.is_authenticated else None

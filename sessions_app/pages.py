@@ -15,6 +15,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_http_methods
 
+from sessions_app import adoption
+from sessions_app.auth_throttle import AuthRefused, check_login, check_signup, hash_slot
 from sessions_app.models import ChatSession
 from sessions_app.owner import owner_from_request
 
@@ -35,6 +37,7 @@ def chat(request: HttpRequest) -> HttpResponse:
     context = {
         "networks": public_networks(),
         "max_message_chars": settings.MAX_MESSAGE_CHARS,
+        "adoptable": adoption.adoptable(request),  # "Keep these chats in your account?"
     }
     return render(request, "chat.html", context)
 
@@ -53,10 +56,21 @@ def sessions(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
-    """Optional account: logging in (models.adopt_browser_chat_sessions) brings this browser's
-    chats along, and from then on they follow the user to any browser."""
+    """Optional account: the chats of this browser join it only if the page's prompt is
+    answered so (adoption.py); from then on they follow the user to any browser.
+
+    Behind the sign-in throttle (the username and address), and the account count per address
+    and hour: both are checked before the password is hashed (auth_throttle.py)."""
     form: UserCreationForm[User] = UserCreationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        login(request, form.save())
-        return redirect(settings.LOGIN_REDIRECT_URL)
+    if request.method == "POST":
+        try:
+            check_login(request, str(request.POST.get("username", "")))
+            if form.is_valid():
+                check_signup(request)
+                with hash_slot():
+                    user = form.save()
+                login(request, user)
+                return redirect(settings.LOGIN_REDIRECT_URL)
+        except AuthRefused as refused:
+            return refused.response(request)
     return render(request, "accounts/signup.html", {"form": form})

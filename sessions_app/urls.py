@@ -3,18 +3,15 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from sessions_app import api, chat_api, pages, tool_api
+from sessions_app import accounts, api, chat_api, pages, tool_api
 
 urlpatterns = [
     path("", pages.chat, name="chat"),
     path("sessions/", pages.sessions, name="sessions"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(template_name="accounts/login.html"),
-        name="login",
-    ),
+    path("accounts/login/", accounts.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/signup/", pages.signup, name="signup"),
+    path("accounts/adopt/", accounts.adopt_chats, name="adopt-chats"),
     path("api/csrf", api.csrf, name="api-csrf"),
     path("api/sessions", api.sessions, name="api-sessions"),
     path("api/sessions/<str:public_id>", api.session_detail, name="api-session-detail"),

@@ -9,10 +9,17 @@ from django.test import Client
 
 from mcp_proxy import health
 
+OPERATOR = {"Authorization": "Bearer health-operator-token"}
+
+
+@pytest.fixture
+def operator_token(settings):
+    settings.METRICS_TOKEN = "health-operator-token"
+
 
 @pytest.mark.django_db(transaction=True)
-def test_mcp_health_shows_each_network_state_latency_and_no_url(networks):
-    response = Client().get("/api/mcp/health")
+def test_mcp_health_shows_each_network_state_latency_and_no_url(networks, operator_token):
+    response = Client().get("/api/mcp/health", headers=OPERATOR)
     assert response.status_code == 200
     report = response.json()["networks"]
     assert report["testnet"]["state"] == "up" and report["polygon"]["state"] == "up"
@@ -33,14 +40,14 @@ def test_backend_health_is_200_with_database_channel_layer_and_networks(networks
 
 
 @pytest.mark.django_db(transaction=True)
-def test_backend_health_is_503_when_the_channel_layer_is_broken(networks, settings):
+def test_backend_health_is_503_when_the_channel_layer_is_broken(networks, settings, operator_token):
     settings.CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]},
         }
     }
-    response = Client().get("/health")
+    response = Client().get("/health", headers=OPERATOR)
     assert response.status_code == 503
     report = response.json()
     assert report["status"] == "down"

@@ -24,6 +24,7 @@ def test_killed_server_fails_fast_other_network_unaffected_and_recovers(
     networks, unlimited, anvil_testnet, own_testnet_server, alice, settings
 ):
     settings.MCP_CALL_TIMEOUT = 5.0
+    settings.MCP_HEALTH_CACHE_SECONDS = 0  # states seconds apart: no cached report
     point_network(settings, "testnet", anvil_testnet.url, own_testnet_server.url)
     chat, browser = alice.new_chat(), alice.client()
     testnet_codes: list[str] = []

@@ -36,7 +36,9 @@ def test_replicas_are_used_in_turn_and_a_killed_one_fails_no_call(
         call(browser, "testnet", chat.public_id, "get_network_info").status_code for _ in range(20)
     ]
     assert statuses == [200] * 20
-    health = browser.get("/api/mcp/health").json()["networks"]["testnet"]
+    settings.METRICS_TOKEN = "replica-operator"  # the replicas are the operator's detail
+    operator = {"Authorization": "Bearer replica-operator"}
+    health = browser.get("/api/mcp/health", headers=operator).json()["networks"]["testnet"]
     assert health["state"] == "up"
     assert sorted(r["state"] for r in health["replicas"]) == ["down", "up"]
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 from django.conf import settings
 from django.test import override_settings
 
-from mcp_servers.anvil import anvil_binary, local_testnet_command
+from mcp_servers.anvil import FORK_ALIAS, anvil_binary, local_testnet_command
 
 
 def with_testnet_rpc(url: str) -> dict:
@@ -35,7 +35,9 @@ def test_mainnet_fork_url_makes_anvil_fork() -> None:
     ):
         command = local_testnet_command()
     assert command is not None
-    assert command[-2:] == ["--fork-url", fork] and "9545" in command
+    # The URL (it may carry a key) stays off the command line: anvil_env carries it.
+    assert command[-2:] == ["--fork-url", FORK_ALIAS] and "9545" in command
+    assert fork not in " ".join(command)
 
 
 def test_a_remote_testnet_is_not_started_here() -> None:

@@ -36,7 +36,7 @@ async def test_ens_on_a_chain_without_the_registry_says_ens_lives_on_mainnet(cha
 
 async def test_ens_inputs_are_checked_before_the_chain(chain: Chain) -> None:
     assert "is not an ENS name" in await error_of(chain, "resolve_ens", name="vitalik")
-    assert "is not a 0x address" in await error_of(chain, "lookup_ens", address="bob")
+    assert "must be 0x followed by 40 hex" in await error_of(chain, "lookup_ens", address="bob")
 
 
 @override_settings(ETHERSCAN_API_KEY="")

@@ -1,11 +1,12 @@
 """ERC-721 and ERC-1155 tools against contracts compiled from TestNFT.sol and TestMultiToken.sol:
-owner, balance, metadata (data: URI, a URL on this machine, never the internet), batch
+owner, balance, metadata (data: URI; never a URL on this machine), batch
 balances, transfers, and the refusals (not the owner, not that standard, no such token)."""
 
 from __future__ import annotations
 
 from web3 import Web3
 
+from mcp_servers import safefetch
 from mcp_servers.chain import Chain
 from mcp_servers.tests.conftest import ALICE, BOB, call, contract_at, deploy, error_of, transact
 from mcp_servers.tests.fakes import fake_http_server
@@ -24,13 +25,17 @@ async def test_owner_balance_and_metadata_of_an_erc721_token(chain: Chain, nft: 
     assert data["metadata_source"] == "data: URI"
 
 
-async def test_metadata_is_fetched_from_this_machine_but_never_from_the_internet(
+async def test_metadata_on_this_machine_is_never_fetched(
     chain: Chain, nft: str, sync_w3: Web3, compiled: dict[str, Artifact]
 ) -> None:
+    """The server fetched URLs "on its own machine" (127.0.0.1, localhost): a token URI naming
+    the backend's /health returned its JSON (issue 27, finding 4). Now nothing on this machine
+    or a private network is fetched (mcp_servers/safefetch.py; the attack replay is
+    tests/abuse/test_nft_metadata_never_fetches_private_addresses.py)."""
     internet = await call(chain, "get_nft_metadata", contract=nft, token_id=2)
     data = internet.structured_content or {}
     assert data["token_uri"] == "https://example.com/cat/2.json" and data["metadata"] is None
-    assert data["metadata_source"].startswith("not fetched")
+    assert data["metadata_source"] == safefetch.UNREADABLE  # this machine has no internet
     contract = contract_at(sync_w3, compiled["TestNFT"], nft)
     with fake_http_server(lambda query: (200, {"name": "Local cat", "attributes": []})) as (
         url,
@@ -38,8 +43,11 @@ async def test_metadata_is_fetched_from_this_machine_but_never_from_the_internet
     ):
         transact(sync_w3, contract.functions.mint(ALICE, 7, url), ALICE)
         local = await call(chain, "get_nft_metadata", contract=nft, token_id=7)
-    assert (local.structured_content or {})["metadata"]["name"] == "Local cat"
-    assert len(seen) == 1
+    local_data = local.structured_content or {}
+    assert local_data["metadata"] is None
+    assert local_data["metadata_source"] == safefetch.NOT_PUBLIC
+    assert "Local cat" not in str(local.content)
+    assert seen == []
 
 
 async def test_erc1155_balances_single_and_batch(chain: Chain, multi: str) -> None:
@@ -98,7 +106,8 @@ async def test_refusals_name_the_problem(chain: Chain, nft: str, multi: str, usd
         token_id=1,
         amount="1000",
     )
-    assert "holds 10 of token #1; cannot send 1000" in too_many
+    assert "holds 10 of token #1, fewer than the amount to send" in too_many
+    assert "1000" not in too_many
     missing = await error_of(chain, "get_nft_owner", contract=nft, token_id=404)
     assert "Token #404" in missing and "does not exist" in missing
     assert "is not an ERC-721 contract (it looks like ERC-20)" in await error_of(

@@ -80,14 +80,14 @@ def pick_function(abi: list[dict[str, Any]], wanted: str, arg_count: int) -> dic
     if not matches:
         names = sorted({str(e["name"]) for e in functions})
         raise ToolFailure(
-            f"The ABI has no function {wanted!r}; it has: {', '.join(names[:40]) or 'none'}."
+            f"The ABI has no such function; it has: {', '.join(names[:40]) or 'none'}."
         )
     if len(matches) > 1:
         matches = [e for e in matches if len(e.get("inputs", [])) == arg_count] or matches
     if len(matches) > 1:
         shown = ", ".join(signature_of(e).canonical for e in matches)
         raise ToolFailure(
-            f"{wanted!r} is overloaded ({shown}); give the full signature as function."
+            f"That function is overloaded ({shown}); give the full signature as function."
         )
     return matches[0]
 

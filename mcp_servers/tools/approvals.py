@@ -119,11 +119,11 @@ async def search_range(chain: Chain, params: ApprovalsInput) -> tuple[int, int]:
     end = latest if params.to_block is None else params.to_block
     if end > latest:
         raise ToolFailure(
-            f"Block {end} does not exist yet on {chain.name}; the latest is {latest}."
+            f"to_block does not exist yet on {chain.name}; the latest block is {latest}."
         )
     start = max(0, end - params.blocks + 1) if params.from_block is None else params.from_block
     if start > end:
-        raise ToolFailure(f"from_block {start} is after to_block {end}.")
+        raise ToolFailure("from_block is after to_block.")
     if end - start + 1 > MAX_APPROVAL_BLOCKS:
         raise ToolFailure(
             f"That is {end - start + 1} blocks; approvals are searched over at most "

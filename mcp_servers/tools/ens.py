@@ -21,7 +21,7 @@ class EnsAddressInput(ToolInput):
 async def resolve_ens(chain: Chain, params: EnsNameInput) -> ToolResult:
     """Resolve an ENS name to its address."""
     if "." not in params.name:
-        raise ToolFailure(f"{params.name!r} is not an ENS name (expected something like name.eth).")
+        raise ToolFailure("That is not an ENS name (expected something like name.eth).")
     address = await chain.ens_address(params.name)
     return ToolResult(
         f"{params.name} resolves to {address} on {chain.name}.",
@@ -33,7 +33,7 @@ async def lookup_ens(chain: Chain, params: EnsAddressInput) -> ToolResult:
     """The primary ENS name of an address (reverse record), if it has one."""
     address = checked_address(params.address) if params.address.startswith("0x") else None
     if address is None or len(params.address) != 42:
-        raise ToolFailure(f"{params.address!r} is not a 0x address of 40 hex characters.")
+        raise ToolFailure("The address must be 0x followed by 40 hex characters.")
     await chain.require_ens()
     name = await chain.w3.ens.name(address)  # type: ignore[union-attr]
     if not name:

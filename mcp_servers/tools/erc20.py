@@ -114,7 +114,7 @@ async def transfer_plan(
     if balance < amount:
         raise ToolFailure(
             f"{await chain.label(sender)} holds {format_units(balance, decimals)} {symbol}, "
-            f"less than the {params.amount} {symbol} to send."
+            "less than the amount to send."
         )
     data = calldata("transfer(address,uint256)", ("address", "uint256"), (recipient, amount))
     tx = {"from": sender, "to": token, "value": 0, "data": data}

@@ -1,4 +1,7 @@
-"""Verified contract ABIs from the Etherscan v2 API (one key; the chain id picks the chain)."""
+"""Verified contract ABIs from the Etherscan v2 API (one key; the chain id picks the chain).
+
+Only the operator's ETHERSCAN_API_URL is ever asked, and a redirect from it is not followed:
+nothing a user or a contract names becomes a URL this server fetches (issue 27)."""
 
 from __future__ import annotations
 
@@ -13,6 +16,8 @@ from mcp_servers.chain import Chain
 from mcp_servers.errors import ToolFailure, scrub
 from mcp_servers.results import ToolResult
 from mcp_servers.tools.base import ADDRESS_FIELD_DESCRIPTION, ToolInput
+
+MAX_REASON = 120  # Etherscan's own short reasons ("Contract source code not verified")
 
 
 class ContractAbiInput(ToolInput):
@@ -41,16 +46,18 @@ async def fetch_abi(chain: Chain, address: str, key: str) -> list[dict[str, Any]
     timeout = aiohttp.ClientTimeout(total=chain.timeout)
     try:
         async with aiohttp.ClientSession(timeout=timeout) as session:
-            async with session.get(settings.ETHERSCAN_API_URL, params=query) as response:
+            url = settings.ETHERSCAN_API_URL
+            async with session.get(url, params=query, allow_redirects=False) as response:
                 response.raise_for_status()
                 body = await response.json(content_type=None)
-    except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-        detail = scrub(str(exc), [key, *chain.secrets])
-        raise ToolFailure(f"Etherscan could not be asked for the ABI ({detail}).") from None
+    except (aiohttp.ClientError, TimeoutError, ValueError):
+        # A fixed sentence: an error's text may quote the URL (the key) or the answer's body.
+        raise ToolFailure("Etherscan could not be asked for the ABI; try again later.") from None
     if not isinstance(body, dict):
         raise ToolFailure("Etherscan answered with something other than a JSON object.")
     if str(body.get("status")) != "1":
         reason = scrub(str(body.get("result") or body.get("message") or "unknown error"), [key])
+        reason = reason[:MAX_REASON] + ("…" if len(reason) > MAX_REASON else "")
         raise ToolFailure(f"Etherscan has no verified ABI for {address} on {chain.name}: {reason}")
     try:
         abi = json.loads(body["result"])

@@ -89,11 +89,11 @@ async def block_range(
     end = latest if end is None else end
     if end > latest:
         raise ToolFailure(
-            f"Block {end} does not exist yet on {chain.name}; the latest is {latest}."
+            f"to_block does not exist yet on {chain.name}; the latest block is {latest}."
         )
     start = max(0, end - blocks + 1) if start is None else start
     if start > end:
-        raise ToolFailure(f"from_block {start} is after to_block {end}.")
+        raise ToolFailure("from_block is after to_block.")
     if end - start + 1 > MAX_BLOCK_RANGE:
         raise ToolFailure(
             f"That is {end - start + 1} blocks; logs are read over at most {MAX_BLOCK_RANGE} "
@@ -121,7 +121,9 @@ def event_topic(event: str, abi_map: dict[str, dict[str, Any]]) -> str:
     for topic, sig in KNOWN_EVENTS.items():
         if sig.split("(")[0] == text:
             return topic
-    raise ToolFailure(f"Unknown event {event!r}: give its signature, e.g. {text}(address,uint256).")
+    raise ToolFailure(
+        "That event is not known: give its full signature, e.g. Transfer(address,address,uint256)."
+    )
 
 
 def hexstr(value: Any) -> str:

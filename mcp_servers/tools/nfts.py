@@ -1,8 +1,8 @@
 """NFTs: ERC-721 owner, balance and metadata; ERC-1155 balances; transfers of both.
 
 Metadata is read from tokenURI (ERC-721) or uri(id) (ERC-1155). The JSON it points to is
-decoded when it is a data: URI and fetched only from this machine (127.0.0.1, localhost):
-the server never reaches out to the internet (IPFS gateways, arbitrary hosts) on a user's behalf.
+decoded when it is a data: URI, and fetched over http(s) only from public addresses
+(mcp_servers/safefetch.py): a contract's URI never reaches this machine or its network.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ import json
 from typing import Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
-import aiohttp
 from eth_utils import to_checksum_address
 from pydantic import Field
 from web3.exceptions import ContractLogicError
 
+from mcp_servers import safefetch
 from mcp_servers.abi import decode_output
 from mcp_servers.chain import Chain
 from mcp_servers.errors import ToolFailure
@@ -35,7 +35,6 @@ from mcp_servers.units import parse_units
 
 CONTRACT_DESCRIPTION = "The NFT contract (ERC-721 or ERC-1155). " + ADDRESS_FIELD_DESCRIPTION
 TOKEN_ID_DESCRIPTION = "Token id: a whole number (decimal, or 0x hex)."
-LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 MAX_METADATA_BYTES = 64 * 1024
 MAX_BATCH = 100
 
@@ -82,9 +81,9 @@ def token_id_of(value: int | str) -> int:
     try:
         number = int(text, 16) if text.lower().startswith("0x") else int(text)
     except ValueError:
-        raise ToolFailure(f"{value!r} is not a token id: give a whole number.") from None
+        raise ToolFailure("That is not a token id: give a whole number.") from None
     if not 0 <= number < 2**256:
-        raise ToolFailure(f"{value!r} is not a token id: it must be between 0 and 2**256-1.")
+        raise ToolFailure("That is not a token id: it must be between 0 and 2**256-1.")
     return number
 
 
@@ -145,29 +144,18 @@ def data_uri_body(uri: str) -> bytes:
     return unquote_to_bytes(payload)
 
 
-async def fetch_local(url: str, timeout: float) -> bytes:
-    client_timeout = aiohttp.ClientTimeout(total=timeout)
-    async with aiohttp.ClientSession(timeout=client_timeout) as session:
-        async with session.get(url, allow_redirects=False) as response:
-            response.raise_for_status()
-            body = await response.content.read(MAX_METADATA_BYTES + 1)
-    if len(body) > MAX_METADATA_BYTES:
-        raise ToolFailure("The token's metadata is larger than 64 KB; it was not read.")
-    return body
-
-
 async def metadata_at(uri: str, timeout: float) -> tuple[dict[str, Any] | None, str]:
-    """(metadata JSON or None, how it was obtained or why not)."""
-    parts = urlsplit(uri)
+    """(metadata JSON or None, how it was obtained or why not): never the fetched body."""
     if uri.startswith("data:"):
         body, source = data_uri_body(uri), "data: URI"
-    elif parts.scheme in ("http", "https") and parts.hostname in LOCAL_HOSTS:
+    elif urlsplit(uri).scheme in ("http", "https"):
         try:
-            body, source = await fetch_local(uri, timeout), "fetched from this machine"
-        except (aiohttp.ClientError, TimeoutError):
-            return None, "the local metadata URL did not answer"
+            body = await safefetch.fetch(uri, timeout, MAX_METADATA_BYTES)
+        except safefetch.FetchRefused as refused:
+            return None, str(refused)
+        source = "fetched from its URL"
     else:
-        return None, "not fetched: this server reads only data: URIs and URLs on its own machine"
+        return None, "not fetched: only data: URIs and http(s) URLs are read"
     try:
         value = json.loads(body)
     except (UnicodeDecodeError, ValueError):
@@ -179,8 +167,8 @@ async def metadata_at(uri: str, timeout: float) -> tuple[dict[str, Any] | None, 
 
 async def get_nft_metadata(chain: Chain, params: NftTokenInput) -> ToolResult:
     """An NFT's metadata URI (tokenURI, or uri for ERC-1155) and its JSON (name, description,
-    image, attributes) when it is a data: URI or served on this machine; never fetched from the
-    internet."""
+    image, attributes) when it is a data: URI or an http(s) URL on a public address; never from
+    this machine or a private network."""
     contract = await chain.resolve_address(params.contract, "NFT contract address")
     token_id = token_id_of(params.token_id)
     standard = await require_standard(chain, contract, "erc721", "erc1155")
@@ -263,8 +251,8 @@ async def nft_transfer_plan(
         held = await erc1155_balance(chain, contract, sender, token_id)
         if amount == 0 or held < amount:
             raise ToolFailure(
-                f"{await chain.label(sender)} holds {held} of token #{token_id}; cannot send "
-                f"{params.amount}."
+                f"{await chain.label(sender)} holds {held} of token #{token_id}, fewer than the "
+                "amount to send."
             )
         data = calldata(
             "safeTransferFrom(address,address,uint256,uint256,bytes)",

@@ -33,7 +33,7 @@ class EstimateGasInput(TransactionInput):
 def checked_tx_hash(value: str) -> str:
     if not TX_HASH_RE.match(value):
         raise ToolFailure(
-            f"{value!r} is not a transaction hash: expected 0x followed by 64 hex characters."
+            "That is not a transaction hash: expected 0x followed by 64 hex characters."
         )
     return value.lower()
 

@@ -12,6 +12,7 @@ from django.conf import settings
 
 from chatproject.dbthreads import db
 from chatproject.networks import Network, get_network
+from sessions_app import wallet_checks
 from sessions_app.agent import intents, recall
 from sessions_app.agent.context import TurnContext
 from sessions_app.agent.references import LAST_ADDRESS, LAST_TRANSACTION, WALLET, Amount
@@ -54,10 +55,7 @@ class BuiltinProvider:
     async def _after_wallet(self, ctx: TurnContext) -> None:
         meta = ctx.trigger.metadata
         if meta.get("wallet_status") != "sent":
-            reason = meta.get("reason") or "no reason given"
-            ctx.add(
-                f"The request was rejected in the wallet ({reason}). Nothing was sent or signed."
-            )
+            ctx.add(_not_sent(meta))
             return
         if not meta.get("tx_hash"):  # a signed message: there is no transaction to look up
             signature = meta.get("signature") or ""
@@ -65,6 +63,25 @@ class BuiltinProvider:
             return
         outcome = await wait_for_receipt(ctx, meta["tx_hash"])
         ctx.add(described(ctx, outcome, "get_transaction_receipt"))
+
+
+def _not_sent(meta: dict[str, Any]) -> str:
+    """What became of a request the wallet did not (verifiably) answer, in fixed words: the
+    reason is a code (sessions_app/wallet_checks.py), never the page's own text."""
+    status = meta.get("wallet_status")
+    if status == wallet_checks.MISMATCHED:
+        return (
+            "The wallet's answer did not match the prepared request, so I can't confirm that "
+            "anything was sent or signed. Check your wallet's activity."
+        )
+    if status == wallet_checks.UNCONFIRMED:
+        return (
+            f"Your wallet reported a transaction, but it could not be confirmed on "
+            f"{meta.get('network') or 'the network'} yet. Ask me to look it up again later."
+        )
+    code = wallet_checks.reason_code(str(meta.get("reason") or ""))
+    reason = wallet_checks.REASON_SENTENCES[code]
+    return f"The request was rejected in the wallet ({reason}). Nothing was sent or signed."
 
 
 async def _read(text: str, network: str) -> intents.Reading:

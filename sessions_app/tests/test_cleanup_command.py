@@ -26,8 +26,15 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 OWNER = Owner(session_key="alice-browser")
 
 
+def written_chat() -> ChatSession:
+    """A chat with a message (one never written in is deleted once it expires)."""
+    chat = manager.create_chat_session(OWNER)
+    chat.add_message("user", "hello")
+    return chat
+
+
 def make_sessions(stale: int, fresh: int) -> tuple[list[int], list[int]]:
-    sessions = [manager.create_chat_session(OWNER).pk for _ in range(stale + fresh)]
+    sessions = [written_chat().pk for _ in range(stale + fresh)]
     idle_since = timezone.now() - timedelta(seconds=django_settings.SESSION_TIMEOUT + 60)
     ChatSession.objects.filter(pk__in=sessions[:stale]).update(last_activity_at=idle_since)
     return sessions[:stale], sessions[stale:]

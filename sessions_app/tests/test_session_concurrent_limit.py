@@ -1,4 +1,5 @@
-"""MAX_SESSIONS holds under concurrent creation on PostgreSQL (many connections at once)."""
+"""MAX_SESSIONS holds under concurrent first messages on PostgreSQL (many connections at
+once): the places are a unique index, so no lock is shared by every creation."""
 
 from __future__ import annotations
 
@@ -29,21 +30,24 @@ def create_over_http(base_url: str, start: threading.Barrier) -> int:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_parallel_http_creates_never_exceed_max_sessions(live_server, settings):
+def test_parallel_http_creates_stop_once_max_sessions_hold_places(live_server, settings):
     settings.MAX_SESSIONS = LIMIT
+    settings.MAX_SESSIONS_PER_ADDRESS = 0  # every browser here comes from 127.0.0.1
+    for index in range(LIMIT):
+        manager.take_place(manager.create_chat_session(Owner(session_key=f"writer-{index}")))
     start = threading.Barrier(REQUESTS)
     with ThreadPoolExecutor(REQUESTS) as pool:
         statuses = list(
             pool.map(lambda _: create_over_http(live_server.url, start), range(REQUESTS))
         )
-    assert sorted(statuses) == [201] * LIMIT + [503] * (REQUESTS - LIMIT)
+    assert statuses == [503] * REQUESTS
     assert ChatSession.objects.active().count() == LIMIT
 
 
-def create_on_own_connection(start: threading.Barrier, index: int) -> bool:
+def place_on_own_connection(start: threading.Barrier, chat_session: ChatSession) -> bool:
     try:
         start.wait(timeout=60)
-        manager.create_chat_session(Owner(session_key=f"browser-{index}"))
+        manager.take_place(chat_session)
         return True
     except manager.SessionLimitReached:
         return False
@@ -52,10 +56,14 @@ def create_on_own_connection(start: threading.Barrier, index: int) -> bool:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_parallel_manager_creates_never_exceed_max_sessions(settings):
+def test_parallel_first_messages_never_exceed_max_sessions(settings):
     settings.MAX_SESSIONS = LIMIT
+    opened = [manager.create_chat_session(Owner(session_key=f"b-{i}")) for i in range(REQUESTS)]
     start = threading.Barrier(REQUESTS)
     with ThreadPoolExecutor(REQUESTS) as pool:
-        created = list(pool.map(lambda i: create_on_own_connection(start, i), range(REQUESTS)))
-    assert created.count(True) == LIMIT
-    assert ChatSession.objects.active().count() == LIMIT
+        placed = list(pool.map(lambda chat: place_on_own_connection(start, chat), opened))
+    assert placed.count(True) == LIMIT
+    assert ChatSession.objects.holding_places().count() == LIMIT
+    assert sorted(ChatSession.objects.values_list("place", flat=True).exclude(place=None)) == list(
+        range(LIMIT)
+    )

@@ -22,25 +22,34 @@ def timeout(settings):
     settings.SESSION_TIMEOUT = TIMEOUT
 
 
+def written_chat() -> ChatSession:
+    """A chat with a message: SESSION_TIMEOUT is the idle window of chats written in (one never
+    written in expires sooner: test_empty_chats_expire_in_minutes.py)."""
+    chat = manager.create_chat_session(ALICE)
+    chat.add_message("user", "hello")
+    chat.refresh_from_db()
+    return chat
+
+
 def later(chat_session: ChatSession, seconds: float):
     return chat_session.last_activity_at + timedelta(seconds=seconds)
 
 
 def test_session_is_active_until_the_timeout():
-    chat = manager.create_chat_session(ALICE)
+    chat = written_chat()
     found = manager.get_active_for_owner(chat.public_id, ALICE, now=later(chat, TIMEOUT - 1))
     assert found.status == ChatSession.Status.ACTIVE
 
 
 def test_session_expires_after_the_timeout():
-    chat = manager.create_chat_session(ALICE)
+    chat = written_chat()
     found = manager.get_for_owner(chat.public_id, ALICE, now=later(chat, TIMEOUT + 1))
     assert found.status == ChatSession.Status.EXPIRED
     assert ChatSession.objects.get(pk=chat.pk).status == ChatSession.Status.EXPIRED
 
 
 def test_expired_session_refuses_new_messages_with_a_clear_error():
-    chat = manager.create_chat_session(ALICE)
+    chat = written_chat()
     with pytest.raises(manager.ChatSessionInactive) as refused:
         manager.get_active_for_owner(chat.public_id, ALICE, now=later(chat, TIMEOUT + 1))
     response = refused.value.response()
@@ -49,7 +58,7 @@ def test_expired_session_refuses_new_messages_with_a_clear_error():
 
 
 def test_touch_postpones_expiry():
-    chat = manager.create_chat_session(ALICE)
+    chat = written_chat()
     ChatSession.objects.filter(pk=chat.pk).update(
         last_activity_at=timezone.now() - timedelta(seconds=TIMEOUT - 10)
     )
@@ -60,7 +69,7 @@ def test_touch_postpones_expiry():
 
 
 def test_message_counts_as_activity():
-    chat = manager.create_chat_session(ALICE)
+    chat = written_chat()
     ChatSession.objects.filter(pk=chat.pk).update(
         last_activity_at=timezone.now() - timedelta(seconds=TIMEOUT + 60)
     )
@@ -84,7 +93,7 @@ def test_expired_session_keeps_its_history():
 
 
 def test_expiry_clears_processing_and_pending_wallet_request():
-    chat = manager.create_chat_session(ALICE)
+    chat = written_chat()
     WalletRequest.objects.create(chat_session=chat, network="polygon")
     turns.store(chat, "user", "a question whose turn runs", {"network": "testnet"})
     assert chat.processing
@@ -94,9 +103,9 @@ def test_expiry_clears_processing_and_pending_wallet_request():
 
 
 def test_expire_stale_leaves_recent_and_closed_sessions_alone():
-    stale = manager.create_chat_session(ALICE)
-    recent = manager.create_chat_session(ALICE)
-    closed = manager.create_chat_session(ALICE)
+    stale = written_chat()
+    recent = written_chat()
+    closed = written_chat()
     manager.close(closed)
     ChatSession.objects.filter(pk__in=[stale.pk, closed.pk]).update(
         last_activity_at=timezone.now() - timedelta(seconds=TIMEOUT + 1)
@@ -107,7 +116,7 @@ def test_expire_stale_leaves_recent_and_closed_sessions_alone():
 
 
 def test_closing_an_expired_session_keeps_it_expired():
-    chat = manager.create_chat_session(ALICE)
+    chat = written_chat()
     manager.expire(chat)
     manager.close(chat)
     assert chat.status == ChatSession.Status.EXPIRED

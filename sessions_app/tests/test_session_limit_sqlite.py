@@ -1,7 +1,8 @@
-"""The embedded setup (SQLite file) also holds MAX_SESSIONS under concurrent creation.
+"""The embedded setup (SQLite file) also holds MAX_SESSIONS under concurrent first messages.
 
 SQLite has no advisory locks; the settings open every transaction with BEGIN IMMEDIATE, which
-serializes count-then-insert. Run in a subprocess with its own SQLite file, since the test
+serializes count-then-take (the unique index on places holds anyway). Run in a subprocess
+with its own SQLite file, since the test
 database of this run is PostgreSQL.
 """
 
@@ -32,10 +33,12 @@ from sessions_app.owner import Owner
 settings.MAX_SESSIONS = 5
 start = threading.Barrier(20)
 
-def create(index):
+opened = [manager.create_chat_session(Owner(session_key=f"browser-{i}")) for i in range(20)]
+
+def first_message(chat):
     try:
         start.wait(timeout=60)
-        manager.create_chat_session(Owner(session_key=f"browser-{index}"))
+        manager.take_place(chat)
         return "created"
     except manager.SessionLimitReached:
         return "refused"
@@ -43,8 +46,9 @@ def create(index):
         connections.close_all()
 
 with ThreadPoolExecutor(20) as pool:
-    outcomes = list(pool.map(create, range(20)))
-print(outcomes.count("created"), outcomes.count("refused"), ChatSession.objects.count())
+    outcomes = list(pool.map(first_message, opened))
+placed = ChatSession.objects.holding_places().count()
+print(outcomes.count("created"), outcomes.count("refused"), placed)
 """
 
 

@@ -124,11 +124,14 @@ def test_logging_out_leaves_the_users_sessions_behind(bob):
     assert listed_ids(browser) == []
 
 
-def test_anonymous_sessions_are_adopted_at_login(alice):
-    # Login cycles the Django session key; the chats made before login must not be orphaned.
+def test_anonymous_sessions_join_the_account_when_the_browser_says_so(alice):
+    # Login cycles the Django session key; the chats made before it stay reachable to adopt
+    # (sessions_app/adoption.py), and move only on the browser's answer.
     browser = Client()
     before_login = create_session(browser)
     browser.force_login(alice)
+    assert listed_ids(browser) == []
+    assert browser.post("/accounts/adopt/", {"choice": "keep"}).status_code == 302
     assert listed_ids(browser) == [before_login]
     elsewhere = Client()
     elsewhere.force_login(alice)

@@ -97,11 +97,12 @@ async def test_pending_request_survives_reconnect_and_can_be_rejected(alice, wal
             "type": "wallet.result",
             "request_id": request["request_id"],
             "status": "rejected",
-            "reason": "changed my mind",
+            "reason": "user_rejected",
         }
     )
     seen = await receive_until(again, "turn.complete")
-    assert "rejected" in answer_text(seen) and "changed my mind" in answer_text(seen)
+    assert "rejected" in answer_text(seen)
+    assert "the user rejected it in the wallet" in answer_text(seen)
     assert not of_type(seen, "tool.call")
     await again.send_json_to(
         {"type": "wallet.result", "request_id": request["request_id"], "status": "rejected"}
@@ -109,7 +110,7 @@ async def test_pending_request_survives_reconnect_and_can_be_rejected(alice, wal
     error = await again.receive_json_from(timeout=10)
     assert error["code"] == "unknown_wallet_request"
     answered = await database_sync_to_async(WalletRequest.objects.get)(chat_session=chat)
-    assert (answered.status, answered.reason) == ("rejected", "changed my mind")
+    assert (answered.status, answered.reason) == ("rejected", "user_rejected")
     await again.disconnect()
 
 

@@ -4,7 +4,7 @@
 import { el, prettyJson } from "./dom.js";
 import { fillRefs } from "./refs.js";
 import { effectsSummary, hasEffects } from "./approval_effects.js";
-import { errorReason, formatUnits, toDecimal } from "./wallet.js";
+import { errorReason, formatUnits, rejectionCode, toDecimal } from "./wallet.js";
 
 function fieldList(rows) {
   return el("dl", { class: "approval-fields" },
@@ -90,7 +90,8 @@ function signRows(event) {
   return { shown, hidden };
 }
 
-// respond({status, tx_hash | signature | reason}) sends wallet.result.
+// respond({status, tx_hash | signature | reason}) sends wallet.result; reason is a code
+// (user_rejected, wallet_error, unsupported, no_wallet, timeout), never free text.
 export function approvalCard(event, wallet, respond) {
   const summary = event.summary ?? null;
   const signing = Boolean(event.sign);
@@ -145,12 +146,12 @@ export function approvalCard(event, wallet, respond) {
         outcome.after(refs);
       }
     } catch (error) {
-      respond({ status: "rejected", reason: errorReason(error) });
+      respond({ status: "rejected", reason: rejectionCode(error) });
       settle(`Not ${signing ? "signed" : "sent"}: ${errorReason(error)}`, "rejected");
     }
   });
   reject.addEventListener("click", () => {
-    respond({ status: "rejected", reason: "Rejected by the user." });
+    respond({ status: "rejected", reason: "user_rejected" });
     settle("Rejected.", "rejected");
   });
   card.settleOnce = (text) => {

@@ -26,6 +26,14 @@ export function errorReason(error) {
   return error?.code !== undefined ? `${message} (code ${error.code})` : message;
 }
 
+// Why a wallet request was not completed, as one of the codes the server knows: the
+// wallet's own words stay on this page and never reach the agent.
+export function rejectionCode(error) {
+  const byCode = { 4001: "user_rejected", 4100: "wallet_error", 4200: "unsupported", 4900: "wallet_error", 4901: "unsupported" };
+  if (error?.code !== undefined) return byCode[error.code] ?? "wallet_error";
+  return /no browser wallet/i.test(error?.message ?? "") ? "no_wallet" : "wallet_error";
+}
+
 export class Wallet {
   constructor(button, status, networks) {
     this.button = button;

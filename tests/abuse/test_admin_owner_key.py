@@ -82,7 +82,7 @@ def test_only_a_superuser_may_delete_a_session_and_history_stays_read_only(
 
 @pytest.mark.django_db
 def test_wrong_admin_passwords_are_throttled(django_user_model, settings):
-    settings.ADMIN_LOGINS_PER_MINUTE = 5
+    settings.LOGINS_PER_MINUTE = 5
     django_user_model.objects.create_superuser("root", password="right-horse-battery")
     client = Client()
     statuses = [

@@ -10,6 +10,7 @@ import time
 import pytest
 from django.test import Client
 
+from sessions_app import manager
 from sessions_app.models import ChatSession
 from tests.abuse.helpers import assert_json_error, post_json
 
@@ -22,12 +23,22 @@ def create(client: Client) -> int:
     return post_json(client, "/api/sessions", {}).status_code
 
 
+def create_and_write(client: Client) -> int:
+    """A new chat and what its first message does (the cap counts chats written in)."""
+    response = post_json(client, "/api/sessions", {})
+    if response.status_code == 201:
+        chat = ChatSession.objects.get(public_id=response.json()["session"]["id"])
+        manager.take_place(chat)
+    return response.status_code
+
+
 def test_one_cookie_jar_gets_at_most_its_cap_and_others_still_get_sessions(settings):
     settings.MAX_SESSIONS = 100
     settings.MAX_SESSIONS_PER_OWNER = 10
+    settings.MAX_SESSIONS_PER_ADDRESS = 0  # the owner's cap alone here
     settings.SESSION_CREATES_PER_MINUTE = 0  # the cap alone here; the rate is the next test's
     mallory = Client()
-    statuses = [create(mallory) for _ in range(ATTEMPTS)]
+    statuses = [create_and_write(mallory) for _ in range(ATTEMPTS)]
     assert statuses.count(201) == 10
     refused = post_json(mallory, "/api/sessions", {})
     error = assert_json_error(refused)

@@ -1,6 +1,7 @@
 """Point 7 of issue 17: signing in is optional. Anonymous chats keep working and join the
-account on sign-up or log-in; a signed-in user's chats follow them to another browser;
-logging out leaves the tab with a fresh chat of its own."""
+account after sign-up or log-in when the page's "Keep these chats in your account?" is answered
+so (issue 27); a signed-in user's chats follow them to another browser; logging out leaves the
+tab with a fresh chat of its own."""
 
 from __future__ import annotations
 
@@ -17,16 +18,26 @@ __all__ = ["screen", "someone"]
 PASSWORD = "a-long-pass-phrase-17"
 
 
+def keep_this_browsers_chats(tab) -> None:
+    tab.get_by_role("button", name="Keep it").click()
+    tab.wait_for_url("**/")
+    wait_until_ready(tab)
+    expect(tab.locator("#adopt-prompt")).to_have_count(0)
+
+
 def log_in(tab, username: str) -> None:
     tab.goto("/accounts/login/")
     tab.get_by_label("Username").fill(username)
     tab.get_by_label("Password").fill(PASSWORD)
     tab.get_by_role("button", name="Log in").click()
     tab.wait_for_url("**/")
-    wait_until_ready(tab)
+    if tab.locator("#adopt-prompt").count() == 0:  # else the tab's chat waits for the answer
+        wait_until_ready(tab)
 
 
-def test_sign_up_keeps_the_anonymous_chat_and_it_follows_to_another_browser(someone, screenshot):
+def test_sign_up_keeps_the_anonymous_chat_when_asked_and_it_follows_to_another_browser(
+    someone, screenshot
+):
     laptop = someone().new_tab()
     open_chat(laptop)
     wait_until_ready(laptop)
@@ -39,7 +50,9 @@ def test_sign_up_keeps_the_anonymous_chat_and_it_follows_to_another_browser(some
     screenshot(laptop, "form")
     laptop.get_by_role("button", name="Sign up").click()
     laptop.wait_for_url("**/")
-    wait_until_ready(laptop)
+    expect(laptop.locator("#adopt-prompt")).to_contain_text("This browser has 1 chat")
+    screenshot(laptop, "keep")
+    keep_this_browsers_chats(laptop)
     expect(laptop.locator(".account-name")).to_contain_text("alice")
     expect(laptop.locator(".msg-user .msg-body")).to_have_text(["gas price"])  # same chat
     chat_list(laptop)
@@ -52,7 +65,7 @@ def test_sign_up_keeps_the_anonymous_chat_and_it_follows_to_another_browser(some
     screenshot(phone)
 
 
-def test_log_in_adds_this_browsers_chats_and_log_out_starts_afresh(someone):
+def test_log_in_keeps_this_browsers_chats_when_asked_and_log_out_starts_afresh(someone):
     User.objects.create_user("bob", password=PASSWORD)
     tab = someone().new_tab()
     open_chat(tab)
@@ -60,6 +73,7 @@ def test_log_in_adds_this_browsers_chats_and_log_out_starts_afresh(someone):
     send_message(tab, "latest block", network="testnet")
     wait_for_answers(tab, 1)
     log_in(tab, "bob")
+    keep_this_browsers_chats(tab)
     chat_list(tab)
     expect(chat_titles(tab)).to_have_text(["latest block"])
     close_chat_list(tab)

@@ -1,6 +1,6 @@
 """Point 5 of issue 17: words for people. Unavailable networks say "not configured on this
-server" (which variable to set stays in /health and the logs); without a wallet, the approval
-card and the agent say the same thing, and no internal id reaches the page."""
+server" (which variable to set stays in operators' /health and the logs); without a wallet,
+the approval card and the agent say the same thing, and no internal id reaches the page."""
 
 from __future__ import annotations
 
@@ -26,7 +26,8 @@ def test_an_unavailable_network_is_not_configured_on_this_server(someone, screen
     expect(tab.locator("#network-note")).to_be_empty()  # no standing note about it
     assert "RPC_URL" not in tab.content()
     health = tab.request.get("/api/mcp/health").json()
-    assert "ETH_RPC_URL" in str(health)  # the operator's detail is where operators look
+    assert health["networks"]["mainnet"] == {"state": "unavailable"}  # the detail is operators'
+    assert "ETH_RPC_URL" not in str(health)
     fits_the_screen(tab)
 
 

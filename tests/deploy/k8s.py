@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -110,3 +111,17 @@ def container_env(container_spec: dict[str, Any]) -> dict[str, str]:
 
 def _decoded(secret: dict[str, Any]) -> dict[str, str]:
     return {key: base64.b64decode(value).decode() for key, value in secret["data"].items()}
+
+
+# The example's Secrets hold placeholders, which the backend and the MCP servers refuse to
+# start with (chatproject/startup_checks.py): what an operator puts there instead.
+OPERATOR_SECRETS = ("SECRET_KEY", "MCP_AUTH_TOKEN", "METRICS_TOKEN")
+
+
+def with_operator_secrets(env: dict[str, str]) -> dict[str, str]:
+    """``env`` with each placeholder token replaced by a random one, as an operator's copy has
+    it (one value per process start; the database and Redis URLs are the tests' own)."""
+    return {
+        **env,
+        **{name: f"op-{secrets.token_hex(16)}" for name in OPERATOR_SECRETS if name in env},
+    }

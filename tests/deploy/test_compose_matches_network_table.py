@@ -66,7 +66,8 @@ def test_testnet_runs_on_anvil_which_forks_mainnet_when_asked():
     anvil = " ".join(SERVICES["anvil"]["command"])
     assert f"--chain-id {testnet.chain_id}" in anvil
     assert "--port 8545" in anvil
-    assert '$${MAINNET_FORK_URL:+--fork-url "$$MAINNET_FORK_URL"}' in anvil
+    # The URL itself reaches Anvil through its environment (test_fork_url_not_in_process_list).
+    assert "$${MAINNET_FORK_URL:+--fork-url mainnet_fork}" in anvil
 
 
 @pytest.mark.parametrize("name", list(SERVICES))
@@ -96,7 +97,9 @@ def test_there_is_no_frontend_service():
     assert "frontend" not in SERVICES  # the backend serves the pages
 
 
-def test_app_services_read_dot_env():
+def test_app_services_take_their_settings_from_dot_env_one_by_one():
+    """Each names the variables it reads (test_compose_least_privilege.py), never all of .env."""
     for name, service in SERVICES.items():
         if service.get("image", "").startswith("evmchat"):
-            assert service["env_file"] == [{"path": ".env", "required": False}], name
+            assert "env_file" not in service, name
+            assert service["environment"], name

@@ -16,12 +16,19 @@ def test_every_pod_refuses_what_no_policy_allows():
     assert deny["spec"] == {"podSelector": {}, "policyTypes": ["Ingress"]}
 
 
-def test_only_the_ingress_controller_reaches_the_backend():
-    policies = [
+def _ingress_policies(selector: dict[str, str]) -> list[dict]:
+    """The policies that say who may connect to the pods of ``selector`` (egress:
+    test_k8s_overlay_is_hardened.py)."""
+    return [
         p
         for p in of_kind("NetworkPolicy")
-        if p["spec"]["podSelector"].get("matchLabels") == BACKEND
+        if p["spec"]["podSelector"].get("matchLabels") == selector
+        and "Ingress" in p["spec"]["policyTypes"]
     ]
+
+
+def test_only_the_ingress_controller_reaches_the_backend():
+    policies = _ingress_policies(BACKEND)
     assert [p["metadata"]["name"] for p in policies] == ["backend-from-ingress-only"]
     (allowed,) = policies[0]["spec"]["ingress"]
     (peer,) = allowed["from"]
@@ -35,12 +42,7 @@ def test_only_the_ingress_controller_reaches_the_backend():
 
 @pytest.mark.parametrize("row", TABLE, ids=lambda row: row.name)
 def test_an_mcp_server_accepts_the_backend_only(row):
-    selector = {"app.kubernetes.io/name": f"mcp-{row.name}"}
-    policies = [
-        p
-        for p in of_kind("NetworkPolicy")
-        if p["spec"]["podSelector"].get("matchLabels") == selector
-    ]
+    policies = _ingress_policies({"app.kubernetes.io/name": f"mcp-{row.name}"})
     assert len(policies) == 1
     (allowed,) = policies[0]["spec"]["ingress"]
     assert allowed["from"] == [{"podSelector": {"matchLabels": BACKEND}}]

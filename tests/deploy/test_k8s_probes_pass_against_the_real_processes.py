@@ -3,7 +3,9 @@
 No cluster here: each container's command runs as a local process with the environment
 Kubernetes would give it (rendered ConfigMaps and the example's Secrets), changed only where
 this machine differs: 127.0.0.1 and a free port instead of 0.0.0.0 and the pod's port, the
-test's PostgreSQL, Redis and Anvil instead of the example's URLs, this venv's python.
+test's PostgreSQL, Redis and Anvil instead of the example's URLs, this venv's python, and
+tokens of an operator's own instead of the example's placeholders (which are refused:
+test_placeholder_secrets_are_refused.py).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import pytest
 from django.conf import settings
 
 from chatproject.networks import TABLE
-from tests.deploy.k8s import ROOT, container, container_env, find, pod_spec
+from tests.deploy.k8s import ROOT, container, container_env, find, pod_spec, with_operator_secrets
 from testsupport.processes import Process, free_port, postgres_url, wait_until
 
 DEADLINE = 60.0
@@ -66,7 +68,7 @@ def mcp_pod(
     runmcp = container(find("Deployment", "mcp-testnet"))
     pod_port = runmcp["ports"][0]["containerPort"]
     port = free_port()
-    env = _offline(container_env(runmcp), anvil_testnet.url)
+    env = with_operator_secrets(_offline(container_env(runmcp), anvil_testnet.url))
     # It keeps the spend policy's daily totals there: the test's database, not the example's.
     env["DATABASE_URL"] = postgres_url(settings.DATABASES["default"])
     process = Process(
@@ -93,7 +95,7 @@ def test_the_mcp_servers_probes_pass_with_the_token_and_fail_without(mcp_pod):
     for command in probe.values():
         assert _run(command, env) == 0
         assert _run(command, {**env, "MCP_AUTH_TOKEN": "not-the-token"}) != 0
-    assert env["MCP_AUTH_TOKEN"]  # the example's Secret sets one
+    assert env["MCP_AUTH_TOKEN"]  # the Secret sets one
 
 
 def test_the_mcp_server_answers_the_backend_at_its_service_name_only(mcp_pod):
@@ -134,7 +136,7 @@ def test_the_backends_probe_passes_through_allowed_hosts(
     daphne = container(find("Deployment", "backend"), "daphne")
     pod_port = daphne["ports"][0]["containerPort"]
     port = free_port()
-    env = _offline(container_env(daphne), anvil_testnet.url)
+    env = with_operator_secrets(_offline(container_env(daphne), anvil_testnet.url))
     env.update({"DATABASE_URL": database_url, "REDIS_URL": redis_url})
     process = Process(
         args=_local(daphne["command"], pod_port, port),

@@ -1,5 +1,6 @@
 """Settings in a ConfigMap, secrets in Secrets: SECRET_KEY, the database and Redis URLs (with
-their passwords), the RPC URLs (with their API keys) and the MCP token never in the ConfigMap,
+their passwords), the RPC URLs (with their API keys), the MCP and metrics tokens never in the
+ConfigMap,
 and the operator's real secret files never in git."""
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ SECRET_VARIABLES = {
     "DATABASE_URL",
     "REDIS_URL",
     "MCP_AUTH_TOKEN",
+    "METRICS_TOKEN",
     *(row.rpc_env for row in TABLE),
 }
 EXAMPLE = (ROOT / ".env.example").read_text()
@@ -43,7 +45,9 @@ def test_postgresql_and_redis_are_reached_by_url():
     for name in ("postgres", "redis"):
         assert not [doc for doc in of_kind("Deployment") if name in doc["metadata"]["name"]]
     daphne = container(find("Deployment", "backend"), "daphne")
-    assert env_sources(daphne) == ["settings", "mcp-urls", "django", "rpc-urls", "mcp-token"]
+    assert env_sources(daphne) == [
+        *("settings", "mcp-urls", "django", "rpc-urls", "mcp-token", "metrics-token")
+    ]
 
 
 def test_an_operators_copy_reads_its_own_secret_files_which_git_ignores(tmp_path):
@@ -66,11 +70,11 @@ def test_an_operators_copy_reads_its_own_secret_files_which_git_ignores(tmp_path
         if doc and doc["kind"] == "Secret"
     }
     assert base64.b64decode(secrets["django"]["data"]["SECRET_KEY"]) == b"alice-42"
-    assert set(secrets) == {"django", "rpc-urls", "mcp-token"}
+    assert set(secrets) == {"django", "rpc-urls", "mcp-token", "metrics-token"}
     # The example's .gitignore comes along with the copy: the real files stay out of git.
     assert (prod / ".gitignore").read_text() == "secrets/*.env\n"
     real_files = sorted(path.name for path in (prod / "secrets").glob("*.env"))
-    assert real_files == ["django.env", "mcp-token.env", "rpc-urls.env"]
+    assert real_files == ["django.env", "mcp-token.env", "metrics-token.env", "rpc-urls.env"]
     for name in real_files:
         in_repo = K8S / "overlays" / "example" / "secrets" / name
         ignored = subprocess.run(

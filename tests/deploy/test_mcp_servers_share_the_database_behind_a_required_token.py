@@ -108,7 +108,11 @@ def test_k8s_network_policies_let_mcp_pods_reach_postgresql(row):
     deployment = find("Deployment", f"mcp-{row.name}")
     labels = deployment["spec"]["template"]["metadata"]["labels"]
     postgres_port = urlsplit(container_env(_runmcp(row))["DATABASE_URL"]).port or 5432
-    for policy in of_kind("NetworkPolicy"):
-        if _selects(policy, labels) and "Egress" in policy["spec"]["policyTypes"]:
-            rules = policy["spec"].get("egress", [])
-            assert any(_allows_port(rule, postgres_port) for rule in rules), policy["metadata"]
+    # Egress policies add up: once one selects the pod, only what some policy allows goes out.
+    rules = [
+        rule
+        for policy in of_kind("NetworkPolicy")
+        if _selects(policy, labels) and "Egress" in policy["spec"]["policyTypes"]
+        for rule in policy["spec"].get("egress", [])
+    ]
+    assert any(_allows_port(rule, postgres_port) for rule in rules)

@@ -7,6 +7,7 @@ import pytest
 
 from chatproject.networks import build_network_table
 from chatproject.stack import StackOptions, plan
+from mcp_servers.anvil import FORK_ALIAS, FORK_CONFIG
 from tests.deploy.helpers import env_serving_only_testnet
 
 
@@ -57,8 +58,12 @@ def test_a_remote_testnet_rpc_starts_no_anvil(configure):
 
 def test_mainnet_fork_url_makes_anvil_fork(configure):
     configure(MAINNET_FORK_URL="https://mainnet.example/key")
-    argv = _by_name()["anvil"].argv
-    assert argv[argv.index("--fork-url") + 1] == "https://mainnet.example/key"
+    anvil = _by_name()["anvil"]
+    # Named by its alias on the command line; the URL itself is in Anvil's environment only.
+    assert anvil.argv[anvil.argv.index("--fork-url") + 1] == FORK_ALIAS
+    assert "https://mainnet.example/key" not in " ".join(anvil.argv)
+    assert anvil.env["MAINNET_FORK_URL"] == "https://mainnet.example/key"
+    assert anvil.env["FOUNDRY_CONFIG"] == str(FORK_CONFIG)
 
 
 def test_moved_ports_reach_anvil_runmcp_and_the_backend(configure):

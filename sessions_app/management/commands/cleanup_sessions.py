@@ -1,4 +1,6 @@
-"""Expire chat sessions idle past SESSION_TIMEOUT: one pass, or a loop until SIGTERM.
+"""Expire chat sessions idle past SESSION_TIMEOUT (EMPTY_SESSION_TIMEOUT for those never
+written in), delete the ended ones that never got a message, and clear Django's expired
+browser sessions: one pass, or a loop until SIGTERM.
 
 Modelled on healthchecks' ``sendalerts``: a long-running command that does one small unit of
 work per tick and stops between ticks when the process manager asks it to. Each session it
@@ -14,6 +16,7 @@ from types import FrameType
 from typing import Any
 
 from asgiref.sync import async_to_sync
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, close_old_connections
 
@@ -21,7 +24,10 @@ from sessions_app import idle, manager
 
 
 class Command(BaseCommand):
-    help = "Expires chat sessions idle longer than SESSION_TIMEOUT (history stays for the admin)."
+    help = (
+        "Expires idle chat sessions (history stays for the admin), deletes ended ones that never "
+        "got a message, and clears expired browser sessions."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -76,7 +82,11 @@ class Command(BaseCommand):
         if expired:
             # A tab whose backend restarted since it connected has no idle watch: tell it here.
             async_to_sync(idle.announce_expired)(expired)
+        deleted = manager.delete_expired_empty()
+        # Browser sessions past their cookie age (Django's command, for any session engine).
+        call_command("clearsessions")
         # The loop speaks only when a pass did something: a line a minute saying "0" is noise.
-        if expired or not quiet_when_idle:
+        if expired or deleted or not quiet_when_idle:
             self.stdout.write(f"Expired {len(expired)} stale chat session(s).")
+            self.stdout.write(f"Deleted {deleted} chat session(s) that never got a message.")
         return len(expired)

@@ -1,0 +1,197 @@
+"""The page's answer to a wallet request, checked before the agent hears of it (issue 27).
+
+A page, or anyone holding the chat, could otherwise report any mined hash as "the transaction
+you prepared", or put words in the agent's mouth through a rejection's reason. So:
+
+- a reported hash must name a transaction whose sender, recipient, value, data and nonce are
+  the prepared ones, looked up on the request's network through the proxy;
+- a signature must recover to the signer the request named;
+- a rejection carries one of a few reason codes, told to the agent in fixed sentences.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from eth_account import Account
+from eth_account.messages import SignableMessage, encode_defunct, encode_typed_data
+
+from mcp_proxy.client import ProxyError, call_tool
+from sessions_app.models import ChatSession, WalletRequest
+
+# What a rejection may say; anything else from the page becomes GENERIC_REASON.
+REASON_SENTENCES: dict[str, str] = {
+    "user_rejected": "the user rejected it in the wallet",
+    "wallet_error": "the wallet reported an error",
+    "unsupported": "the wallet does not support this request",
+    "no_wallet": "no browser wallet was available",
+    "timeout": "the wallet did not answer in time",
+    "unspecified": "no reason was given",
+}
+GENERIC_REASON = "unspecified"
+
+# A wallet's node may see the transaction a moment before ours does: look again, briefly.
+LOOKUP_DELAYS = (0.0, 0.5, 1.0, 1.5)
+# The fields a wallet may not change; gas and fees are the wallet's to choose.
+MATCHED_FIELDS = ("from", "to", "value", "data", "nonce")
+
+# Wallet outcome statuses (message metadata "wallet_status"): sent, rejected, and these two.
+MISMATCHED = "mismatched"
+UNCONFIRMED = "unconfirmed"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the answer turned out to be: the message status, the request's new status, the
+    sentence the agent and the page read, and the checked fields worth keeping."""
+
+    status: str
+    request_status: str
+    sentence: str
+    outcome: dict[str, str] = field(default_factory=dict)
+
+
+def reason_code(reason: str) -> str:
+    """The page's reason as one of the known codes; free text never goes further."""
+    code = reason.strip().lower()
+    return code if code in REASON_SENTENCES else GENERIC_REASON
+
+
+def rejected(reason: str) -> Verdict:
+    code = reason_code(reason)
+    sentence = f"Wallet: the user rejected the request ({REASON_SENTENCES[code]})."
+    return Verdict("rejected", WalletRequest.Status.REJECTED, sentence, {"reason": code})
+
+
+def mismatched(what: str, reported: dict[str, str]) -> Verdict:
+    sentence = (
+        f"Wallet: the answer did not match the prepared {what}; nothing is confirmed as "
+        f"{'sent' if what == 'transaction' else 'signed'}."
+    )
+    return Verdict(MISMATCHED, WalletRequest.Status.MISMATCHED, sentence, reported)
+
+
+async def judge(
+    request: WalletRequest,
+    chat_session: ChatSession,
+    status: str,
+    tx_hash: str,
+    signature: str,
+    reason: str,
+) -> Verdict:
+    """The verdict on one answer to ``request``."""
+    if status != "sent":
+        return rejected(reason)
+    if request.signature_request is not None:
+        return judge_signature(request.signature_request, signature)
+    if not tx_hash or not isinstance(request.transaction, dict):
+        return mismatched("transaction", {"signature": signature})
+    found = await look_up(request.network, tx_hash, chat_session)
+    if found is None:
+        sentence = (
+            f"Wallet: the page reported transaction {tx_hash}, but it could not be confirmed "
+            f"on {request.network}: no such transaction was found there yet."
+        )
+        return Verdict(UNCONFIRMED, WalletRequest.Status.SENT, sentence, {"tx_hash": tx_hash})
+    if not transaction_matches(request.transaction, found):
+        return mismatched("transaction", {"tx_hash": tx_hash})
+    sentence = f"Wallet: the user signed and sent the transaction {tx_hash}."
+    return Verdict("sent", WalletRequest.Status.SENT, sentence, {"tx_hash": tx_hash})
+
+
+async def look_up(network: str, tx_hash: str, chat_session: ChatSession) -> dict[str, Any] | None:
+    """The transaction as the network's node has it (pending or mined); None when it stays
+    unknown (or the node unreachable) over a few seconds."""
+    for delay in LOOKUP_DELAYS:
+        await asyncio.sleep(delay)
+        try:
+            result = await call_tool(
+                network,
+                "get_transaction",
+                {"tx_hash": tx_hash},
+                session=chat_session.public_id,
+                owner=chat_session.owner_ref,
+            )
+        except ProxyError:
+            continue
+        if isinstance(result.structured, dict):
+            return result.structured
+    return None
+
+
+def transaction_matches(prepared: dict[str, Any], found: dict[str, Any]) -> bool:
+    """Whether the mined (or pending) transaction is the prepared one, field by field."""
+    mined = {
+        "from": found.get("from"),
+        "to": found.get("to"),
+        "value": found.get("value_wei"),
+        "data": found.get("input"),
+        "nonce": found.get("nonce"),
+    }
+    return all(
+        _normalised(name, prepared.get(name)) == _normalised(name, mined[name])
+        for name in MATCHED_FIELDS
+    )
+
+
+def _normalised(name: str, value: Any) -> object:
+    """Addresses and data compare without case, numbers as integers (hex or decimal)."""
+    if name in ("value", "nonce"):
+        return _as_int(value)
+    text = str(value or "").lower()
+    return text if text not in ("", "0x") else ""
+
+
+def _as_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    try:
+        return int(str(value), 0)
+    except ValueError:
+        return None
+
+
+def judge_signature(signature_request: dict[str, Any], signature: str) -> Verdict:
+    """A signature counts when it recovers to the signer the request named."""
+    reported = {"signature": signature}
+    expected = requested_signer(signature_request)
+    message = signable(signature_request)
+    if not signature or expected is None or message is None:
+        return mismatched("signature request", reported)
+    try:
+        recovered = Account.recover_message(message, signature=signature)
+    except Exception:  # a malformed signature: eth_keys raises several kinds
+        return mismatched("signature request", reported)
+    if recovered.lower() != expected.lower():
+        return mismatched("signature request", reported)
+    sentence = f"Wallet: the user signed the message; signature {signature}."
+    return Verdict("sent", WalletRequest.Status.SENT, sentence, reported)
+
+
+def requested_signer(signature_request: dict[str, Any]) -> str | None:
+    """personal_sign names the signer second, eth_signTypedData_v4 first."""
+    params = signature_request.get("params")
+    if not isinstance(params, list) or len(params) != 2:
+        return None
+    method = signature_request.get("method")
+    signer = params[1] if method == "personal_sign" else params[0]
+    return signer if isinstance(signer, str) else None
+
+
+def signable(signature_request: dict[str, Any]) -> SignableMessage | None:
+    """What the wallet was asked to sign, as eth_account encodes it; None when unreadable."""
+    method, params = signature_request.get("method"), signature_request.get("params") or []
+    try:
+        if method == "personal_sign":
+            return encode_defunct(hexstr=str(params[0]))
+        if method == "eth_signTypedData_v4":
+            typed = params[1] if isinstance(params[1], dict) else json.loads(str(params[1]))
+            return encode_typed_data(full_message=typed)
+    except (ValueError, TypeError, KeyError, IndexError):
+        return None
+    return None

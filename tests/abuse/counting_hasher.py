@@ -1,0 +1,48 @@
+"""A PBKDF2 hasher that records how many hashes ran and the most that ran at once, for the
+backend the sign-in tests start (tests/abuse/counting_hasher_settings.py).
+
+Django's own PBKDF2 with its own algorithm name: it reads the hashes users were given by the
+test process, and verify() goes through encode(), so every hash is counted once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
+
+COUNT_FILE_ENV = "HASH_COUNT_FILE"
+
+_lock = threading.Lock()
+_running = 0
+_counts = {"hashes": 0, "most_at_once": 0}
+
+
+def _record(change: int) -> None:
+    global _running
+    with _lock:
+        _running += change
+        if change > 0:
+            _counts["hashes"] += 1
+            _counts["most_at_once"] = max(_counts["most_at_once"], _running)
+        Path(os.environ[COUNT_FILE_ENV]).write_text(json.dumps(_counts))
+
+
+class CountingPBKDF2Hasher(PBKDF2PasswordHasher):
+    def encode(self, password: str, salt: str, iterations: int | None = None) -> Any:
+        _record(+1)
+        try:
+            return super().encode(password, salt, iterations)
+        finally:
+            _record(-1)
+
+
+def read_counts(path: Path) -> dict[str, int]:
+    """What the backend recorded (nothing hashed yet: zeros)."""
+    if not path.exists():
+        return {"hashes": 0, "most_at_once": 0}
+    return dict(json.loads(path.read_text()))
