@@ -22,6 +22,8 @@ WELL_KNOWN_PASSWORDS = frozenset({"password", "secret", "evmchat"})
 # What the backend holds; an MCP server holds only the token and the database.
 BACKEND_SECRETS = ("SECRET_KEY", "MCP_AUTH_TOKEN", "METRICS_TOKEN", "DATABASE_URL", "REDIS_URL")
 MCP_SERVER_SECRETS = ("MCP_AUTH_TOKEN", "DATABASE_URL")
+# A dev network's server with per-owner accounts derives them from this (default SECRET_KEY).
+DEV_MCP_SERVER_SECRETS = (*MCP_SERVER_SECRETS, "TESTNET_ACCOUNTS_SECRET")
 URL_SETTINGS = frozenset({"DATABASE_URL", "REDIS_URL"})
 
 
@@ -42,6 +44,8 @@ def url_password(url: str) -> str:
 
 
 def _value(name: str) -> str:
+    if name == "TESTNET_ACCOUNTS_SECRET":  # unset, the accounts come from SECRET_KEY
+        return str(settings.TESTNET_ACCOUNTS_SECRET or settings.SECRET_KEY)
     if name == "DATABASE_URL":
         return str(settings.DATABASES["default"].get("PASSWORD") or "")
     value = str(getattr(settings, name, "") or "")

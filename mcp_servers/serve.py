@@ -25,7 +25,11 @@ from django.conf import settings
 
 from chatproject.logcontext import bind
 from chatproject.networks import Network, UnknownNetwork, get_network
-from chatproject.startup_checks import MCP_SERVER_SECRETS, placeholder_refusal
+from chatproject.startup_checks import (
+    DEV_MCP_SERVER_SECRETS,
+    MCP_SERVER_SECRETS,
+    placeholder_refusal,
+)
 from mcp_servers import startup  # noqa: F401  (first: web3 without the BLS tables)
 from mcp_servers.chain import Chain, wrong_chain_message
 from mcp_servers.cli_args import add_arguments
@@ -93,12 +97,14 @@ def configure_logging() -> None:
 
 
 def serve(network_name: str, host: str, port: int | None, allow_wrong_chain: bool) -> None:
-    if refusal := placeholder_refusal(MCP_SERVER_SECRETS):
-        raise StartupError(refusal)  # the examples' placeholder token or database password
     try:
         network = get_network(network_name)
     except UnknownNetwork as exc:
         raise StartupError(str(exc)) from None
+    per_owner = network.dev and settings.TESTNET_ACCOUNTS == "per_owner"
+    secrets = DEV_MCP_SERVER_SECRETS if per_owner else MCP_SERVER_SECRETS
+    if refusal := placeholder_refusal(secrets):
+        raise StartupError(refusal)  # a placeholder token, password or account secret
     if not network.rpc_url:
         raise StartupError(f"{network.name} has no RPC URL: set {network.rpc_env} to serve it.")
     bind(network=network.name)  # the network on every log line of this process

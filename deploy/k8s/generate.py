@@ -134,12 +134,14 @@ def _container(row: Any) -> dict[str, Any]:
         "ports": [{"name": "mcp", "containerPort": port}],
         # Only its own network's RPC URL, the database URL (the backend's: the daily spend
         # totals are kept per owner there, shared by every replica) and the token, which keeps
-        # any caller but the backend from naming an owner: nothing else secret.
+        # any caller but the backend from naming an owner; a dev network also the secret its
+        # per-owner accounts are derived from: nothing else secret.
         "env": [
             {"name": "MCP_ALLOWED_HOSTS", "value": service_name(row.name)},
             _secret_env(row.rpc_env, "rpc-urls"),
             _secret_env("DATABASE_URL", "django"),
             _secret_env("MCP_AUTH_TOKEN", "mcp-token"),
+            *([_secret_env("TESTNET_ACCOUNTS_SECRET", "testnet-accounts")] if row.dev else []),
         ],
         "envFrom": [{"configMapRef": {"name": "settings"}}],
         # Out of the Service's endpoints before it stops: the proxy's next calls go elsewhere.

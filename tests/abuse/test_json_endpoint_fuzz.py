@@ -134,6 +134,7 @@ def test_owned_session_with_hostile_payloads_never_500s(settings, tool, params, 
     NUL characters and odd unicode must be refused or stored, never a 500."""
     # Each example is a new browser from 127.0.0.1: not what the creation limits are for.
     settings.SESSION_CREATES_PER_MINUTE = 0
+    settings.MAX_SESSIONS_PER_ADDRESS = 0  # nor the places one address may hold
     table = dict(settings.NETWORKS)
     unreachable = f"http://127.0.0.1:{free_port()}/mcp"
     table["testnet"] = replace(table["testnet"], mcp_urls=(unreachable,))

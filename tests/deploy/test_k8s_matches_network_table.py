@@ -61,7 +61,9 @@ def test_each_server_gets_its_own_rpc_url_the_database_and_the_token_and_no_othe
     secrets = {
         name: item["valueFrom"]["secretKeyRef"] for name, item in env.items() if "valueFrom" in item
     }
-    assert set(secrets) == {row.rpc_env, "DATABASE_URL", "MCP_AUTH_TOKEN"}
+    # A dev network also derives each owner's accounts from a secret of its own.
+    own = {"TESTNET_ACCOUNTS_SECRET"} if row.dev else set()
+    assert set(secrets) == {row.rpc_env, "DATABASE_URL", "MCP_AUTH_TOKEN", *own}
     assert secrets[row.rpc_env]["key"] == row.rpc_env
     assert secrets[row.rpc_env]["name"].startswith("rpc-urls-")
     assert secrets["DATABASE_URL"]["name"].startswith("django-")  # not SECRET_KEY, not Redis

@@ -20,6 +20,7 @@ SECRET_VARIABLES = {
     "REDIS_URL",
     "MCP_AUTH_TOKEN",
     "METRICS_TOKEN",
+    "TESTNET_ACCOUNTS_SECRET",
     *(row.rpc_env for row in TABLE),
 }
 EXAMPLE = (ROOT / ".env.example").read_text()
@@ -70,11 +71,17 @@ def test_an_operators_copy_reads_its_own_secret_files_which_git_ignores(tmp_path
         if doc and doc["kind"] == "Secret"
     }
     assert base64.b64decode(secrets["django"]["data"]["SECRET_KEY"]) == b"alice-42"
-    assert set(secrets) == {"django", "rpc-urls", "mcp-token", "metrics-token"}
+    assert set(secrets) == {"django", "rpc-urls", "mcp-token", "metrics-token", "testnet-accounts"}
     # The example's .gitignore comes along with the copy: the real files stay out of git.
     assert (prod / ".gitignore").read_text() == "secrets/*.env\n"
     real_files = sorted(path.name for path in (prod / "secrets").glob("*.env"))
-    assert real_files == ["django.env", "mcp-token.env", "metrics-token.env", "rpc-urls.env"]
+    assert real_files == [
+        "django.env",
+        "mcp-token.env",
+        "metrics-token.env",
+        "rpc-urls.env",
+        "testnet-accounts.env",
+    ]
     for name in real_files:
         in_repo = K8S / "overlays" / "example" / "secrets" / name
         ignored = subprocess.run(
