@@ -12,11 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib.auth.signals import user_logged_in
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 
-from sessions_app import models
 from sessions_app.models import ChatSession, WalletRequest
 from sessions_app.owner import BROWSER_KEY, owner_digest
 
@@ -25,11 +23,6 @@ from sessions_app.owner import BROWSER_KEY, owner_digest
 class Adoptable:
     chats: int  # would join the account
     held: int  # wait for a wallet answer: they stay out
-
-
-def stop_adopting_at_login() -> None:
-    """Login alone moves nothing: the receiver that adopted every chat is taken off."""
-    user_logged_in.disconnect(models.adopt_browser_chat_sessions)
 
 
 def _anonymous_chats(request: HttpRequest) -> QuerySet[ChatSession]:

@@ -11,6 +11,6 @@ class SessionsAppConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from sessions_app import adoption
-
-        adoption.stop_adopting_at_login()  # signing in asks first (adoption.py)
+        # Its logout and password-change receivers close the sockets of an ended login, also
+        # when the password changes outside a daphne (`manage.py changepassword`).
+        from sessions_app import login_watch  # noqa: F401

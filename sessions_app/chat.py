@@ -14,7 +14,7 @@ from django.utils import timezone
 from chatproject.dbthreads import db
 from chatproject.networks import Network, UnknownNetwork, get_network
 from sessions_app import events, limits, manager, turns, wallet_checks
-from sessions_app.agent import runner
+from sessions_app.agent import confirmations, runner
 from sessions_app.broadcast import publish
 from sessions_app.models import ChatSession, Message, ToolCall, WalletRequest
 from sessions_app.owner import Owner
@@ -135,6 +135,11 @@ async def submit_wallet_result(
     request = await db(_pending_request)(chat_session.pk, event.request_id)
     if request is None:  # checked before the lookup: an unknown id costs no network call
         raise _unknown_wallet_request()
+    confirming = request.kind == WalletRequest.Kind.CONFIRM
+    if (event.status == "confirmed") != confirming and event.status != "rejected":
+        raise events.EventError("bad_event", "That answer does not fit this request.")
+    if confirming:  # ask before acting (agent/confirmations.py): confirmed or rejected
+        return await _settle_confirmation(chat_session, request, event.status)
     verdict = await wallet_checks.judge(
         request,
         chat_session,
@@ -160,6 +165,17 @@ async def submit_wallet_result(
     return await accept(
         chat_session, Message.Role.SYSTEM, verdict.sentence, metadata, f"wallet:{event.request_id}"
     )
+
+
+async def _settle_confirmation(
+    chat_session: ChatSession, request: WalletRequest, status: str
+) -> tuple[dict[str, Any], bool]:
+    settled = await confirmations.settle(chat_session, request, status)
+    if settled is None:  # answered meanwhile, in another tab
+        raise _unknown_wallet_request()
+    client_msg_id = f"wallet:{request.public_id}"
+    role = Message.Role.SYSTEM
+    return await accept(chat_session, role, settled.sentence, settled.metadata, client_msg_id)
 
 
 def _pending_request(chat_session_id: int, public_id: str) -> WalletRequest | None:

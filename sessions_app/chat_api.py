@@ -42,7 +42,12 @@ from sessions_app.models import ChatSession
 from sessions_app.owner import Owner, owner_from_request
 
 SSE_KEEPALIVE_SECONDS = 15.0
-STATUS_BY_CODE = {"session_expired": 410, "session_not_found": 404}
+STATUS_BY_CODE = {
+    "session_expired": 410,
+    "session_not_found": 404,
+    "too_many_sessions": 429,
+    "server_full": 503,
+}
 
 
 async def _owned_session(request: HttpRequest, public_id: object, active: bool) -> ChatSession:

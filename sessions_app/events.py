@@ -64,7 +64,7 @@ class ChatInterruptIn(_Event):
 class WalletResultIn(_Event):
     type: Literal["wallet.result"]
     request_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
-    status: Literal["sent", "rejected"]
+    status: Literal["sent", "rejected", "confirmed"]  # confirmed: a kind "confirm" request
     tx_hash: Annotated[str, StringConstraints(pattern=TX_HASH_PATTERN)] | None = None
     signature: Annotated[str, StringConstraints(pattern=SIGNATURE_PATTERN)] | None = None
     reason: Annotated[str, StringConstraints(max_length=500)] = ""

@@ -7,15 +7,12 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.contrib.auth.signals import user_logged_in
 from django.db import DatabaseError, IntegrityError, connection, models, transaction
 from django.db.models import Q
-from django.dispatch import receiver
-from django.http import HttpRequest
 from django.utils import timezone
 from psycopg.pq import TransactionStatus
 
-from sessions_app.owner import BROWSER_KEY, Owner, owner_digest
+from sessions_app.owner import Owner
 
 log = logging.getLogger(__name__)
 
@@ -234,6 +231,10 @@ class ChatSession(models.Model):
         blank=True,
         editable=False,
         help_text="Its place below MAX_SESSIONS, taken at its first message.",
+    )
+
+    confirm_actions = models.BooleanField(
+        null=True, blank=True, help_text="Ask before acting; empty: the provider's default."
     )
 
     objects = ChatSessionQuerySet.as_manager()
@@ -560,24 +561,6 @@ class ToolCall(models.Model):
         return sql, [db_json(cls, "result", result), is_error, duration_ms, pk]
 
 
-@receiver(user_logged_in)
-def adopt_browser_chat_sessions(
-    sender: object, request: HttpRequest | None, user: Any, **_: Any
-) -> None:
-    """At login, the browser's anonymous chat sessions become the user's.
-
-    Login cycles the Django session key, so without this they would belong to a key no
-    browser carries any more; adopted, they also follow the user to other browsers.
-    """
-    session = getattr(request, "session", None)
-    previous_key = session.pop(BROWSER_KEY, None) if session is not None else None
-    if session is None or not previous_key:
-        return
-    ChatSession.objects.filter(user__isnull=True, owner_key=owner_digest(previous_key)).update(
-        user=user, owner_key=owner_digest(session.session_key or "")
-    )
-
-
 class WalletRequestQuerySet(models.QuerySet["WalletRequest"]):
     def pending(self) -> WalletRequestQuerySet:
         return self.filter(status=WalletRequest.Status.PENDING)
@@ -597,6 +580,10 @@ class WalletRequest(models.Model):
     prepared another before the answer) | cancelled (the session ended). A session has at most
     one pending request: a unique index says so.
     """
+
+    class Kind(models.TextChoices):
+        WALLET = "wallet"  # for the page's wallet to sign
+        CONFIRM = "confirm"  # a dev-account write waiting for the person (confirmations.py)
 
     class Status(models.TextChoices):
         PENDING = "pending"
@@ -621,6 +608,7 @@ class WalletRequest(models.Model):
         help_text="The prepare_* or sign_* call that made it.",
     )
     network = models.CharField(max_length=32)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.WALLET)
     description = models.TextField(blank=True)
     transaction = models.JSONField(
         null=True, blank=True, help_text="The prepared transaction, as the wallet gets it."
@@ -696,6 +684,7 @@ class WalletRequest(models.Model):
         ``pending_wallet_request`` after a reload)."""
         card: dict[str, Any] = {
             "request_id": self.public_id,
+            "kind": self.kind,
             "tx": self.transaction,
             "description": self.description,
             "network": self.network,
@@ -706,3 +695,6 @@ class WalletRequest(models.Model):
         if self.signature_request is not None:
             card["sign"] = self.signature_request
         return card
+
+
+from sessions_app.sharing_models import SharedChat  # noqa: E402, F401  (its own module)

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
 
+from sessions_app.ask_first import asks_first
 from sessions_app.models import ChatSession, Message, ToolCall, Turn, WalletRequest
 from sessions_app.rendering import render_markdown
 
@@ -19,6 +20,7 @@ def chat_session_dict(chat_session: ChatSession) -> dict[str, Any]:
         "status": chat_session.status,
         "processing": chat_session.processing,
         "pending_wallet_request": _card(chat_session.pending_wallet_request),
+        "confirm_actions": asks_first(chat_session),
         "created_at": chat_session.created_at.isoformat(),
         "last_activity_at": chat_session.last_activity_at.isoformat(),
     }

@@ -75,6 +75,7 @@ async def _call_and_record(
             params,
             chat_session.public_id,
             chat_session.owner_ref,
+            chat_session.address_key,
         )
     except ProxyError as exc:
         logger.info("tool call %s refused: %s", tool, exc.code)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from sessions_app import accounts, api, chat_api, pages, tool_api
+from sessions_app import accounts, api, chat_api, chat_options, export, pages, sharing, tool_api
 
 urlpatterns = [
     path("", pages.chat, name="chat"),
@@ -23,6 +23,15 @@ urlpatterns = [
         api.session_supersede,
         name="api-session-supersede",
     ),
+    path("api/sessions/<str:public_id>/share", sharing.share, name="api-session-share"),
+    path("api/sessions/<str:public_id>/unshare", sharing.unshare, name="api-session-unshare"),
+    path("api/sessions/<str:public_id>/export", export.export, name="api-session-export"),
+    path(
+        "api/sessions/<str:public_id>/confirm-actions",
+        chat_options.confirm_actions,
+        name="api-session-confirm-actions",
+    ),
+    path("shared/<str:token>", sharing.shared_page, name="shared-chat"),
     path("api/chats", api.chats, name="api-chats"),
     path("api/chat", chat_api.chat, name="api-chat"),
     path("api/chat/stream", chat_api.stream, name="api-chat-stream"),

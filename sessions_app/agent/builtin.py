@@ -54,6 +54,9 @@ class BuiltinProvider:
 
     async def _after_wallet(self, ctx: TurnContext) -> None:
         meta = ctx.trigger.metadata
+        if meta.get("wallet_status") in ("confirmed", "failed"):  # agent/confirmations.py
+            ctx.add(str(meta.get("tool_text") or ""))  # what the confirmed tool said it did
+            return
         if meta.get("wallet_status") != "sent":
             ctx.add(_not_sent(meta))
             return

@@ -17,6 +17,7 @@ from typing import Any
 from chatproject.dbthreads import db
 from chatproject.networks import Network
 from sessions_app import events
+from sessions_app.agent import confirmations
 from sessions_app.agent.tools import ToolOutcome, run_tool
 from sessions_app.broadcast import publish
 from sessions_app.models import ChatSession, Message, Statement, ToolCall, WalletRequest, together
@@ -128,11 +129,13 @@ class TurnContext:
         row = await _create_tool_call(self, call_id, tool, arguments, unsent)
         call = events.tool_call(call_id, tool, self.network.name, arguments)
         await publish(self.session_id, *unsent.events, call)
+        if await confirmations.needs_confirmation(self.chat_session, tool, self.network.dev):
+            return await self._ask_first(row)
         started = time.perf_counter()
         try:
             chat = self.chat_session
             outcome = await run_tool(
-                self.network.name, tool, arguments, chat.public_id, chat.owner_ref
+                self.network.name, tool, arguments, chat.public_id, chat.owner_ref, chat.address_key
             )
         except asyncio.CancelledError:
             elapsed = int((time.perf_counter() - started) * 1000)
@@ -152,6 +155,14 @@ class TurnContext:
                     " Approve or reject it on the card below; the outcome arrives as a new message."
                 )
                 await self.flush(events.wallet_request(request.card()))
+        return outcome
+
+    async def _ask_first(self, row: ToolCall) -> ToolOutcome:
+        """The call waits for the person's Confirm on the card (agent/confirmations.py)."""
+        request = await confirmations.open_confirmation(self.session_id, row)
+        outcome = confirmations.waiting(request)
+        self._results.append((row, outcome))
+        await self.flush(*([events.wallet_request(request.card())] if request else []))
         return outcome
 
 

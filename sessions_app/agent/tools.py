@@ -36,10 +36,17 @@ class ToolOutcome:
 
 
 async def run_tool(
-    network: str, tool: str, arguments: dict[str, Any], session: str = "", owner: str = ""
+    network: str,
+    tool: str,
+    arguments: dict[str, Any],
+    session: str = "",
+    owner: str = "",
+    address: str = "",
 ) -> ToolOutcome:
+    """One tool call for a chat: its session, owner and client address reach the proxy, whose
+    limits and cost budgets count per owner and per address."""
     try:
-        result = await call_tool(network, tool, arguments, session, owner)
+        result = await call_tool(network, tool, arguments, session, owner, address)
     except ProxyError as exc:
         return ToolOutcome(False, None, without_nul(exc.message), 0, exc.code)
     structured = without_nul(result.structured)

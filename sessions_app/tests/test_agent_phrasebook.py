@@ -46,6 +46,8 @@ def networks(settings, anvil_testnet, mcp_testnet, anvil_polygon, mcp_polygon):
     settings.CHAT_MESSAGES_PER_MINUTE = 0
     settings.AGENT_TURNS_PER_MINUTE = 0
     settings.PROXY_CALLS_PER_MINUTE = 0
+    settings.SOCKET_FRAMES_PER_SECOND = 0  # a turn every few ms: faster than any person types
+    settings.TOOL_COST_PER_MINUTE = 0  # the log searches of the phrasebook add up within a minute
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@
 import { el, prettyJson } from "./dom.js";
 import { fillRefs } from "./refs.js";
 import { effectsSummary, hasEffects } from "./approval_effects.js";
+import { confirmCard } from "./confirm_card.js";
 import { errorReason, formatUnits, rejectionCode, toDecimal } from "./wallet.js";
 
 function fieldList(rows) {
@@ -93,6 +94,7 @@ function signRows(event) {
 // respond({status, tx_hash | signature | reason}) sends wallet.result; reason is a code
 // (user_rejected, wallet_error, unsupported, no_wallet, timeout), never free text.
 export function approvalCard(event, wallet, respond) {
+  if (event.kind === "confirm") return confirmCard(event, respond); // ask before acting
   const summary = event.summary ?? null;
   const signing = Boolean(event.sign);
   const { shown, hidden } = signing ? signRows(event) : transactionRows(event, wallet);

@@ -56,6 +56,7 @@ class ChatPage {
     $("new-chat").addEventListener("click", () => this.newChatUnlessEmpty());
     $("chat-ended-new").addEventListener("click", () => this.newChat());
     $("network").addEventListener("change", () => this.showExamples());
+    $("confirm-actions").addEventListener("change", (event) => this.setAskFirst(event.target));
     document.addEventListener("visibilitychange", () => this.cameBack());
     document.body.dataset.state = "starting";
   }
@@ -190,6 +191,7 @@ class ChatPage {
     this.setComposerEnabled(session.status === "active");
     this.setProcessing(Boolean(session.processing));
     this.networks.choose(session.network);
+    $("confirm-actions").checked = Boolean(session.confirm_actions);
     if (session.pending_wallet_request) this.showApproval(session.pending_wallet_request);
     this.settleApprovals(messages, session.pending_wallet_request);
     this.flushOutbox();
@@ -309,6 +311,18 @@ class ChatPage {
   regenerate(answer) {
     const question = this.transcript.userEntry(answer.replyTo);
     if (question) this.resendFrom(question, question.text);
+  }
+
+  // Ask before acting: whether the agent's dev-account writes wait for a Confirm card.
+  async setAskFirst(box) {
+    if (!this.sessionId) return;
+    const url = `/api/sessions/${encodeURIComponent(this.sessionId)}/confirm-actions`;
+    const { status, body } = await postJson(url, { on: box.checked });
+    if (status === 200) box.checked = Boolean(body.session.confirm_actions);
+    else {
+      box.checked = !box.checked;
+      this.transcript.note(body?.error?.message ?? "Could not change that setting; try again.", "error");
+    }
   }
 
   showApproval(request) {

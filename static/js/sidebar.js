@@ -1,7 +1,9 @@
 // The chat list beside the conversation: this owner's chats, newest first, with search,
-// rename and delete (asks first). Narrow screens show it as a panel behind a "Chats" button.
+// share (share_dialog.js), rename and delete (asks first). Narrow screens show it as a panel
+// behind a "Chats" button.
 import { el, shortTime } from "./dom.js";
 import { getJson, postJson } from "./http.js";
+import { openShareDialog } from "./share_dialog.js";
 
 const SEARCH_DELAY_MS = 250;
 
@@ -82,8 +84,10 @@ export class ChatList {
     if (chat.id === this.currentId) link.setAttribute("aria-current", "page");
     const rename = el("button", { type: "button", class: "btn-icon chat-rename", text: "Rename", "aria-label": `Rename “${title}”` });
     const remove = el("button", { type: "button", class: "btn-icon chat-delete", text: "Delete", "aria-label": `Delete “${title}”` });
+    const share = el("button", { type: "button", class: "btn-icon chat-share", text: "Share", "aria-label": `Share “${title}”` });
     const item = el("li", { class: "chat-item", "data-session-id": chat.id },
-      link, el("div", { class: "chat-item-meta" }, when, el("span", { class: "chat-item-actions" }, rename, remove)));
+      link, el("div", { class: "chat-item-meta" }, when, el("span", { class: "chat-item-actions" }, share, rename, remove)));
+    share.addEventListener("click", () => openShareDialog(chat));
     rename.addEventListener("click", () => this.startRename(item, chat));
     remove.addEventListener("click", () => this.confirmDelete(item, chat));
     return item;
