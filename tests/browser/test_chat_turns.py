@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from tests.abuse.helpers import install_string_contract
 from tests.browser.helpers import (
     open_chat,
     send_message,
@@ -110,22 +111,26 @@ def test_stop_interrupts_a_running_turn_and_a_queued_message_runs_after(person, 
     screenshot(tab)
 
 
-def test_markup_in_a_message_and_in_a_tool_result_shows_as_text(person, screenshot):
-    # No spaces: the tool echoes the signature's argument type, which ends at a space.
+def test_markup_in_a_message_and_in_a_tool_result_shows_as_text(person, screenshot, anvil_testnet):
     payload = "<svg/onload=alert`1`>"
+    # A contract whose every answer is the payload: tool errors never quote their input, so
+    # the markup reaches the tool result from the chain.
+    contract = install_string_contract(anvil_testnet.url, "0x" + "5c" * 20, payload)
     alice = person()
     tab = alice.new_tab()
     open_chat(tab)
     wait_until_ready(tab)
-    text = f"call f({payload}) on 0x5FbDB2315678afecb367f032d93F642f64180aa3"
+    text = f"call name() returns (string) on {contract}"
     send_message(tab, text, network="testnet")
     answer = wait_for_answers(tab, 1)
-    expect(tab.locator(".msg-user .msg-body")).to_have_text(text)
     card = tab.locator(".tool-card").first
     card.locator("summary").click()
     expect(card.locator(".tool-result")).to_contain_text(payload)
     # The answer is markdown rendered on the server: the backticks become a code span.
     expect(answer).to_contain_text("<svg/onload=alert")
+    send_message(tab, payload, network="testnet")
+    wait_for_answers(tab, 2)
+    expect(tab.locator(".msg-user .msg-body").last).to_have_text(payload)
     assert tab.locator("#transcript svg").count() == 0
     assert alice.dialogs == []
     screenshot(tab)

@@ -65,7 +65,10 @@ def test_a_network_whose_server_is_down_shows_a_banner_while_selected(person, sc
 def test_a_full_server_shows_a_banner_and_try_again_starts_the_chat_once_there_is_room(
     person, screenshot
 ):
-    strangers = [ChatSession.objects.create(owner_key=f"stranger-{n}") for n in range(MAX_SESSIONS)]
+    # Chats hold a place below MAX_SESSIONS from their first message (sessions_app/manager.py).
+    strangers = [
+        ChatSession.objects.create(owner_key=f"stranger-{n}", place=n) for n in range(MAX_SESSIONS)
+    ]
     tab = person().new_tab()
     tab.goto("/")
     banner = tab.locator("[data-banner=server-full]")

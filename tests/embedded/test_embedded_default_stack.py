@@ -58,6 +58,9 @@ def embedded(embedded_db_path, anvil_testnet, mcp_testnet, hanging_mcp_port) -> 
         "ARBITRUM_RPC_URL": anvil_testnet.url,
         "MCP_ARBITRUM_URL": f"http://127.0.0.1:{hanging_mcp_port}/mcp",
         "MCP_CALL_TIMEOUT": "120",
+        # Every visitor here comes from 127.0.0.1: the per-address cap (tests/abuse) would
+        # stop the module's chats, which test the embedded stack, not the caps.
+        "MAX_SESSIONS_PER_ADDRESS": "100",
         "AGENT_PROVIDER": "builtin",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
     }
