@@ -94,11 +94,14 @@ async def _simulate(chain: Chain, tx: dict[str, Any]) -> Simulation:
     methods = (SIMULATE_V1, TRACE_CALL, ETH_CALL)
     known = chain.cache.get("simulation_method")
     for method in methods[methods.index(known) :] if known else methods:
+        if method == SIMULATE_V1 and not tx.get("to"):
+            continue  # Anvil builds no simulated call without a recipient: deployments trace
         try:
             result = await RUNNERS[method](chain, tx)
         except MethodMissing:
             continue
-        chain.cache["simulation_method"] = method
+        if tx.get("to"):
+            chain.cache["simulation_method"] = method
         return result
     raise Unreadable("no simulation method answered")
 

@@ -128,3 +128,12 @@ async def test_permissions_are_listed_as_what_you_allow(
     assert (allowance["symbol"], allowance["unlimited"]) == ("GUARD", False)
     assert same_address(allowance["counterparty"], CAROL)
     assert int(allowance["raw"]) >= 2 * GUARD  # the allowance after: what carol may spend
+
+
+async def test_a_deployment_names_the_contract_it_creates(chain: Chain) -> None:
+    # Init code that deploys an empty contract (PUSH1 0 PUSH1 0 RETURN).
+    result = await call(chain, "send_transaction", from_address="ivan", data="0x60006000f3")
+    data = result.structured_content or {}
+    assert not result.is_error, result.content
+    created = [e for e in data["summary"]["effects"] if e["kind"] == "created"]
+    assert [e["address"] for e in created] == [data["contract_address"]]

@@ -8,6 +8,7 @@ from typing import Any
 from eth_typing import ChecksumAddress
 from pydantic import Field
 from web3.exceptions import TimeExhausted
+from web3.utils.address import get_create_address
 
 from mcp_servers import effects, policy
 from mcp_servers.chain import Chain
@@ -108,8 +109,13 @@ async def inspect(chain: Chain, tx: dict[str, Any]) -> tuple[Simulation, list[ef
         raise ToolFailure(
             f"The contract call reverted: {simulation.revert_reason or 'no reason given'}."
         )
-    found = await simulated.read(chain, tx["from"], simulation) if simulation.effects_known else []
-    return simulation, found
+    if not simulation.effects_known:
+        return simulation, []
+    if not tx.get("to") and not simulation.created:
+        # eth_simulateV1 names no contract it creates: a deployment's is where its nonce says.
+        nonce = await chain.w3.eth.get_transaction_count(tx["from"], "pending")
+        simulation.created.append(get_create_address(tx["from"], nonce))
+    return simulation, await simulated.read(chain, tx["from"], simulation)
 
 
 def card(
