@@ -24,6 +24,7 @@ from eth_utils import to_checksum_address
 from web3.exceptions import ContractLogicError, Web3Exception
 
 from mcp_servers.chain import Chain
+from mcp_servers.errors import revert_reason
 from mcp_servers.reverts import decode_revert
 from mcp_servers.topics import TRANSFER_TOPIC, address_topic
 
@@ -184,7 +185,7 @@ async def by_eth_call(chain: Chain, tx: dict[str, Any]) -> Simulation:
         await chain.w3.eth.call(call)  # type: ignore[arg-type]
     except ContractLogicError as exc:
         raw = hex_bytes(exc.data if isinstance(exc.data, str) else "0x")
-        return Simulation(PARTLY, ETH_CALL, True, decode_revert(raw) or revert_message(exc))
+        return Simulation(PARTLY, ETH_CALL, True, decode_revert(raw) or revert_reason(exc))
     return Simulation(PARTLY, ETH_CALL)
 
 
@@ -207,10 +208,3 @@ def hex_bytes(text: Any) -> bytes:
         return bytes.fromhex(body)
     except ValueError:
         raise Unreadable("not hex") from None
-
-
-def revert_message(exc: ContractLogicError) -> str:
-    message = str(exc.message or "")
-    return (
-        message.removeprefix("execution reverted: ").removeprefix("execution reverted").strip(" :")
-    )

@@ -8,7 +8,7 @@ import asyncio
 from dataclasses import dataclass
 
 import eth_abi
-from eth_utils import keccak, to_checksum_address
+from eth_utils import to_checksum_address
 from web3.exceptions import Web3Exception
 
 from mcp_servers.chain import Chain
@@ -25,6 +25,7 @@ from mcp_servers.effects import (
 )
 from mcp_servers.errors import ToolFailure
 from mcp_servers.simulation import NATIVE_PSEUDO_TOKEN, Log, Simulation
+from mcp_servers.tools.standards import call_raw, calldata
 from mcp_servers.tools.tokens import decode_text, token_metadata
 from mcp_servers.topics import (
     APPROVAL_FOR_ALL_TOPIC,
@@ -132,7 +133,9 @@ async def nft_symbol(chain: Chain, contract: str) -> str:
     key = f"symbol:{contract}"
     if key not in chain.cache:
         try:
-            chain.cache[key] = decode_text(await read_call(chain, contract, "symbol()")) or None
+            chain.cache[key] = (
+                decode_text(await call_raw(chain, contract, calldata("symbol()"))) or None
+            )
         except (ToolFailure, Web3Exception, ValueError):
             chain.cache[key] = None
     return chain.cache[key] or f"tokens of {short_address(contract)}"
@@ -206,17 +209,11 @@ async def mark_unlimited(chain: Chain, approvals: list[Effect]) -> None:
 
 
 async def holdings(chain: Chain, token: str, holder: str) -> tuple[int | None, int | None]:
-    balance_call = "0x70a08231" + holder.lower().removeprefix("0x").rjust(64, "0")
+    balance_call = calldata("balanceOf(address)", ("address",), (holder,))
     try:
         balance, supply = await asyncio.gather(
-            read_call(chain, token, balance_call), read_call(chain, token, "totalSupply()")
+            call_raw(chain, token, balance_call), call_raw(chain, token, calldata("totalSupply()"))
         )
         return word(balance, 0), word(supply, 0)
     except (ToolFailure, Web3Exception, ValueError):
         return None, None
-
-
-async def read_call(chain: Chain, contract: str, call: str) -> bytes:
-    data = call if call.startswith("0x") else "0x" + keccak(text=call)[:4].hex()
-    w3 = await chain.ready()
-    return bytes(await w3.eth.call({"to": contract, "data": data}))  # type: ignore[typeddict-item]
