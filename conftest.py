@@ -59,6 +59,25 @@ def _fresh_abuse_limits() -> None:
             pass  # a test that stops Redis: the process buckets are fresh anyway
 
 
+SESSION_CHAINS = ("anvil_testnet", "anvil_polygon")
+CHAIN_ANSWERS_WITHIN = 20.0  # seconds; a busy 2-core machine answers eth_chainId in milliseconds
+
+
+@pytest.fixture(autouse=True)
+def _session_chains_answer(request: pytest.FixtureRequest) -> None:
+    """Every later test depends on the session's chains: if one stops answering, stop the run
+    at once with what it was doing, instead of letting each test wait out its timeouts."""
+    for name in SESSION_CHAINS:
+        if name in request.fixturenames:
+            anvil: Anvil = request.getfixturevalue(name)
+            if not anvil.answers(timeout=CHAIN_ANSWERS_WITHIN):
+                pytest.exit(
+                    f"The session's {name} (port {anvil.port}) stopped answering before "
+                    f"{request.node.nodeid}:\n{anvil.diagnosis()}",
+                    returncode=3,
+                )
+
+
 @pytest.fixture(scope="session")
 def anvil_testnet() -> Iterator[Anvil]:
     """An Anvil chain with chain id 31337, served as testnet."""

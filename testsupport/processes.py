@@ -102,16 +102,39 @@ class Anvil(Process):
         return f"http://127.0.0.1:{self.port}"
 
     def ready(self) -> bool:
+        return self.answers(timeout=1)
+
+    def answers(self, timeout: float) -> bool:
         body = {"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}
-        return httpx.post(self.url, json=body, timeout=1).status_code == 200
+        try:
+            return httpx.post(self.url, json=body, timeout=timeout).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def diagnosis(self, lines: int = 40) -> str:
+        """What a person needs when the chain stopped answering: is the process alive, what
+        its threads wait on, and the last requests it logged."""
+        if self.popen is None:
+            return "never started"
+        if self.popen.poll() is not None:
+            state = f"exited with code {self.popen.returncode}"
+        else:
+            tasks = Path(f"/proc/{self.popen.pid}/task")
+            waits = [(task / "wchan").read_text() for task in tasks.iterdir()]
+            state = f"alive, {len(waits)} threads waiting in {sorted(set(waits))}"
+        log = self.log_path.read_text(errors="replace") if self.log_path else ""
+        return "\n".join([state, *log.splitlines()[-lines:]])
 
 
 def start_anvil(
     chain_id: int = 31337, port: int | None = None, extra: list[str] | None = None
 ) -> Anvil:
     port = port or free_port()
-    args = anvil_args(port=port, chain_id=chain_id, extra=["--silent", *(extra or [])])
-    anvil = Anvil(args=args, env=dict(os.environ), port=port, chain_id=chain_id)
+    # Not --silent: each request's method goes to the log, which a hung chain's diagnosis shows.
+    args = anvil_args(port=port, chain_id=chain_id, extra=extra or [])
+    log_path = Path(tempfile.gettempdir()) / f"anvil-{chain_id}-{port}.log"
+    log_path.unlink(missing_ok=True)
+    anvil = Anvil(args=args, env=dict(os.environ), port=port, chain_id=chain_id, log_path=log_path)
     anvil.start()
     wait_until(anvil.ready, 20, f"anvil on port {port}")
     return anvil
