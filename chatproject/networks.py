@@ -1,4 +1,4 @@
-"""The network table: the single source of truth for networks (see ARCHITECTURE.md).
+"""The network table: the single source of truth for networks (docs/architecture.md).
 
 Every part reads it from ``settings.NETWORKS``; nothing holds a "current network".
 """

@@ -1,4 +1,4 @@
-"""Imports run one way (ARCHITECTURE.md, "Layers"): the import-linter contracts of
+"""Imports run one way (docs/architecture.md, "Layers"): the import-linter contracts of
 pyproject.toml hold. Transports -> chat intake -> turn loop -> turns -> agent ->
 mcp_proxy's client; mcp_proxy imports no sessions_app, mcp_servers neither app, the providers
 not each other, and no package has an import cycle between its modules."""

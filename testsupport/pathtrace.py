@@ -1,6 +1,6 @@
 """Which of the project's files run, and when each is first entered, while a recorder is on.
 
-A test of the message path (sessions_app/tests/test_message_path_follows_readme.py) records
+A test of the message path (sessions_app/tests/test_message_path_follows_the_docs.py) records
 one chat turn in two processes: the backend it runs in, and a runmcp server started through
 this module's command line:
 

@@ -4,7 +4,7 @@
 
 One Deployment, Service, PodDisruptionBudget and NetworkPolicy per network, and the backend's
 MCP_<NAME>_URL for each. tests/deploy/test_k8s_matches_network_table.py fails when the files
-and the table disagree; run this after adding a network (README, "Add a network").
+and the table disagree; run this after adding a network (docs/architecture.md, "Add a network").
 """
 
 from __future__ import annotations

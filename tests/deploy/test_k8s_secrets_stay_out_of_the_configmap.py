@@ -52,7 +52,7 @@ def test_postgresql_and_redis_are_reached_by_url():
 
 
 def test_an_operators_copy_reads_its_own_secret_files_which_git_ignores(tmp_path):
-    """The README's steps: copy the example, its secrets/*.env from the examples, point the
+    """The steps of docs/deploy.md: copy the example, its secrets/*.env from the examples, point the
     generators at them; the rendering then carries the operator's values."""
     k8s = tmp_path / "k8s"
     shutil.copytree(K8S, k8s)

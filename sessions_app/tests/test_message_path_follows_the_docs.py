@@ -1,9 +1,9 @@
-"""README's "How a message flows" is the path one chat message takes, checked by running it.
+"""docs/architecture.md's "How a message flows" is the path one chat message takes, checked by running it.
 
 One builtin balance turn is recorded in both processes it crosses: this one (the socket, the
 chat, the turn, the agent, the proxy client, on every thread) and a real runmcp server started
-under testsupport.pathtrace. The files README lists, 12 or fewer, must each run during the
-turn, and be first entered in the order README gives: a list that drifts from the code (a
+under testsupport.pathtrace. The files it lists, 12 or fewer, must each run during the
+turn, and be first entered in the order it gives: a list that drifts from the code (a
 file renamed, a step moved, a hop added in between the listed ones) fails here.
 
 The project files the turn runs besides those (helpers such as redaction, the channel layer
@@ -49,7 +49,7 @@ STEP = re.compile(r"^\d+\. `([\w/]+\.py)`", re.MULTILINE)
 
 
 def readme_path() -> list[str]:
-    readme = (BASE_DIR / "README.md").read_text()
+    readme = (BASE_DIR / "docs" / "architecture.md").read_text()
     section = readme.split("## How a message flows", 1)[1].split("\n## ", 1)[0]
     return STEP.findall(section)
 
@@ -113,16 +113,16 @@ async def test_one_message_runs_the_files_readme_lists_in_that_order(alice, reco
     assert of_type(seen, "tool.result")[0]["ok"]
 
     missing = [path for path in listed if path not in first_entered]
-    assert not missing, f"README lists files the turn never ran: {missing}"
+    assert not missing, f"docs/architecture.md lists files the turn never ran: {missing}"
     ran_in_order = sorted(listed, key=first_entered.__getitem__)
-    assert ran_in_order == listed, "README's order is not the order the turn ran them in"
+    assert ran_in_order == listed, "docs/architecture.md's order is not the order the turn ran them in"
 
     others = sorted(set(first_entered) - set(listed), key=first_entered.__getitem__)
-    print(f"\n{len(first_entered)} project files ran: the {len(listed)} README lists, and")
+    print(f"\n{len(first_entered)} project files ran: the {len(listed)} docs/architecture.md lists, and")
     print("\n".join(f"  {path}" for path in others))
 
 
 def test_readme_names_files_that_exist():
     listed = readme_path()
-    assert listed, "README has no numbered file list under 'How a message flows'"
+    assert listed, "docs/architecture.md has no numbered file list under 'How a message flows'"
     assert [path for path in listed if not (BASE_DIR / path).is_file()] == []
