@@ -53,6 +53,6 @@ typecheck: setup
 
 pytest: setup test-tools
 	$(PY) manage.py makemigrations --check --dry-run
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest --durations=25 $(PYTEST_ARGS)
 
 test: lint typecheck pytest
