@@ -140,7 +140,10 @@ async def run_turn(turn: Turn, stop: asyncio.Event, announced: bool = False) -> 
         if not announced:
             created = events.message_created(message_dict(answer, tool_calls=()))
             await publish(chat_session.pk, created)
-        network = _network_or_testnet(network_name)
+        network = _known_network(network_name)
+        if network is None:  # the table changed since the message was taken: never guess one
+            TURNS.labels(network_name, "error").inc()
+            return await _refuse(turn, _unknown_network(network_name))
         ctx = TurnContext(chat_session, network, trigger, answer, trigger.metadata.get("wallet"))
         outcome, error = await _work_until_done_or_interrupted(ctx, stop)
         next_turn = await _finish(ctx, turn, outcome, error)
@@ -151,11 +154,33 @@ async def run_turn(turn: Turn, stop: asyncio.Event, announced: bool = False) -> 
     return next_turn
 
 
-def _network_or_testnet(name: str) -> Network:
+def _known_network(name: str) -> Network | None:
     try:
         return get_network(name)
     except UnknownNetwork:
-        return get_network("testnet")
+        return None
+
+
+def _unknown_network(name: str) -> events.EventError:
+    shown = name[:32]
+    return events.EventError(
+        "unknown_network",
+        f"This chat's network “{shown}” is not served here; pick a network and send it again.",
+    )
+
+
+async def _refuse(turn: Turn, error: events.EventError) -> Turn | None:
+    """End a turn that cannot start, with its error said in the answer and as an event."""
+    assert turn.answer is not None
+    content = f"**Error:** {error.message}"
+    html = render_markdown(content)
+    ERRORS.labels(error.code).inc()
+    end = db(turns.finish_and_claim_next)
+    next_turn = await end(turn, Turn.Status.FAILED, content, html, error.code)
+    turn.answer.content = content
+    ending = [events.error(error.code, error.message), events.turn_complete(turn.answer.pk, html)]
+    await publish(turn.chat_session.pk, *ending)
+    return next_turn
 
 
 async def _work_until_done_or_interrupted(
