@@ -86,8 +86,8 @@ async def drain(turn: Turn, announced: bool = False) -> None:
     """Run ``turn``, then claim and run the session's queued turns until none is left."""
     chat_session_id = turn.chat_session_id
     current = _Current()
-    beat = spawn(_heartbeat(current))
     stop = await interrupts.watch(chat_session_id)
+    beat = spawn(_heartbeat(current, stop))
     next_turn: Turn | None = turn
     try:
         while next_turn is not None:
@@ -122,12 +122,24 @@ async def _fail_when_possible(turn: Turn, attempts: int = 30) -> None:
         return
 
 
-async def _heartbeat(current: _Current) -> None:
+async def _heartbeat(current: _Current, stop: asyncio.Event) -> None:
+    """Renew the running turn's lease. A turn whose lease another process took (it recovered
+    the turn) is stopped here, so two never write one answer; a database away for one beat is
+    tried again at the next."""
     period = turns.lease().total_seconds() / 3
     while True:
         await asyncio.sleep(period)
-        if current.turn is not None:
-            await db(turns.renew)(current.turn)
+        turn = current.turn
+        if turn is None:
+            continue
+        try:
+            held = await db(turns.renew)(turn)
+        except DatabaseError:
+            log.warning("turn lease not renewed: database unavailable", exc_info=True)
+            continue
+        if not held and current.turn is turn:
+            log.warning("turn lease lost: another process runs this turn now")
+            stop.set()
 
 
 async def run_turn(turn: Turn, stop: asyncio.Event, announced: bool = False) -> Turn | None:
