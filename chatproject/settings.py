@@ -6,6 +6,7 @@ import os
 import secrets
 import sys
 from pathlib import Path
+from urllib.parse import urlparse
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -124,6 +125,15 @@ if REDIS_CHANNEL_LAYER not in ("pubsub", "core"):
     raise ImproperlyConfigured(
         f"REDIS_CHANNEL_LAYER must be pubsub or core, not {REDIS_CHANNEL_LAYER!r}"
     )
+
+
+def pubsub_layer_config(url: str) -> dict[str, object]:
+    """Pub/Sub channels belong to the whole Redis server, not to a database: the database
+    number joins the prefix, so deployments (or test runs) on one Redis at different numbers
+    never hear each other's events."""
+    return {"hosts": [url], "prefix": f"asgi{urlparse(url).path}"}
+
+
 if REDIS_URL and REDIS_CHANNEL_LAYER == "pubsub":
     # Default: Redis Pub/Sub fan-out, one PUBLISH per event instead of the core layer's sorted
     # sets and Lua scripts: first event p95 27 ms vs 137 ms (docs/benchmarks.md, "Agent
@@ -133,7 +143,7 @@ if REDIS_URL and REDIS_CHANNEL_LAYER == "pubsub":
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "chatproject.channel_layer.ResilientPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": pubsub_layer_config(REDIS_URL),
         }
     }
 elif REDIS_URL:
