@@ -40,13 +40,15 @@ class ToolCallWriter:
     def __init__(self) -> None:
         self._waiting: list[tuple[ToolCall, asyncio.Future[None]]] = []
         self._writing = False
+        # The loop keeps only a weak reference to a task: this one is kept until it ends.
+        self._task: asyncio.Task[None] | None = None
 
     async def save(self, row: ToolCall) -> None:
         done = asyncio.get_running_loop().create_future()
         self._waiting.append((row, done))
         if not self._writing:
             self._writing = True
-            asyncio.get_running_loop().create_task(self._write_all())
+            self._task = asyncio.get_running_loop().create_task(self._write_all())
         await done
 
     async def _write_all(self) -> None:
