@@ -1,4 +1,5 @@
-"""docs/architecture.md's "How a message flows" is the path one chat message takes, checked by running it.
+"""The path one chat message takes ("How a message flows", docs/architecture.md), checked by
+running it.
 
 One builtin balance turn is recorded in both processes it crosses: this one (the socket, the
 chat, the turn, the agent, the proxy client, on every thread) and a real runmcp server started
@@ -115,10 +116,10 @@ async def test_one_message_runs_the_files_readme_lists_in_that_order(alice, reco
     missing = [path for path in listed if path not in first_entered]
     assert not missing, f"docs/architecture.md lists files the turn never ran: {missing}"
     ran_in_order = sorted(listed, key=first_entered.__getitem__)
-    assert ran_in_order == listed, "docs/architecture.md's order is not the order the turn ran them in"
+    assert ran_in_order == listed, "the docs' order is not the order the turn ran them in"
 
     others = sorted(set(first_entered) - set(listed), key=first_entered.__getitem__)
-    print(f"\n{len(first_entered)} project files ran: the {len(listed)} docs/architecture.md lists, and")
+    print(f"\n{len(first_entered)} project files ran: the {len(listed)} the docs list, and")
     print("\n".join(f"  {path}" for path in others))
 
 
