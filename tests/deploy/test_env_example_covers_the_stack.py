@@ -36,4 +36,6 @@ def test_compose_profiles_and_anvil_binary_are_documented():
 def test_the_configuration_table_lists_every_variable_of_env_example():
     readme = (ROOT / "docs" / "configuration.md").read_text()
     in_table = set(re.findall(r"^\| `([A-Z][A-Z0-9_]*)` \|", readme, re.M))
-    assert not DOCUMENTED - in_table, f"docs/configuration.md lacks: {sorted(DOCUMENTED - in_table)}"
+    assert not DOCUMENTED - in_table, (
+        f"docs/configuration.md lacks: {sorted(DOCUMENTED - in_table)}"
+    )
