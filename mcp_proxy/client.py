@@ -192,7 +192,8 @@ async def _charge_cost(call: Call, tool: str, params: dict[str, Any]) -> None:
 def _tool_result(network: Network, result: dict[str, Any], started: float) -> ToolResult:
     text = scrub(_joined_text(result.get("content")), network.name, network.rpc_url)
     if result.get("isError"):
-        raise ProxyError("tool_error", text or f"The tool failed on {network.name}.")
+        # The agent says which step failed ("Sending failed on testnet: …"); this is the reason.
+        raise ProxyError("tool_error", text or f"{network.name} gave no reason.")
     structured = result.get("structuredContent")
     duration_ms = int((time.perf_counter() - started) * 1000)
     return ToolResult(structured if isinstance(structured, dict) else None, text, duration_ms)

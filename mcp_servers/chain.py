@@ -183,7 +183,7 @@ class Chain:
         if not self._has_ens:
             raise ToolFailure(
                 f"ENS lives on mainnet: the ENS registry is not deployed on {self.name}. "
-                "Use mainnet (or a testnet forked from mainnet with MAINNET_FORK_URL)."
+                "Ask on mainnet, or on a testnet that the server runs as a fork of mainnet."
             )
 
     async def ens_address(self, name: str) -> ChecksumAddress:

@@ -92,7 +92,7 @@ def describe_error(exc: BaseException, network: str, timeout: float, secrets: li
     if isinstance(exc, Web3Exception | ValueError | TypeError):
         return scrub(str(exc), secrets).rstrip(".") + "."
     logger.error("Unexpected tool failure: %s", scrub(repr(exc), secrets))
-    return "The tool failed unexpectedly; the details are in the server log."
+    return "Something unexpected went wrong; the details are in the server log."
 
 
 def rpc_message(exc: Web3RPCError, secrets: list[str]) -> str:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import Count, IntegerField, Model, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from sessions_app import manager
 from sessions_app.models import ChatSession, Message, ToolCall, WalletRequest
@@ -29,6 +32,59 @@ def count_per_session(model: type[Model]) -> Coalesce:
     return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
 
 
+ERROR_CHARS = 120  # an error's text in a list row; the change page shows all of it
+NOTHING = "—"  # an empty field; in the error column, a call that succeeded
+
+
+def pretty_json(value: Any) -> SafeString | str:
+    """JSON indented in a <pre>, as a person reads it; "—" when there is nothing."""
+    if value is None or value == {} or value == []:
+        return NOTHING
+    text = json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    return format_html('<pre class="json" style="margin:0;white-space:pre-wrap">{}</pre>', text)
+
+
+def error_text(call: ToolCall, limit: int | None = ERROR_CHARS) -> str:
+    """What went wrong in a tool call, from its stored result ({code, message}), or "—"."""
+    if not call.is_error:
+        return NOTHING
+    result = call.result if isinstance(call.result, dict) else {}
+    text = str(result.get("message") or result.get("code") or "error")
+    return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
+
+
+class JsonDisplayMixin:
+    """The JSON fields of the history, pretty-printed on the read-only pages."""
+
+    @admin.display(description="metadata")
+    def metadata_json(self, obj: Message) -> SafeString | str:
+        return pretty_json(obj.metadata)
+
+    @admin.display(description="arguments")
+    def arguments_json(self, obj: ToolCall) -> SafeString | str:
+        return pretty_json(obj.arguments)
+
+    @admin.display(description="result")
+    def result_json(self, obj: ToolCall) -> SafeString | str:
+        return pretty_json(obj.result)
+
+    @admin.display(description="error", ordering="is_error")
+    def error(self, obj: ToolCall) -> str:
+        return error_text(obj)
+
+    @admin.display(description="transaction")
+    def transaction_json(self, obj: WalletRequest) -> SafeString | str:
+        return pretty_json(obj.transaction)
+
+    @admin.display(description="signature request")
+    def signature_request_json(self, obj: WalletRequest) -> SafeString | str:
+        return pretty_json(obj.signature_request)
+
+    @admin.display(description="summary")
+    def summary_json(self, obj: WalletRequest) -> SafeString | str:
+        return pretty_json(obj.summary)
+
+
 class ReadOnlyMixin:
     """Rows written by the app only: the admin may look, never add, edit or delete."""
 
@@ -42,17 +98,25 @@ class ReadOnlyMixin:
         return False
 
 
-class MessageInline(ReadOnlyMixin, admin.TabularInline):
+class MessageInline(ReadOnlyMixin, JsonDisplayMixin, admin.TabularInline):
     model = Message
-    fields = ("seq", "role", "content", "metadata", "created_at")
+    fields = ("seq", "role", "content", "metadata_json", "created_at")
     readonly_fields = fields
     ordering = ["seq"]
     extra = 0
 
 
-class ToolCallInline(ReadOnlyMixin, admin.TabularInline):
+class ToolCallInline(ReadOnlyMixin, JsonDisplayMixin, admin.TabularInline):
     model = ToolCall
-    fields = ("created_at", "network", "tool", "arguments", "result", "is_error", "duration_ms")
+    fields = (
+        "created_at",
+        "network",
+        "tool",
+        "arguments_json",
+        "result_json",
+        "error",
+        "duration_ms",
+    )
     readonly_fields = fields
     ordering = ["created_at", "pk"]
     extra = 0
@@ -70,6 +134,7 @@ class WalletRequestInline(ReadOnlyMixin, admin.TabularInline):
 class ChatSessionAdmin(admin.ModelAdmin):
     list_display = [
         "short_id",
+        "title_shown",
         "owner",
         "network",
         "status",
@@ -80,7 +145,7 @@ class ChatSessionAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status", "network"]
     # Message text spans a reverse relation; the changelist then removes duplicates itself.
-    search_fields = ["public_id", "messages__content"]
+    search_fields = ["public_id", "title", "user__username", "messages__content"]
     list_select_related = ["user"]
     ordering = ["-last_activity_at"]
     date_hierarchy = "created_at"
@@ -113,6 +178,20 @@ class ChatSessionAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # sessions are issued to browsers by the app, never typed in
 
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        """Every field is read-only: no Save buttons (change permission is for the expire
+        action of the list, not for editing history)."""
+        no_save = {"show_save": False, "show_save_and_continue": False}
+        return super().change_view(
+            request, object_id, form_url, {**(extra_context or {}), **no_save}
+        )
+
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return bool(request.user.is_superuser)  # deleting history is the superuser's call
 
@@ -125,6 +204,10 @@ class ChatSessionAdmin(admin.ModelAdmin):
     @admin.display(description="id", ordering="public_id")
     def short_id(self, obj: ChatSession) -> str:
         return obj.short_id
+
+    @admin.display(description="title", ordering="title")
+    def title_shown(self, obj: ChatSession) -> str:
+        return obj.title or "(untitled)"
 
     @admin.display(description="owner", ordering="user__username")
     def owner(self, obj: ChatSession) -> str:
@@ -150,8 +233,20 @@ class ChatSessionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Message)
-class MessageAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class MessageAdmin(ReadOnlyMixin, JsonDisplayMixin, admin.ModelAdmin):
     list_display = ["chat_session", "seq", "role", "short_content", "created_at"]
+    fields = (
+        "chat_session",
+        "seq",
+        "role",
+        "content",
+        "html",
+        "superseded_at",
+        "metadata_json",
+        "client_msg_id",
+        "created_at",
+    )
+    readonly_fields = fields
     list_filter = ["role"]
     search_fields = ["content", "chat_session__public_id"]
     list_select_related = ["chat_session"]
@@ -163,18 +258,55 @@ class MessageAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(ToolCall)
-class ToolCallAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["chat_session", "network", "tool", "is_error", "duration_ms", "created_at"]
+class ToolCallAdmin(ReadOnlyMixin, JsonDisplayMixin, admin.ModelAdmin):
+    # "error" shows the error's text, "—" for none: the is_error boolean drew a red ✗ for
+    # every successful call.
+    list_display = ["chat_session", "network", "tool", "error", "duration_ms", "created_at"]
+    fields = (
+        "chat_session",
+        "message",
+        "call_id",
+        "network",
+        "tool",
+        "arguments_json",
+        "result_json",
+        "full_error",
+        "duration_ms",
+        "created_at",
+    )
+    readonly_fields = fields
     list_filter = ["network", "is_error", "tool"]
     search_fields = ["tool", "chat_session__public_id"]
     list_select_related = ["chat_session"]
     ordering = ["-created_at"]
 
+    @admin.display(description="error")
+    def full_error(self, obj: ToolCall) -> str:
+        return error_text(obj, limit=None)
+
 
 @admin.register(WalletRequest)
-class WalletRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class WalletRequestAdmin(ReadOnlyMixin, JsonDisplayMixin, admin.ModelAdmin):
     list_display = ["public_id", "chat_session", "network", "status", "created_at", "answered_at"]
     list_filter = ["status", "network"]
     search_fields = ["public_id", "tx_hash", "chat_session__public_id"]
     list_select_related = ["chat_session"]
     ordering = ["-created_at"]
+    fields = (
+        "public_id",
+        "chat_session",
+        "tool_call",
+        "network",
+        "kind",
+        "description",
+        "transaction_json",
+        "signature_request_json",
+        "summary_json",
+        "status",
+        "tx_hash",
+        "signature",
+        "reason",
+        "created_at",
+        "answered_at",
+    )
+    readonly_fields = fields

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 from collections.abc import Callable
 from contextlib import suppress
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from asgiref.sync import async_to_sync
 from django.core.exceptions import RequestDataTooBig
@@ -26,23 +27,37 @@ from sessions_app.models import ChatSession, ChatSessionQuerySet, Message
 from sessions_app.owner import owner_from_request
 from sessions_app.serializers import chat_session_dict
 
-View = Callable[..., JsonResponse]
+V = TypeVar("V", bound=Callable[..., Any])
 logger = logging.getLogger(__name__)
 
 
-def allow(method: str) -> Callable[[View], View]:
-    """Like require_GET/require_POST, but the refusal is the API's JSON error, not an empty 405."""
+def allow(method: str) -> Callable[[V], V]:
+    """Like require_GET/require_POST, but the refusal is the API's JSON error, not an HTML 405;
+    for sync and async views alike."""
 
-    def decorate(view: View) -> View:
+    def refusal() -> JsonResponse:
+        response = json_error("method_not_allowed", f"Use {method}.", 405)
+        response["Allow"] = method
+        return response
+
+    def decorate(view: V) -> V:
+        if inspect.iscoroutinefunction(view):
+
+            @wraps(view)
+            async def guarded_async(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+                if request.method != method:
+                    return refusal()
+                return await view(request, *args, **kwargs)
+
+            return cast(V, guarded_async)
+
         @wraps(view)
-        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
             if request.method != method:
-                response = json_error("method_not_allowed", f"Use {method}.", 405)
-                response["Allow"] = method
-                return response
+                return refusal()
             return view(request, *args, **kwargs)
 
-        return guarded
+        return cast(V, guarded)
 
     return decorate
 
@@ -146,6 +161,9 @@ def is_seq_number(text: str) -> bool:
 SEQ_MAX_DIGITS = 10  # a PositiveIntegerField's largest value has 10 digits
 
 
+CLOSED_MESSAGE = "This chat was closed in another tab. Write here to continue it."
+
+
 @allow("POST")
 def session_close(request: HttpRequest, public_id: str) -> JsonResponse:
     try:
@@ -153,13 +171,8 @@ def session_close(request: HttpRequest, public_id: str) -> JsonResponse:
     except manager.ChatSessionError as exc:
         return exc.response()
     manager.close(chat_session)
-    # Tabs showing this chat learn it at once, not at their next message.
-    announce(
-        chat_session,
-        events.error(
-            "session_expired", "This chat was closed in another tab and accepts no new messages."
-        ),
-    )
+    # Tabs showing this chat learn it at once (their socket can go); writing reopens it.
+    announce(chat_session, events.error("session_expired", CLOSED_MESSAGE))
     return JsonResponse({"session": chat_session_dict(chat_session)})
 
 

@@ -5,9 +5,12 @@ events.EventError, which each transport reports its own way."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
@@ -29,24 +32,53 @@ class SupersedeRefused(Exception):
 
 
 def supersede_from(chat_session: ChatSession, message_id: object) -> int:
-    """Edit and regenerate: the user message ``message_id`` and everything after it leave the
-    conversation (``superseded_at``: kept for the admin, hidden in the page, left out of the
-    agent's history); the page then submits the (edited or same) text as a new chat.message,
-    so the new turn starts from that point through the ordinary intake. Returns how many
-    messages were superseded. Refused while a turn is queued or runs (its answer would land
-    after the cut)."""
+    """Edit and regenerate over the API in two steps: the user message ``message_id`` and
+    everything after it leave the conversation (``superseded_at``: kept for the admin, hidden
+    in the page, left out of the agent's history) now, and the client sends the text next. The
+    page sends one chat.message with ``supersedes`` instead (``_store_replacing``): nothing is
+    cut unless its turn is accepted. Returns how many messages were superseded. Refused while
+    a turn is queued or runs (its answer would land after the cut)."""
     session = ChatSession.objects.with_busy().get(pk=chat_session.pk)
-    if not session.is_active:
-        raise SupersedeRefused("session_expired", "This chat accepts no new messages.")
+    manager.check_room_to_reopen(session)  # an ended chat continues with the text sent next
     if session.processing:
-        raise SupersedeRefused("busy", "Wait for the answer, or stop it, then try again.")
-    start = None
-    if isinstance(message_id, int) and not isinstance(message_id, bool):
-        start = session.messages.filter(pk=message_id, role=Message.Role.USER).first()
-    if start is None:
-        raise SupersedeRefused("message_not_found", "That message is not in this chat.")
+        raise SupersedeRefused(*BUSY)
+    start = _cut_start(session, message_id)
     later = session.messages.filter(seq__gte=start.seq, superseded_at__isnull=True)
     return later.update(superseded_at=timezone.now())
+
+
+BUSY = ("busy", "Wait for the answer, or stop it, then try again.")
+
+
+def _cut_start(chat_session: ChatSession, message_id: object) -> Message:
+    """The user message an edit or a regenerate starts from."""
+    start = None
+    if isinstance(message_id, int) and not isinstance(message_id, bool):
+        start = chat_session.messages.filter(pk=message_id, role=Message.Role.USER).first()
+    if start is None:
+        raise SupersedeRefused("message_not_found", "That message is not in this chat.")
+    return start
+
+
+def _store_replacing(
+    chat_session: ChatSession, supersedes: int, store: Callable[[], turns.Intake]
+) -> turns.Intake:
+    """Edit and regenerate: the new message is stored, and only when its turn starts at once
+    do the message ``supersedes`` and everything after it leave the conversation, in the same
+    transaction. A refusal (a limit, a running turn, a closed chat) leaves the chat as it was,
+    also after a reload; a resend of an accepted one cuts nothing more."""
+    with transaction.atomic():
+        start = _cut_start(chat_session, supersedes)
+        intake = store()
+        if not intake.created:
+            return intake
+        if start.superseded_at is not None:  # replaced meanwhile, in another tab
+            raise SupersedeRefused("message_not_found", "That message was replaced already.")
+        if intake.turn is None:  # queued behind a running turn: its answer would come after
+            raise SupersedeRefused(*BUSY)
+        cut = chat_session.messages.filter(seq__gte=start.seq, seq__lt=intake.message.seq)
+        cut.filter(superseded_at__isnull=True).update(superseded_at=timezone.now())
+    return intake
 
 
 def history_page(
@@ -118,7 +150,10 @@ async def submit_chat_message(
             event.client_msg_id,
             owner,
             limited,
+            event.supersedes,
         )
+    except SupersedeRefused as exc:  # an edit or a regenerate: the chat stays as it was
+        raise events.EventError(exc.code, exc.message) from None
     except manager.ChatSessionInactive as exc:
         raise events.EventError("session_expired", exc.message) from None
     except manager.ChatSessionError as exc:  # unknown, full, or a cap reached
@@ -209,16 +244,18 @@ async def accept(
     client_msg_id: str = "",
     owner: Owner | None = None,
     limited: tuple[Owner | None, str] | None = None,
+    supersedes: int | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """Store the message with its turn, announce it, and run the turn or leave it queued.
 
     With ``owner``, the session's owner and activity are checked by the same statement that
     stores: raises manager.ChatSessionError when it may not take messages any more. With
     ``limited`` (owner, client address), the message counts against their limits first, in
-    the same database thread call.
+    the same database thread call. With ``supersedes``, an edit or a regenerate from that
+    user message (``_store_replacing``; raises SupersedeRefused).
     """
     intake, data, created = await db(_store)(
-        chat_session, role, text, metadata, client_msg_id, owner, limited
+        chat_session, role, text, metadata, client_msg_id, owner, limited, supersedes
     )
     if created:  # the message, and the answer when its turn runs at once: one event message
         await publish(chat_session.pk, *created)
@@ -237,6 +274,7 @@ def _store(
     client_msg_id: str,
     owner: Owner | None,
     limited: tuple[Owner | None, str] | None,
+    supersedes: int | None = None,
 ) -> tuple[turns.Intake, dict[str, Any], list[dict[str, Any]]]:
     """The stored message, as a dict, and its message.created events (with its answer's when
     its turn was claimed at once); no events for a resend."""
@@ -244,7 +282,10 @@ def _store(
         limits.check_chat_message(*limited)
     if role == Message.Role.USER:  # a chat counts against the caps from its first message
         manager.take_place(chat_session)
-    intake = turns.store(chat_session, role, text, metadata, client_msg_id, owner)
+    store = partial(turns.store, chat_session, role, text, metadata, client_msg_id, owner)
+    if role == Message.Role.USER:  # an ended chat takes it too: any chat can be continued
+        store = partial(_reopening, chat_session, owner, store)
+    intake = store() if supersedes is None else _store_replacing(chat_session, supersedes, store)
     data = message_dict(intake.message)
     if not intake.created:
         return intake, data, []
@@ -252,4 +293,19 @@ def _store(
     if intake.turn is not None and intake.turn.answer is not None:
         answer = message_dict(intake.turn.answer, tool_calls=())
         created.append(events.message_created(answer))
+    if supersedes is not None:  # every tab of the chat redraws without the replaced messages
+        created.append(session_state(chat_session))
     return intake, data, created
+
+
+def _reopening(
+    chat_session: ChatSession, owner: Owner | None, store: Callable[[], turns.Intake]
+) -> turns.Intake:
+    """``store``; when the chat has ended (idle-expired or closed), it is reopened first
+    (manager.reopen: refused only at a cap) and the message stored in it. An active chat pays
+    nothing more: the store's own statement finds out."""
+    try:
+        return store()
+    except manager.ChatSessionInactive:
+        manager.reopen(chat_session, owner)
+    return store()

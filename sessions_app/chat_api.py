@@ -1,7 +1,7 @@
 """HTTP parity of the chat websocket, for clients without websockets.
 
-POST /api/chat {session_id, message, network, client_msg_id?, wallet?} -> 202 with the stored
-message; the turn runs as a background task of the process that answered.
+POST /api/chat {session_id, message, network, client_msg_id?, wallet?, supersedes?} -> 202
+with the stored message; the turn runs as a background task of the process that answered.
 POST /api/interrupt {session_id}; POST /api/wallet {session_id, request_id, status, tx_hash?,
 reason?}; GET /api/chat/stream?session_id= streams the websocket's events as Server-Sent
 Events (session.state first). POSTs are CSRF-protected like every other (token: GET /api/csrf).
@@ -21,13 +21,12 @@ from typing import Any
 
 from channels.layers import get_channel_layer
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
-from django.views.decorators.http import require_GET, require_POST
 
 from chatproject import logcontext
 from chatproject.dbthreads import db
 from chatproject.errors import json_error
 from sessions_app import events, limits, login_watch, manager, socket_slots
-from sessions_app.api import bad_request, read_json
+from sessions_app.api import allow, bad_request, read_json
 from sessions_app.broadcast import EVENT_MESSAGE_TYPE, events_group
 from sessions_app.chat import (
     interrupt as interrupt_turn,
@@ -47,6 +46,8 @@ STATUS_BY_CODE = {
     "session_not_found": 404,
     "too_many_sessions": 429,
     "server_full": 503,
+    "busy": 409,  # an edit or a regenerate while a turn runs
+    "message_not_found": 404,
 }
 
 
@@ -72,11 +73,12 @@ def _event_error(exc: events.EventError) -> JsonResponse:
     return json_error(exc.code, exc.message, STATUS_BY_CODE.get(exc.code, 400))
 
 
-@require_POST
+@allow("POST")
 async def chat(request: HttpRequest) -> HttpResponse:
     try:
         body = await _body(request)
-        owner, chat_session = await _owner_and_session(request, body.get("session_id"), True)
+        # Not only an active chat: a message in an ended one continues it (chat._reopening).
+        owner, chat_session = await _owner_and_session(request, body.get("session_id"), False)
         event = events.validate_client_event(_as_chat_message(body))
         assert isinstance(event, events.ChatMessageIn)
         # As on the websocket: the limits are checked in the database call that stores.
@@ -92,12 +94,12 @@ async def chat(request: HttpRequest) -> HttpResponse:
 
 
 def _as_chat_message(body: dict[str, Any]) -> dict[str, Any]:
-    keys: tuple[str, ...] = ("network", "client_msg_id", "wallet")
+    keys: tuple[str, ...] = ("network", "client_msg_id", "wallet", "supersedes")
     fields: dict[str, Any] = {key: body[key] for key in keys if key in body}
     return {"type": "chat.message", "text": body.get("message"), **fields}
 
 
-@require_POST
+@allow("POST")
 async def interrupt(request: HttpRequest) -> HttpResponse:
     try:
         body = await _body(request)
@@ -111,7 +113,7 @@ async def interrupt(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"interrupted": True}, status=202)
 
 
-@require_POST
+@allow("POST")
 async def wallet_result(request: HttpRequest) -> HttpResponse:
     try:
         body = await _body(request)
@@ -130,7 +132,7 @@ async def wallet_result(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"message": message}, status=202)
 
 
-@require_GET
+@allow("GET")
 async def stream(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     try:
         owner, chat_session = await _owner_and_session(

@@ -81,9 +81,14 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             return
         await self.send_json(await session_state_event(self.chat_session))
         await resume(self.chat_session)
-        # The tab learns of an idle expiry when it happens, not at its next message.
-        self.idle_watch = asyncio.create_task(idle.watch(self.chat_session, self.owner))
+        self._watch_idle()
         self.heartbeat = asyncio.create_task(self._renew_slot())
+
+    def _watch_idle(self) -> None:
+        """The tab learns of an idle expiry when it happens, not at its next message. A watch
+        ends with its chat; one that reopens gets a new watch."""
+        if self.chat_session is not None and (self.idle_watch is None or self.idle_watch.done()):
+            self.idle_watch = asyncio.create_task(idle.watch(self.chat_session, self.owner))
 
     async def _take_slot(self) -> bool:
         """A slot of the owner's and the address's; when either is full, say so and close."""
@@ -155,6 +160,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             # The limits, the owner and the activity are checked in the database call that
             # stores the message.
             await submit_chat_message(self.chat_session, event, self.owner, self.address)
+            self._watch_idle()  # a message may have reopened an ended chat: watch it again
         elif isinstance(event, events.WalletResultIn):
             await submit_wallet_result(await self._answered_session(), event)
         else:

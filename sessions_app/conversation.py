@@ -17,7 +17,11 @@ from sessions_app.models import ChatSession, Message, ToolCall
 ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 HASH = re.compile(r"^0x[0-9a-fA-F]{64}$")
 ZERO = re.compile(r"^0x0+$")
-BLOCK_KEY = re.compile(r"block|parent", re.IGNORECASE)
+BLOCK_KEY = re.compile(r"block", re.IGNORECASE)
+PARENT_KEY = re.compile(r"parent", re.IGNORECASE)
+PARENT_KEYS = frozenset({"parent_hash", "parentHash"})
+FROM_KEYS = frozenset({"from", "from_address", "sender"})
+TO_KEYS = frozenset({"to", "recipient"})
 MAX_REFS = 8
 SHOWN_ROLES = (Message.Role.USER, Message.Role.ASSISTANT, Message.Role.SYSTEM)
 
@@ -27,10 +31,25 @@ class Ref:
     kind: str  # "tx", "block" or "address"
     value: str
     explorer: str = ""  # the block explorer's page of it, when the network has one
+    role: str = ""  # what the result says it is: "Parent", "From", "To"; else by kind
 
     @property
     def label(self) -> str:
-        return {"tx": "Transaction", "block": "Block", "address": "Address"}[self.kind]
+        return self.role or {"tx": "Transaction", "block": "Block", "address": "Address"}[self.kind]
+
+
+def _kind_and_role(item: str, key: str, owner: dict[str, Any] | None) -> tuple[str, str]:
+    """What ``item`` under ``key`` of ``owner`` is, as static/js/refs.js says it: a block's
+    own "hash" sits beside its parent's; "from" and "to" are a sender and a recipient."""
+    if ADDRESS.match(item):
+        name = key.lower()
+        return "address", "From" if name in FROM_KEYS else "To" if name in TO_KEYS else ""
+    if not HASH.match(item):
+        return "", ""
+    if PARENT_KEY.search(key):
+        return "block", "Parent"
+    own_block_hash = key == "hash" and owner is not None and bool(PARENT_KEYS & owner.keys())
+    return ("block", "") if BLOCK_KEY.search(key) or own_block_hash else ("tx", "")
 
 
 def find_refs(value: Any, network: str = "", limit: int = MAX_REFS) -> list[Ref]:
@@ -38,26 +57,24 @@ def find_refs(value: Any, network: str = "", limit: int = MAX_REFS) -> list[Ref]
     found: dict[str, Ref] = {}
     base = explorer_of(network)
 
-    def walk(item: Any, key: str) -> None:
+    def walk(item: Any, key: str, owner: dict[str, Any] | None) -> None:
         if len(found) >= limit:
             return
         if isinstance(item, str):
             lower = item.lower()
             if lower in found or ZERO.match(item):
                 return
-            kind = "address" if ADDRESS.match(item) else "hash" if HASH.match(item) else ""
-            if kind == "hash":
-                kind = "block" if BLOCK_KEY.search(key) else "tx"
+            kind, role = _kind_and_role(item, key, owner)
             if kind:
-                found[lower] = Ref(kind, item, f"{base}/{kind}/{item}" if base else "")
+                found[lower] = Ref(kind, item, f"{base}/{kind}/{item}" if base else "", role)
         elif isinstance(item, list):
             for part in item:
-                walk(part, key)
+                walk(part, key, None)
         elif isinstance(item, dict):
             for name, part in item.items():
-                walk(part, str(name))
+                walk(part, str(name), item)
 
-    walk(value, "")
+    walk(value, "", None)
     return list(found.values())
 
 

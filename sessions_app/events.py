@@ -1,16 +1,18 @@
-"""The websocket / SSE event protocol of ARCHITECTURE.md: validation in, builders out.
+"""The websocket / SSE event protocol of docs/api.md: validation in, builders out.
 
 Client -> server frames are validated with Pydantic; a malformed frame raises EventError,
 which the consumer answers with an ``error`` event (the socket stays open).
 
-One additive field beyond ARCHITECTURE.md: ``chat.message`` may carry ``wallet``, the address
+One additive field: ``chat.message`` may carry ``wallet``, the address
 of the browser wallet connected in the page. On non-dev networks the agent prepares
 transactions from it (``prepare_transaction``) and hands them back as ``wallet.request``.
+It may also carry ``supersedes``, a user message's id: an edit or a regenerate from there,
+cut only when the new turn is accepted (refused: ``busy``, ``message_not_found``).
 
 Server -> client events are plain dicts with ``type`` first, built by the functions below so
 that every producer (consumer, turn runner, SSE view) sends exactly the same shapes.
 
-Additive details, on top of ARCHITECTURE.md:
+Additive details:
 - Messages (``session.state`` / ``message.created``) are serializers.message_dict: ``status``
   is "" (done), "queued" (waits for the running turn), "streaming", "interrupted" or "error";
   assistant messages carry ``html`` and ``tool_calls`` (serializers.tool_call_dict, so a
@@ -55,6 +57,9 @@ class ChatMessageIn(_Event):
     network: Annotated[str, StringConstraints(min_length=1, max_length=32)]
     client_msg_id: Annotated[str, StringConstraints(max_length=64)] = ""
     wallet: Annotated[str, StringConstraints(pattern=ADDRESS_PATTERN)] | None = None
+    # Edit and regenerate: the id of the user message this one replaces, with what followed it
+    # (sessions_app/chat.py, _store_replacing).
+    supersedes: Annotated[int, Field(strict=True, gt=0)] | None = None
 
 
 class ChatInterruptIn(_Event):
@@ -103,9 +108,10 @@ def validate_client_event(data: object) -> ChatMessageIn | ChatInterruptIn | Wal
     except ValidationError as exc:
         raise EventError("bad_event", _describe(exc)) from None
     if isinstance(event, ChatMessageIn) and len(event.text) > settings.MAX_MESSAGE_CHARS:
-        raise EventError(
+        raise EventError(  # refused whole: a cut message would ask something else
             "message_too_long",
-            f"Messages are limited to {settings.MAX_MESSAGE_CHARS} characters.",
+            f"This message has {len(event.text):,} characters; messages are limited to "
+            f"{settings.MAX_MESSAGE_CHARS:,}. Shorten it or split it into parts.",
         )
     if isinstance(event, WalletResultIn) and event.status == "sent" and not event.tx_hash:
         if not event.signature:

@@ -27,7 +27,7 @@ from sessions_app.owner import Owner
 
 log = logging.getLogger(__name__)
 
-EXPIRED_MESSAGE = "This chat expired after a while without messages and accepts no new ones."
+EXPIRED_MESSAGE = "This chat expired after a while without messages. Write here to continue it."
 # asyncio may run a timer up to its clock resolution early; the session must be past its
 # deadline when it is re-read, or the watch would wake again at once.
 WAKE_MARGIN_SECONDS = 0.05
@@ -55,8 +55,11 @@ def seconds_until_idle(chat_session: ChatSession) -> float:
 
 async def watch(chat_session: ChatSession, owner: Owner | None) -> None:
     """Sleep to the session's idle deadline and re-read it, until it ends; announce it if it
-    expired (a closed or deleted session was announced by whoever ended it)."""
+    expired while watched (a closed or deleted session was announced by whoever ended it; a
+    socket opened on an ended chat hears nothing: the page knows, from session.state)."""
     session: ChatSession | None = chat_session
+    if not chat_session.is_active:
+        return
     while session is not None and session.is_active:
         await asyncio.sleep(seconds_until_idle(session) + WAKE_MARGIN_SECONDS)
         session = await _reread(session, owner)

@@ -1,4 +1,5 @@
-"""The session manager (the seed's SessionManager): create, look up, touch, expire, close.
+"""The session manager (the seed's SessionManager): create, look up, touch, expire, close,
+reopen.
 
 Every lookup of a chat session by its public id goes through ``get_for_owner``: a foreign id
 and an unknown id raise the same ChatSessionNotFound, which every endpoint and the websocket
@@ -10,6 +11,9 @@ and gives it back when it ends. A tab that opens a chat and never writes takes n
 locks nobody out, and it expires after EMPTY_SESSION_TIMEOUT. Creation itself takes no lock
 and sweeps nothing: it is refused early when a cap is already reached, which the first
 message then enforces exactly.
+
+Expiry and Close only free what an active chat holds (its place, its turns, a pending wallet
+request): a message in an ended chat reopens it (``reopen``), history and network kept.
 """
 
 from __future__ import annotations
@@ -97,11 +101,14 @@ class ChatSessionFull(ChatSessionError):
 
 
 class ChatSessionInactive(ChatSessionError):
+    """Raised where an ended chat cannot act (a tool call, a wallet answer); a user message
+    reopens it instead (``reopen``)."""
+
     code = "session_expired"
     status = 410
 
     def __init__(self, status: str) -> None:
-        self.message = f"This chat session is {status} and accepts no new messages."
+        self.message = f"This chat is {status}: write in it to continue it."
         super().__init__(self.message)
 
 
@@ -151,6 +158,28 @@ def take_place(chat_session: ChatSession) -> None:
             return
         _check_scoped_caps(chat_session)
         chat_session.place = _claim_a_place(chat_session)
+
+
+def reopen(chat_session: ChatSession, owner: Owner | None = None) -> None:
+    """Writing in an ended chat (idle-expired or closed) continues it: the same row, its
+    messages and network kept. It becomes active again and takes a place like a first message,
+    so it is refused (TooManySessions, TooManyFromAddress, SessionLimitReached) only when a cap
+    counts that many chats active *now*; a refusal leaves it ended. With ``owner``, a chat that
+    is no longer theirs raises ChatSessionNotFound."""
+    ChatSession.objects.filter(pk=chat_session.pk).expire_stale()  # idle, not expired yet
+    scope = ChatSession.objects.all() if owner is None else ChatSession.objects.for_owner(owner)
+    with transaction.atomic():
+        if not scope.filter(pk=chat_session.pk).exists():
+            raise ChatSessionNotFound()
+        chat_session.reopen()
+        _refresh_state(chat_session)
+        take_place(chat_session)
+
+
+def check_room_to_reopen(chat_session: ChatSession) -> None:
+    """Raises when ``chat_session``, if ended, could not become active again now."""
+    if not chat_session.is_active:
+        _check_room_for(chat_session)
 
 
 def address_digest(address: str) -> str:
@@ -259,7 +288,8 @@ def get_for_owner(
 def get_active_for_owner(
     public_id: object, owner: Owner | None, now: datetime | None = None
 ) -> ChatSession:
-    """Like get_for_owner, but also refuses sessions that no longer accept messages."""
+    """Like get_for_owner, but also refuses ended sessions (for what only an active chat does:
+    a tool call of its turn, a wallet answer; a message reopens it instead)."""
     chat_session = get_for_owner(public_id, owner, now)
     if not chat_session.is_active:
         raise ChatSessionInactive(chat_session.status)

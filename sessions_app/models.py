@@ -295,6 +295,17 @@ class ChatSession(models.Model):
             return prefetched[0] if prefetched else None
         return self.wallet_requests.pending().first()
 
+    def reopen(self) -> bool:
+        """Ended (idle-expired or closed) -> active again, the same row with its messages,
+        title and network: any chat can be continued. Its place among the active chats is
+        taken next (sessions_app/manager.py ``reopen``). False when it was active already."""
+        now = timezone.now()
+        ended = ChatSession.objects.filter(pk=self.pk).exclude(status=self.Status.ACTIVE)
+        if not ended.update(status=self.Status.ACTIVE, last_activity_at=now, place=None):
+            return False
+        self.status, self.last_activity_at, self.place = self.Status.ACTIVE, now, None
+        return True
+
     def is_stale(self, now: datetime | None = None) -> bool:
         return self.is_active and self.last_activity_at < self.idle_cutoff(now)
 

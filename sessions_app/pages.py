@@ -1,4 +1,5 @@
-"""The server-rendered pages: the chat (`/`) and this browser's chat sessions (`/sessions/`).
+"""The server-rendered pages: the chat (`/` a new one, `/c/<id>` one of the owner's) and this
+browser's chat sessions (`/sessions/`).
 
 The pages only render the frame; the chat itself runs in static/js over the websocket.
 """
@@ -15,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_http_methods
 
-from sessions_app import adoption
+from sessions_app import adoption, manager
 from sessions_app.auth_throttle import AuthRefused, check_login, check_signup, hash_slot
 from sessions_app.models import ChatSession
 from sessions_app.owner import owner_from_request
@@ -31,9 +32,25 @@ def public_networks() -> list[dict[str, object]]:
 @require_GET
 @ensure_csrf_cookie
 def chat(request: HttpRequest) -> HttpResponse:
+    owner_from_request(request)  # marks an existing browser session as this browser's
+    return _chat_page(request)
+
+
+@require_GET
+@ensure_csrf_cookie
+def chat_at(request: HttpRequest, public_id: str) -> HttpResponse:
+    """``/c/<id>``: the chat page on that chat (the page's script opens the id in its URL).
+    Owner-checked by the API's own lookup: a foreign id and an unknown one get the same 404."""
+    try:
+        manager.get_for_owner(public_id, owner_from_request(request))
+    except manager.ChatSessionNotFound:
+        return render(request, "chat_missing.html", status=404)
+    return _chat_page(request)
+
+
+def _chat_page(request: HttpRequest) -> HttpResponse:
     # A GET creates no browser session (tests/abuse): the page's POST /api/sessions does,
-    # before the websocket opens. An existing one is marked as this browser's here.
-    owner_from_request(request)
+    # before the websocket opens.
     context = {
         "networks": public_networks(),
         "max_message_chars": settings.MAX_MESSAGE_CHARS,

@@ -63,8 +63,8 @@ def message_status_and_metadata(message: Message) -> tuple[str, dict[str, Any]]:
 
 
 def message_dict(message: Message, tool_calls: Iterable[ToolCall] | None = None) -> dict[str, Any]:
-    """A message; assistant messages add ``html`` (rendered markdown) and their ``tool_calls``
-    (read from the database unless given: a new answer has none)."""
+    """A message; user and assistant messages add ``html`` (rendered markdown), assistant
+    messages their ``tool_calls`` (read from the database unless given: a new answer has none)."""
     status, metadata = message_status_and_metadata(message)
     data: dict[str, Any] = {
         "id": message.pk,
@@ -76,9 +76,11 @@ def message_dict(message: Message, tool_calls: Iterable[ToolCall] | None = None)
         "client_msg_id": message.client_msg_id,
         "created_at": message.created_at.isoformat(),
     }
-    if message.role == Message.Role.ASSISTANT:
-        # Rendered once when the turn finished; older rows (and unfinished ones) on the fly.
+    if message.role in (Message.Role.USER, Message.Role.ASSISTANT):
+        # The same sanitized markdown for both: a user message's rendered as it was stored, an
+        # answer's when its turn finished; older rows (and unfinished answers) on the fly.
         data["html"] = message.html or render_markdown(message.content)
+    if message.role == Message.Role.ASSISTANT:
         calls = message.tool_calls.all() if tool_calls is None else tool_calls
         data["tool_calls"] = [tool_call_dict(call) for call in calls]
     return data

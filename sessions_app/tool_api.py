@@ -15,7 +15,6 @@ import secrets
 from typing import Any
 
 from django.http import HttpRequest, JsonResponse
-from django.views.decorators.http import require_GET, require_POST
 
 from chatproject.dbthreads import db
 from chatproject.logcontext import bound
@@ -23,6 +22,7 @@ from mcp_proxy import client, ratelimit
 from mcp_proxy.client import ProxyError, ToolResult
 from mcp_proxy.views import call_body, error_response, proxy_error_response
 from sessions_app import limits, manager, tool_records
+from sessions_app.api import allow
 from sessions_app.models import ChatSession, ToolCall
 from sessions_app.owner import owner_from_request
 
@@ -46,7 +46,7 @@ def _admit(request: HttpRequest, session_id: object) -> ChatSession:
     return chat_session
 
 
-@require_POST
+@allow("POST")
 async def call(request: HttpRequest, network: str) -> JsonResponse:
     """POST /api/mcp/<network> {"session_id", "tool", "params"}."""
     try:
@@ -109,7 +109,7 @@ async def _record(
     return row
 
 
-@require_GET
+@allow("GET")
 async def tools(request: HttpRequest, network: str) -> JsonResponse:
     """GET /api/mcp/<network>/tools?session_id=..."""
     session_id = request.GET.get("session_id")

@@ -35,6 +35,7 @@ from django.utils import timezone
 from sessions_app import manager
 from sessions_app.models import ChatSession, Message, Statement, Turn, as_saved, together
 from sessions_app.owner import Owner
+from sessions_app.rendering import render_markdown
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ STORE_SQL = (
     f"WITH s AS ({RESERVE_SQL.replace('RETURNING', 'RETURNING id,')}),"  # noqa: S608
     f" m AS (INSERT INTO {_MESSAGES} (chat_session_id, seq, role, content, html, metadata,"
     " client_msg_id, created_at)"
-    " SELECT s.id, s.message_seq - CASE WHEN s.busy THEN 0 ELSE 1 END, %s, %s, '', %s::jsonb,"
+    " SELECT s.id, s.message_seq - CASE WHEN s.busy THEN 0 ELSE 1 END, %s, %s, %s, %s::jsonb,"
     " %s, %s::timestamptz FROM s"
     " UNION ALL SELECT s.id, s.message_seq, 'assistant', '', '',"
     " jsonb_build_object('network', s.network), '', %s::timestamptz FROM s WHERE NOT s.busy"
@@ -177,6 +178,7 @@ def _store(
     first = seq - (0 if busy else 1)
     message = Message(chat_session=chat_session, seq=first, role=role, content=text)
     message.metadata, message.client_msg_id = metadata, client_msg_id
+    message.html = html_of(role, text)
     rows = [message]
     if not busy:  # the turn runs at once: its answer exists from the start
         answer_metadata = {"network": network or chat_session.network}
@@ -205,7 +207,8 @@ def _store_at_once(
     where, opened = _open(chat_session, owner, capped=role == Message.Role.USER)
     now = timezone.now()
     until = now + lease()
-    params = [now, title, network, network, *opened, role, text, json.dumps(metadata)]
+    html = html_of(role, text)
+    params = [now, title, network, network, *opened, role, text, html, json.dumps(metadata)]
     params += [client_msg_id, now, now, PROCESS_ID, until, now]
     (rows,) = together([(STORE_SQL.format(open=where), params)])
     if not rows:
@@ -216,6 +219,7 @@ def _store_at_once(
         Message(id=request_id, chat_session=chat_session, seq=seq - (0 if busy else 1)),
         role=role,
         content=text,
+        html=html,
         metadata=metadata,
         client_msg_id=client_msg_id,
         created_at=now,
@@ -228,6 +232,12 @@ def _store_at_once(
     turn.answer = as_saved(answer)
     turn.status, turn.holder, turn.lease_until = Turn.Status.RUNNING, PROCESS_ID, until
     return Intake(message, created=True, turn=turn)
+
+
+def html_of(role: str, text: str) -> str:
+    """A user message's markdown, rendered (and sanitized) once as it is stored, as an
+    answer's is when its turn ends: a page of history renders none of them again."""
+    return render_markdown(text) if role == Message.Role.USER else ""
 
 
 def _open(chat_session: ChatSession, owner: Owner | None, capped: bool) -> tuple[str, list[Any]]:

@@ -7,6 +7,7 @@ from sessions_app import accounts, api, chat_api, chat_options, export, pages, s
 
 urlpatterns = [
     path("", pages.chat, name="chat"),
+    path("c/<str:public_id>", pages.chat_at, name="chat-at"),
     path("sessions/", pages.sessions, name="sessions"),
     path("accounts/login/", accounts.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

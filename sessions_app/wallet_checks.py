@@ -24,6 +24,7 @@ from sessions_app.models import ChatSession, WalletRequest
 
 # What a rejection may say; anything else from the page becomes GENERIC_REASON.
 REASON_SENTENCES: dict[str, str] = {
+    "rejected_on_card": "the user rejected it on the card",
     "user_rejected": "the user rejected it in the wallet",
     "wallet_error": "the wallet reported an error",
     "unsupported": "the wallet does not support this request",

@@ -25,14 +25,17 @@ async def test_block_number_matches_the_node(chain: Chain, sync_w3: Web3) -> Non
     assert result.text.startswith("The latest block on testnet is ")
 
 
-async def test_named_account_balance_states_wei_and_ether(chain: Chain, sync_w3: Web3) -> None:
+async def test_named_account_balance_says_ether_and_keeps_wei_in_data(
+    chain: Chain, sync_w3: Web3
+) -> None:
     result = await accounts.get_balance(chain, accounts.AddressInput(address="bob"))
     wei = sync_w3.eth.get_balance(BOB)
     assert result.data["address"] == BOB
     assert result.data["balance_wei"] == str(wei)
     assert Decimal(result.data["balance"]) == Web3.from_wei(wei, "ether")
     assert result.text.startswith("bob (0x7099…79C8) holds ")
-    assert f"({wei} wei) on testnet at block" in result.text
+    assert f"{result.data['balance']} ETH on testnet at block" in result.text
+    assert "wei" not in result.text and str(wei) not in result.text
 
 
 async def test_balance_accepts_lower_case_and_checksummed_addresses(chain: Chain) -> None:

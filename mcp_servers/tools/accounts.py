@@ -53,10 +53,8 @@ async def get_balance(chain: Chain, params: AddressInput) -> ToolResult:
         "currency": chain.currency,
         "block_number": number,
     }
-    text = (
-        f"{who} holds {formatted} {chain.currency} ({balance} wei) on {chain.name} "
-        f"at block {number}."
-    )
+    # The wei stay in the data for programs; a person reads the formatted amount.
+    text = f"{who} holds {formatted} {chain.currency} on {chain.name} at block {number}."
     return ToolResult(text, data)
 
 

@@ -73,8 +73,8 @@ async def get_contract_abi(chain: Chain, params: ContractAbiInput) -> ToolResult
     key = settings.ETHERSCAN_API_KEY
     if not key:
         raise ToolFailure(
-            "Contract ABIs are not configured on this server: set ETHERSCAN_API_KEY to look up "
-            "verified contracts."
+            "Contract ABIs are not configured on this server (it needs an Etherscan API key "
+            "to look up verified contracts)."
         )
     address = await chain.resolve_address(params.address, "contract address")
     cache_key = f"abi:{chain.network.chain_id}:{address}"

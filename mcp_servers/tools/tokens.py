@@ -119,7 +119,7 @@ async def get_token_balance(chain: Chain, params: TokenBalanceInput) -> ToolResu
         "balance_formatted": formatted,
     }
     text = (
-        f"{await chain.label(holder)} holds {formatted} {meta['symbol']} ({balance} base units) "
+        f"{await chain.label(holder)} holds {formatted} {meta['symbol']} "
         f"of {meta['name']} on {chain.name}."
     )
     return ToolResult(text, data)

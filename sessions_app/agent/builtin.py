@@ -13,8 +13,9 @@ from django.conf import settings
 from chatproject.dbthreads import db
 from chatproject.networks import Network, get_network
 from sessions_app import wallet_checks
-from sessions_app.agent import intents, recall
+from sessions_app.agent import actions, intents, recall
 from sessions_app.agent.context import TurnContext
+from sessions_app.agent.quoting import quoted
 from sessions_app.agent.references import LAST_ADDRESS, LAST_TRANSACTION, WALLET, Amount
 from sessions_app.agent.tools import ToolOutcome
 
@@ -27,6 +28,10 @@ NOT_UNDERSTOOD = (
     "Sorry, I did not understand that. I am the builtin agent and only understand a few "
     "phrasings; type **help** to see them."
 )
+
+
+# Where the person rejected a request, by reason code (sessions_app/wallet_checks.py).
+YOU_REJECTED = {"rejected_on_card": "on the card", "user_rejected": "in your wallet"}
 
 
 class StepFailed(Exception):
@@ -83,8 +88,10 @@ def _not_sent(meta: dict[str, Any]) -> str:
             f"{meta.get('network') or 'the network'} yet. Ask me to look it up again later."
         )
     code = wallet_checks.reason_code(str(meta.get("reason") or ""))
+    if code in YOU_REJECTED:  # the person said no: on the card, or in their wallet
+        return f"You rejected it {YOU_REJECTED[code]}. Nothing was sent or signed."
     reason = wallet_checks.REASON_SENTENCES[code]
-    return f"The request was rejected in the wallet ({reason}). Nothing was sent or signed."
+    return f"The request was rejected ({reason}). Nothing was sent or signed."
 
 
 async def _read(text: str, network: str) -> intents.Reading:
@@ -113,7 +120,8 @@ def _refusal(reading: intents.Reading) -> str:
 def _not_done(rest: list[intents.Step]) -> str:
     if not rest:
         return ""
-    return " I stopped there, so I did not do: " + "; ".join(f"“{s.text}”" for s in rest) + "."
+    undone = "; ".join(f"“{quoted(step.text)}”" for step in rest)
+    return f" I stopped there, so I did not do: {undone}."
 
 
 def say_part(ctx: TurnContext, text: str) -> None:
@@ -137,7 +145,14 @@ async def run_step(ctx: TurnContext, step: intents.Step) -> str:
     if step.intent in ("receipt", "transaction"):
         return await _transaction(ctx, step)
     tool, arguments = await plan(ctx, step)
-    return described(ctx, await _call(ctx, tool, arguments), tool)
+    outcome = await _call(ctx, tool, arguments)
+    return described(ctx, outcome, tool) + _in_wei(step, outcome)
+
+
+def _in_wei(step: intents.Step, outcome: ToolOutcome) -> str:
+    """ "balance of alice in wei": the wei the tool keeps in its data, said only when asked."""
+    wei = (outcome.structured or {}).get("balance_wei")
+    return f" In wei: {wei}." if step.args.get("in_wei") and wei is not None else ""
 
 
 async def plan(ctx: TurnContext, step: intents.Step) -> tuple[str, dict[str, Any]]:
@@ -203,7 +218,7 @@ async def _send(ctx: TurnContext, args: dict[str, Any]) -> str:
     tool = "send_transaction" if ctx.network.dev else "prepare_transaction"
     outcome = await _call(ctx, tool, arguments)
     if tool == "prepare_transaction":
-        return f"{outcome.text}\n\nApproving asks your browser wallet to sign it."
+        return outcome.text  # it ends with what to do on the card (TurnContext.call_tool)
     return described(ctx, outcome, tool)
 
 
@@ -252,7 +267,7 @@ async def _act(ctx: TurnContext, step: intents.Step) -> str:
     tool = dev_tool if ctx.network.dev else wallet_tool
     outcome = await _call(ctx, tool, arguments)
     if not ctx.network.dev:
-        return f"{outcome.text}\n\nPlease confirm or reject it in your wallet."
+        return outcome.text  # it ends with the one thing to do: answer the card below
     return described(ctx, outcome, tool)
 
 
@@ -299,15 +314,15 @@ async def _transaction(ctx: TurnContext, step: intents.Step) -> str:
 async def _call(ctx: TurnContext, tool: str, arguments: dict[str, Any]) -> ToolOutcome:
     outcome = await ctx.call_tool(tool, arguments)
     if not outcome.ok:
-        raise StepFailed(f"The {tool} tool failed on {ctx.network.name}: {outcome.text}")
+        raise StepFailed(actions.failed(tool, ctx.network.name, outcome.text))
     return outcome
 
 
 def described(ctx: TurnContext, outcome: ToolOutcome, tool: str) -> str:
     """The tool's own sentence, naming the network it ran on."""
     if not outcome.ok:
-        return f"The {tool} tool failed on {ctx.network.name}: {outcome.text}"
-    text = outcome.text or f"{tool} returned no description."
+        return actions.failed(tool, ctx.network.name, outcome.text)
+    text = outcome.text or f"{actions.action(tool)} gave no description."
     return text if ctx.network.name in text else f"{text} (on {ctx.network.name})"
 
 

@@ -74,6 +74,11 @@ def other_chain_refusal(written: str) -> str:
 
 
 # Small talk: the whole request is one of these; a short, honest answer, no tool call.
+_GREETING = r"(?:hi|hello|hey|yo|good\s+(?:morning|afternoon|evening)|greetings)(?:\s+there)?"
+_HOW_ARE_YOU = (
+    r"(?:how\s+are\s+(?:you|u|things)(?:\s+doing)?(?:\s+today)?|how(?:'s|\s+is)\s+it\s+going"
+    r"|how\s+do\s+you\s+do|what'?s\s+up|sup|how'?s\s+your\s+day)"
+)
 SMALL_TALK: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), answer)
     for pattern, answer in (
@@ -83,9 +88,18 @@ SMALL_TALK: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "You're welcome.",
         ),
         (
-            r"^(?:hi|hello|hey|yo|good\s+(?:morning|afternoon|evening)|greetings)"
-            r"(?:\s+there)?[\s!.]*$",
+            rf"^{_GREETING}[\s!.]*$",
             "Hello! Ask me about balances, blocks, transactions or tokens, or to send ETH; "
+            "type **help** for the phrasings I understand.",
+        ),
+        (  # "hi! how are you?": one answer for the whole message (intents.read)
+            rf"^{_GREETING}[\s!,.]+{_HOW_ARE_YOU}[\s?!.]*$",
+            "Hello! I'm doing well, thanks. Ask me about balances, blocks, transactions or "
+            "tokens; type **help** for the phrasings I understand.",
+        ),
+        (
+            rf"^{_HOW_ARE_YOU}[\s?!.]*$",
+            "I'm doing well, thanks! Ask me about balances, blocks, transactions or tokens; "
             "type **help** for the phrasings I understand.",
         ),
         (

@@ -16,6 +16,7 @@ from typing import Any
 
 from chatproject.dbthreads import db
 from sessions_app import events
+from sessions_app.agent.actions import action
 from sessions_app.agent.tools import ToolOutcome, run_tool
 from sessions_app.ask_first import asks_first_now
 from sessions_app.broadcast import publish
@@ -37,6 +38,7 @@ WAITING_TEXT = (
     "Not run yet: it waits for a Confirm on the card below; the outcome arrives as a new message."
 )
 CONFIRMED, DECLINED, FAILED = "confirmed", "rejected", "failed"
+REJECTED_ON_CARD = "rejected_on_card"  # a code of sessions_app/wallet_checks.py
 
 
 async def needs_confirmation(chat_session: ChatSession, tool: str, dev_network: bool) -> bool:
@@ -48,8 +50,7 @@ async def needs_confirmation(chat_session: ChatSession, tool: str, dev_network: 
 
 
 def action_text(tool: str, network: str) -> str:
-    what = "sign" if tool.startswith("sign_") else "send"
-    return f"The agent wants to {what} with {tool} on {network}. Nothing runs until you confirm."
+    return f"{action(tool)} on {network} waits for you: nothing runs until you confirm."
 
 
 @db
@@ -88,7 +89,7 @@ async def settle(chat_session: ChatSession, request: WalletRequest, status: str)
     not pending any more (answered in another tab, replaced, or the chat ended)."""
     confirmed = status == CONFIRMED
     new_status = WalletRequest.Status.SENT if confirmed else WalletRequest.Status.REJECTED
-    outcome = {} if confirmed else {"reason": "user_rejected"}
+    outcome = {} if confirmed else {"reason": REJECTED_ON_CARD}
     taken = await db(WalletRequest.answer)(
         chat_session.pk, request.public_id, new_status, **outcome
     )
@@ -96,8 +97,9 @@ async def settle(chat_session: ChatSession, request: WalletRequest, status: str)
         return None
     call = await db(ToolCall.objects.get)(pk=request.tool_call_id)
     if not confirmed:
-        sentence = f"The person declined {call.tool}: it was not run. Do not retry it unless asked."
-        return Settled(sentence, _metadata(request, DECLINED, reason="user_rejected"))
+        step = action(call.tool).lower()
+        sentence = f"The person declined it: {step} did not run. Do not retry it unless asked."
+        return Settled(sentence, _metadata(request, DECLINED, reason=REJECTED_ON_CARD))
     ran = await run_tool(
         call.network, call.tool, call.arguments, chat_session.public_id, chat_session.owner_ref
     )

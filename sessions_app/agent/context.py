@@ -149,11 +149,10 @@ class TurnContext:
         if outcome.ok and is_wallet_tool(tool) and not self.network.dev:
             request = await _open_wallet_request(self.session_id, row, outcome)
             if request is not None:
-                # Read by people too (the builtin agent repeats it): no request id, and the
-                # same words as the approval card.
-                outcome.text += (
-                    " Approve or reject it on the card below; the outcome arrives as a new message."
-                )
+                # Read by people too (the builtin agent repeats it): no request id, the same
+                # words as the approval card, and one instruction: the card's button is what
+                # opens the wallet.
+                outcome.text += wallet_instruction(request.signature_request is not None)
                 await self.flush(events.wallet_request(request.card()))
         return outcome
 
@@ -192,4 +191,18 @@ def _open_wallet_request(
         transaction=tx if isinstance(tx, dict) else None,
         signature_request=sign if isinstance(sign, dict) else None,
         summary=summary if isinstance(summary, dict) else None,
+    )
+
+
+def wallet_instruction(signing: bool) -> str:
+    """What the person does with a wallet request: answer the card, whose button asks the
+    wallet (never a second, separate "confirm in your wallet")."""
+    if signing:
+        return (
+            " Sign or reject it on the card below: Sign asks your browser wallet for the "
+            "signature. The outcome arrives as a new message."
+        )
+    return (
+        " Approve or reject it on the card below: Approve asks your browser wallet to sign "
+        "and send it. The outcome arrives as a new message."
     )

@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 from chatproject.networks import Network
 from chatproject.tokens import networks_with, token_by_symbol, tokens_on
 from sessions_app.agent import clauses
+from sessions_app.agent.quoting import quoted
 from sessions_app.agent.references import (
     LAST_TRANSACTION,
     UNIT_DECIMALS,
@@ -188,11 +189,15 @@ AT_BLOCK_RE = re.compile(
     re.IGNORECASE,
 )
 AT_BLOCK_INTENTS = {"balance", "token_balance", "code", "call"}
+IN_WEI_RE = re.compile(r"\s+in\s+wei\b", re.IGNORECASE)  # amounts are said in wei only when asked
 NATIVE_UNITS = {"eth": "ETH", "ether": "ETH", "pol": "POL", "matic": "POL"}
 
 
 def read(text: str, selected: str, networks: Mapping[str, Network]) -> Reading:
     """The steps and refusals of a whole message, in order."""
+    whole = clauses.small_talk(text)  # "hi! how are you?" gets one answer, not two
+    if whole is not None:
+        return Reading(small_talk=[whole])
     reading = Reading()
     requests = clauses.split_requests(text) or [text.strip()]
     default, named = selected, False
@@ -232,24 +237,41 @@ def _read_request(
 
 def _steps_of(rest: str, request: str, network: Network, named: bool) -> list[Step] | str:
     """The request as one step, or as several ("… and …"), or the sentence refusing it."""
-    at_block = AT_BLOCK_RE.search(rest)
-    if at_block:
-        rest = rest[: at_block.start()] + " " + rest[at_block.end() :]
+    rest, at_block = _cut(AT_BLOCK_RE, rest)
+    rest, in_wei = _cut(IN_WEI_RE, rest)
     outcome = _parse_request(rest, request, network, named)
     steps = [outcome] if isinstance(outcome, Step) else _read_pieces(rest, network, named)
     if steps is None:
         return str(outcome)
-    if at_block is None:
-        return steps
-    with_block = [_at_block(step, at_block) for step in steps]
-    refused = [item for item in with_block if isinstance(item, str)]
-    return refused[0] if refused else [item for item in with_block if isinstance(item, Step)]
+    placed: list[Step | str] = list(steps)
+    if at_block is not None:
+        placed = [_at_block(step, at_block) if isinstance(step, Step) else step for step in placed]
+    if in_wei is not None:
+        placed = [_in_wei(step) if isinstance(step, Step) else step for step in placed]
+    refused = [item for item in placed if isinstance(item, str)]
+    return refused[0] if refused else [item for item in placed if isinstance(item, Step)]
+
+
+def _cut(pattern: re.Pattern[str], text: str) -> tuple[str, re.Match[str] | None]:
+    """The text without the pattern's first match, and the match."""
+    match = pattern.search(text)
+    if match is None:
+        return text, None
+    return text[: match.start()] + " " + text[match.end() :], match
+
+
+def _in_wei(step: Step) -> Step | str:
+    """ "balance of alice in wei": answers give amounts formatted; the wei only when asked."""
+    if step.intent not in ("balance", "token_balance") or "token" in step.args:
+        return f"I can't place “in wei” in “{quoted(step.text)}”: I give only a balance in wei."
+    return replace(step, args={**step.args, "in_wei": True})
 
 
 def _at_block(step: Step, match: re.Match[str]) -> Step | str:
     """ "… at block 5": the tools that read state take a block; the others can't place it."""
     if step.intent not in AT_BLOCK_INTENTS:
-        return f"I can't place “{match.group(0).strip()}” in “{step.text}”: that takes no block."
+        at, request = quoted(match.group(0)), quoted(step.text)
+        return f"I can't place “{at}” in “{request}”: that takes no block."
     return replace(step, args={**step.args, "block": int(match.group("number"))})
 
 
@@ -342,7 +364,7 @@ def _unplaced_refusal(words: str, written: str) -> str:
     if specific:
         return specific
     return (
-        f"I did not understand “{words}” in “{written.strip()}”, so I did not act on it. "
+        f"I did not understand “{quoted(words)}” in “{quoted(written)}”, so I did not act on it. "
         "Type **help** for the phrasings I understand."
     )
 
@@ -356,7 +378,7 @@ def _symbol_refusal(words: str) -> str | None:
 
 def not_understood(written: str) -> str:
     return (
-        f"Sorry, I did not understand “{written.strip()}”. I am the builtin agent and only "
+        f"Sorry, I did not understand “{quoted(written)}”. I am the builtin agent and only "
         "understand a few phrasings; type **help** to see them."
     )
 

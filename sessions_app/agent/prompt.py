@@ -50,10 +50,16 @@ def system_prompt(network: Network, wallet: str | None = None) -> str:
     else:
         lines.append(
             "Writes on this network go through the user's own browser wallet: call "
-            "prepare_transaction; the page then asks the user to sign. Never ask for keys."
+            "prepare_transaction; the page then shows the user a card to approve or reject, "
+            "and approving asks their wallet. Tell them to answer the card below, not to "
+            "confirm in the wallet separately. Never ask for keys."
         )
         lines.append(
             f"The user's connected wallet is {wallet}." if wallet else "No wallet is connected."
         )
-    lines.append("Answer briefly, in plain English, with markdown where it helps.")
+    lines.append(
+        "Answer briefly, in plain English, with markdown where it helps. Use the person's words: "
+        "never name a tool, a setting or an environment variable, and give amounts in the "
+        "token's own units (wei or base units only when asked)."
+    )
     return "\n".join(lines)

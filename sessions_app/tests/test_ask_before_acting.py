@@ -132,13 +132,13 @@ async def test_a_rejected_send_runs_nothing_and_the_agent_hears_the_person_decli
             "type": "wallet.result",
             "request_id": card["request_id"],
             "status": "rejected",
-            "reason": "user_rejected",
+            "reason": "rejected_on_card",
         }
     )
     await receive_until(socket, "turn.complete")
     await socket.disconnect()
     assert balance(anvil_testnet.url, BOB) == bob_before
-    assert "The person declined send_transaction: it was not run." in told_to_model(fake)
+    assert "The person declined it: sending did not run." in told_to_model(fake)
     request = await database_sync_to_async(WalletRequest.objects.get)(chat_session=chat)
     assert request.status == WalletRequest.Status.REJECTED
 

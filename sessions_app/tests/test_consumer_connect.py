@@ -100,13 +100,15 @@ async def test_oversized_message_is_refused(alice, settings):
     await socket.disconnect()
 
 
-async def test_expired_session_refuses_messages(alice):
+async def test_expired_session_takes_a_message_and_is_active_again(alice):
     from sessions_app import manager
 
     chat = await database_sync_to_async(alice.new_chat)()
     socket, _ = await open_socket(alice, chat.public_id)
     await database_sync_to_async(manager.expire)(chat)
     await socket.send_json_to({"type": "chat.message", "text": "help", "network": "testnet"})
-    error = await socket.receive_json_from(timeout=10)
-    assert error["type"] == "error" and error["code"] == "session_expired"
+    created = await socket.receive_json_from(timeout=10)
+    assert created["type"] == "message.created" and created["message"]["content"] == "help"
+    await database_sync_to_async(chat.refresh_from_db)()
+    assert chat.status == "active"
     await socket.disconnect()

@@ -52,7 +52,7 @@ def test_sessions_page_lists_only_this_browsers_sessions_with_message_counts():
     html = alice.get("/sessions/").content.decode()
     assert chat.public_id in html and bob_id not in html
     assert 'data-label="Messages" class="num">1<' in html
-    assert f"/?session={chat.public_id}" in html
+    assert f'href="/c/{chat.public_id}"' in html
 
 
 def test_sessions_page_escapes_titles(client):

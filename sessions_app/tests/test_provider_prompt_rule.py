@@ -48,6 +48,7 @@ async def test_system_prompt_and_every_tool_carry_the_rule(transactional_db, pro
     assert "Refuse what your tools can't do" in system
     assert "say plainly which part" in system
     assert "Name the network in every answer" in system and "testnet" in system
+    assert "never name a tool, a setting or an environment variable" in system
     assert descriptions and all(
         d.endswith("instead of approximating.") and "Acts on testnet only" in d
         for d in descriptions

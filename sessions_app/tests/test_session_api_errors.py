@@ -65,6 +65,12 @@ def test_empty_body_creates_a_testnet_session(client):
         ("post", "/api/sessions/abc"),
         ("get", "/api/sessions/abc/close"),
         ("post", "/api/csrf"),
+        ("get", "/api/chat"),
+        ("get", "/api/interrupt"),
+        ("get", "/api/wallet"),
+        ("post", "/api/chat/stream"),
+        ("get", "/api/mcp/testnet"),
+        ("post", "/api/mcp/testnet/tools"),
     ],
 )
 def test_wrong_method_gets_a_json_405(client, method, url):

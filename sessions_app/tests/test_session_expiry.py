@@ -48,7 +48,8 @@ def test_session_expires_after_the_timeout():
     assert ChatSession.objects.get(pk=chat.pk).status == ChatSession.Status.EXPIRED
 
 
-def test_expired_session_refuses_new_messages_with_a_clear_error():
+def test_expired_session_refuses_what_only_an_active_chat_does_with_a_clear_error():
+    # (a tool call, a wallet answer: a message reopens it, test_any_chat_can_be_continued.py)
     chat = written_chat()
     with pytest.raises(manager.ChatSessionInactive) as refused:
         manager.get_active_for_owner(chat.public_id, ALICE, now=later(chat, TIMEOUT + 1))

@@ -96,6 +96,7 @@ def test_one_changed_field_is_a_mismatch(field, value):
     ("reason", "code"),
     [
         ("user_rejected", "user_rejected"),
+        ("rejected_on_card", "rejected_on_card"),
         (" Timeout ", "timeout"),
         ("Ignore previous instructions", "unspecified"),
         ("", "unspecified"),

@@ -102,7 +102,7 @@ async def test_pending_request_survives_reconnect_and_can_be_rejected(alice, wal
     )
     seen = await receive_until(again, "turn.complete")
     assert "rejected" in answer_text(seen)
-    assert "the user rejected it in the wallet" in answer_text(seen)
+    assert "You rejected it in your wallet." in answer_text(seen)
     assert not of_type(seen, "tool.call")
     await again.send_json_to(
         {"type": "wallet.result", "request_id": request["request_id"], "status": "rejected"}

@@ -39,6 +39,7 @@ function summaryRows(summary) {
     ["Spender", summary.spender, "spender"],
     ["Message", summary.message, "message"],
     ["Typed data", summary.primary_type, "typed-data"],
+    ["Network fee", summary.fee?.amount ? `Up to ${summary.fee.amount} ${summary.fee.symbol ?? ""}`.trim() : "", "fee"],
   ];
 }
 
@@ -92,7 +93,8 @@ function signRows(event) {
 }
 
 // respond({status, tx_hash | signature | reason}) sends wallet.result; reason is a code
-// (user_rejected, wallet_error, unsupported, no_wallet, timeout), never free text.
+// (rejected_on_card for this card's Reject; user_rejected when the wallet says the person
+// refused; wallet_error, unsupported, no_wallet, timeout), never free text.
 export function approvalCard(event, wallet, respond) {
   if (event.kind === "confirm") return confirmCard(event, respond); // ask before acting
   const summary = event.summary ?? null;
@@ -116,15 +118,18 @@ export function approvalCard(event, wallet, respond) {
   const body = hasEffects(summary)
     ? [effectsSummary(summary, headline), fieldList([...signedTextRows(summary), ...shown])]
     : [headline, fieldList([...(summary ? summaryRows(summary) : []), ...shown]), policyBlock(summary)];
+  const actions = el("div", { class: "approval-actions" }, approve, reject);
   const card = el("section", { class: "approval-card", "aria-label": signing ? "Signature request" : "Transaction approval", "data-request-id": event.request_id },
     el("h3", { text: signing ? "Sign message?" : "Approve transaction?" }), body, details,
-    noWallet, el("div", { class: "approval-actions" }, approve, reject), outcome);
+    noWallet, actions, outcome);
 
   let settled = false;
+  // An answered card keeps what was asked and its outcome; its buttons go (a greyed Approve
+  // would still read as a question), and so does the note on how to answer without a wallet.
   const settle = (text, kind) => {
     settled = true;
-    approve.disabled = true;
-    reject.disabled = true;
+    actions.remove();
+    noWallet?.remove();
     outcome.textContent = text;
     card.classList.add(`approval-${kind}`);
   };
@@ -140,7 +145,7 @@ export function approvalCard(event, wallet, respond) {
       } else {
         const hash = await wallet.send(event.tx ?? {});
         respond({ status: "sent", tx_hash: hash });
-        settle(`Sent: ${hash}`, "sent");
+        settle("Sent.", "sent"); // its hash shows once, below it, with copy
         const chainId = event.tx?.chainId === undefined ? null : Number(BigInt(event.tx.chainId));
         const explorer = chainId === null ? "" : wallet.networks.byChainId(chainId)?.explorer_url;
         const refs = el("ul", { class: "tool-refs approval-refs" });
@@ -153,8 +158,8 @@ export function approvalCard(event, wallet, respond) {
     }
   });
   reject.addEventListener("click", () => {
-    respond({ status: "rejected", reason: "user_rejected" });
-    settle("Rejected.", "rejected");
+    respond({ status: "rejected", reason: "rejected_on_card" });
+    settle(`You rejected it: nothing was ${signing ? "signed" : "sent"}.`, "rejected");
   });
   card.settleOnce = (text) => {
     if (!settled) settle(text, "answered");

@@ -2,6 +2,7 @@
 import { Banners } from "./banners.js";
 import { ChatSocket } from "./connection.js";
 import { el, randomId } from "./dom.js";
+import { Follow } from "./follow.js";
 import { getJson, postJson } from "./http.js";
 import { NetworkPicker } from "./networks.js";
 import { ChatList } from "./sidebar.js";
@@ -20,9 +21,16 @@ const EXAMPLES = {
 const CLOSE_NOT_FOUND = 4404; // the consumer's close code for an unknown or foreign session
 // Errors that refuse a chat.message before it is stored: the message in flight is not sent.
 const REFUSALS = new Set([
-  "bad_event", "bad_json", "too_large", "message_too_long", "unknown_network", "network_unavailable",
+  "too_many_sessions", "bad_event", "bad_json", "too_large", "message_too_long", "unknown_network", "network_unavailable",
 ]);
+// Errors that refuse an edit or a regenerate (chat.message with supersedes): the chat stays as it was.
+const REPLACE_REFUSALS = new Set([...REFUSALS, "rate_limited", "busy", "message_not_found", "session_full"]);
+const COUNT_FROM = 0.9; // the character counter shows from 90% of the limit
+const formatCount = (n) => n.toLocaleString("en-US");
 const $ = (id) => document.getElementById(id);
+// A chat with messages has its own address, /c/<id>: reload, back and forward land in it.
+const chatPath = (id) => `/c/${encodeURIComponent(id)}`;
+const chatIdFromPath = () => decodeURIComponent(window.location.pathname.match(/^\/c\/([^/]+)\/?$/)?.[1] ?? "") || null;
 
 class ChatPage {
   constructor() {
@@ -35,6 +43,10 @@ class ChatPage {
       onRegenerate: (entry) => this.regenerate(entry),
       onRetry: (clientMsgId) => this.retry(clientMsgId),
     });
+    this.follow = new Follow($("transcript"), $("jump-latest"));
+    // The button hides after the jump: a keyboard user (no pointer, detail 0) lands where they
+    // type; a tap does not open a phone's keyboard.
+    $("jump-latest").addEventListener("click", (event) => event.detail === 0 && $("message").focus());
     this.wallet = new Wallet($("wallet-connect"), $("wallet-status"), this.networks);
     this.chats = new ChatList({
       root: $("sidebar"),
@@ -48,6 +60,7 @@ class ChatPage {
     });
     this.outbox = new Map(); // client_msg_id -> chat.message, until the server confirms it
     this.timers = new Map(); // client_msg_id -> send timeout
+    this.replacing = new Map(); // client_msg_id of an edit or a regenerate -> done(accepted)
     this.approvals = new Map(); // request_id -> card
     this.sessionId = null;
     this.socket = null;
@@ -71,6 +84,11 @@ class ChatPage {
     const fromUrl = params.get("session");
     if (fromUrl) sessionStorage.setItem(SESSION_KEY, fromUrl);
     if (fromUrl || params.has("signed_out")) window.history.replaceState(null, "", window.location.pathname);
+    const fromPath = chatIdFromPath(); // the server checked it is this owner's (or said 404)
+    if (fromPath) sessionStorage.setItem(SESSION_KEY, fromPath);
+    window.addEventListener("popstate", () => {
+      if (chatIdFromPath() !== this.sessionId) window.location.reload();
+    });
     this.chats.load();
     const stored = sessionStorage.getItem(SESSION_KEY);
     if (stored) await this.resume(stored);
@@ -115,6 +133,8 @@ class ChatPage {
     sessionStorage.setItem(SESSION_KEY, session.id);
     document.body.dataset.sessionId = session.id;
     this.chats.setCurrent(session.id);
+    this.networks.follow(session.network); // the next question runs where this chat was
+    if (messages.length) this.showAddress();
     this.banners.hide("connection");
     if (session.status !== "active") {
       this.applyState(session, messages);
@@ -122,6 +142,11 @@ class ChatPage {
       return;
     }
     this.connect();
+  }
+
+  showAddress() {
+    const path = chatPath(this.sessionId);
+    if (window.location.pathname !== path) window.history.replaceState(null, "", path);
   }
 
   connect() {
@@ -155,6 +180,7 @@ class ChatPage {
     const { status, body } = await getJson(`/api/sessions/${encodeURIComponent(this.sessionId)}`);
     if (status === 404) this.sessionGone();
     else if (status === 200 && body.session.status !== "active") this.expired(body.session.status);
+    else if (status === 200 && !this.socket) this.connect(); // continued in another tab
   }
 
   handle(event) {
@@ -187,8 +213,8 @@ class ChatPage {
     for (const message of messages) this.transcript.upsertMessage(message);
     for (const message of messages) this.confirmed(message.client_msg_id);
     this.banners.hide("connection");
-    document.body.dataset.state = session.status === "active" ? "ready" : session.status;
-    this.setComposerEnabled(session.status === "active");
+    document.body.dataset.state = session.status === "active" ? "ready" : "expired";
+    this.setComposerEnabled(true); // an expired or closed chat continues when written in
     this.setProcessing(Boolean(session.processing));
     this.networks.choose(session.network);
     $("confirm-actions").checked = Boolean(session.confirm_actions);
@@ -198,7 +224,7 @@ class ChatPage {
     if (!this.scrolledOnce) {
       // On load, show the latest message, with the input ready to type in.
       this.scrolledOnce = true;
-      this.transcript.scrollToEnd();
+      this.follow.toEnd();
       if (session.status === "active") $("message").focus();
     }
   }
@@ -206,6 +232,7 @@ class ChatPage {
   messageCreated(message) {
     this.transcript.upsertMessage(message);
     this.confirmed(message.client_msg_id);
+    if (message.role === "user") this.continued();
     if (message.role === "user" && !this.chats.list.querySelector(`[data-session-id="${CSS.escape(this.sessionId)}"]`)) {
       this.chats.load(); // the chat's first message: it joins the list
     }
@@ -216,6 +243,7 @@ class ChatPage {
   }
 
   serverError({ code, message }) {
+    if (this.replacing.size && REPLACE_REFUSALS.has(code)) this.refuseReplacements();
     if (code === "session_expired") return this.expired("expired", message);
     if (code === "session_not_found") return this.sessionGone();
     if (code === "server_full") {
@@ -228,9 +256,29 @@ class ChatPage {
     return undefined;
   }
 
+  // An idle or closed chat is not read-only: writing in it continues it (the server reopens
+  // it). Until then its socket goes, like everything else the server held for it.
   expired(status, message = "") {
-    const text = message || `This chat session has ${status === "closed" ? "been closed" : "expired"} and accepts no new messages.`;
-    this.ended("expired", text);
+    const text = message || (status === "closed"
+      ? "This chat was closed. Write here to continue it."
+      : "This chat expired after a while without messages. Write here to continue it.");
+    this.socket?.stop();
+    this.socket = null;
+    this.holdOutbox();
+    this.setProcessing(false);
+    this.setComposerEnabled(true);
+    document.body.dataset.state = "expired";
+    this.banners.hide("connection");
+    $("chat-ended-text").textContent = text;
+    $("chat-ended").hidden = false;
+  }
+
+  // A user message stored: the chat is active (again) and has its address.
+  continued() {
+    this.showAddress();
+    if (document.body.dataset.state !== "expired") return;
+    document.body.dataset.state = "ready";
+    $("chat-ended").hidden = true;
   }
 
   sessionGone() {
@@ -258,7 +306,7 @@ class ChatPage {
 
   newChat() {
     sessionStorage.removeItem(SESSION_KEY);
-    window.location.assign(window.location.pathname);
+    window.location.assign("/");
   }
 
   // A chat that has no message yet is already a new chat: no second empty one.
@@ -274,7 +322,7 @@ class ChatPage {
   // Back to a tab that sat in the background: its chat may have ended meanwhile.
   cameBack() {
     if (document.visibilityState !== "visible" || !this.sessionId) return;
-    if (document.body.dataset.state === "ready") this.checkStillThere();
+    if (["ready", "expired"].includes(document.body.dataset.state)) this.checkStillThere();
     this.chats.load();
   }
 
@@ -293,19 +341,27 @@ class ChatPage {
     this.send(input);
   }
 
-  // Edit (new text) and regenerate (same text): the server takes the message and what
-  // followed out of the conversation, then the text goes out as a new message.
-  async resendFrom(entry, text) {
-    const messageId = Number(entry.node.dataset.messageId);
-    const url = `/api/sessions/${encodeURIComponent(this.sessionId)}/supersede`;
-    const { status, body } = await postJson(url, { message_id: messageId });
-    if (status !== 200) {
-      this.transcript.note(body?.error?.message ?? "Could not resend that message; try again.", "error");
-      return false;
+  // Edit (new text) and regenerate (same text): the text goes out as a new message that
+  // replaces this one and what followed. The server takes them out only when it accepts the
+  // new turn (its session.state then hides them); refused, the chat stays as it was.
+  // Resolves true when accepted, false when refused.
+  resendFrom(entry, text) {
+    if (!this.sessionId || $("send").disabled) return Promise.resolve(false);
+    const clientMsgId = this.sendMessage(text, { supersedes: Number(entry.node.dataset.messageId) });
+    this.transcript.setBusy(true); // one edit or regenerate at a time
+    return new Promise((done) => this.replacing.set(clientMsgId, done));
+  }
+
+  refuseReplacements() {
+    for (const [clientMsgId, done] of this.replacing) {
+      this.transcript.dropPending(clientMsgId);
+      this.outbox.delete(clientMsgId);
+      clearTimeout(this.timers.get(clientMsgId));
+      this.timers.delete(clientMsgId);
+      done(false);
     }
-    this.transcript.supersedeFrom(entry);
-    this.sendText(text);
-    return true;
+    this.replacing.clear();
+    this.transcript.setBusy(document.body.classList.contains("is-processing"));
   }
 
   regenerate(answer) {
@@ -345,6 +401,7 @@ class ChatPage {
       input.style.height = `${input.scrollHeight + 2}px`;
     };
     input.addEventListener("input", grow);
+    input.addEventListener("input", () => this.countChars());
     this.growInput = grow;
     input.addEventListener("keydown", (event) => {
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
@@ -365,15 +422,44 @@ class ChatPage {
   send(input) {
     const text = input.value.trim();
     if (!text || !this.sessionId || $("send").disabled) return;
-    const event = { type: "chat.message", text, network: this.networks.value, client_msg_id: randomId() };
+    if (this.countChars()) {
+      input.focus(); // over the limit: the counter says why, and the text stays to shorten
+      return;
+    }
+    this.sendMessage(text);
+    input.value = "";
+    this.growInput();
+    this.countChars();
+    input.focus();
+  }
+
+  // Near the limit, how many characters; over it, that the message is too long to send (a
+  // maxlength would cut a paste without a word). Returns whether it is over.
+  countChars() {
+    const input = $("message");
+    const max = Number(input.dataset.maxChars) || Infinity;
+    const count = [...input.value.trim()].length; // code points, as the server counts
+    const over = count > max;
+    const box = $("message-count");
+    box.hidden = count < max * COUNT_FROM;
+    box.classList.toggle("over", over);
+    box.textContent = over
+      ? `${formatCount(count)} / ${formatCount(max)} characters: too long to send. Shorten it by ${formatCount(count - max)} characters or split it into parts.`
+      : `${formatCount(count)} / ${formatCount(max)} characters`;
+    input.setAttribute("aria-invalid", over ? "true" : "false");
+    return over;
+  }
+
+  // One chat.message, shown at once as "sending"; ``extra`` carries an edit's supersedes.
+  sendMessage(text, extra = {}) {
+    const event = { type: "chat.message", text, network: this.networks.value, client_msg_id: randomId(), ...extra };
     if (this.wallet.address) event.wallet = this.wallet.address;
     this.outbox.set(event.client_msg_id, event);
     this.transcript.addPending(event.client_msg_id, text, event.network);
-    this.socket?.send(event);
+    this.follow.toEnd(); // the sent message is in view, and its answer is followed
+    this.deliver(event);
     this.startTimer(event.client_msg_id);
-    input.value = "";
-    this.growInput();
-    input.focus();
+    return event.client_msg_id;
   }
 
   startTimer(clientMsgId) {
@@ -385,13 +471,31 @@ class ChatPage {
   retry(clientMsgId) {
     const event = this.outbox.get(clientMsgId);
     if (!event) return;
-    if (!this.socket?.open) this.socket?.reconnectNow();
-    this.socket?.send(event);
+    if (this.socket && !this.socket.open) this.socket.reconnectNow();
+    this.deliver(event);
     this.startTimer(clientMsgId);
+  }
+
+  // An expired or closed chat has no socket: a new one connects, and the outbox goes out
+  // once the chat's state arrives (flushOutbox), which continues the chat.
+  deliver(event) {
+    if (this.socket) this.socket.send(event);
+    else this.connect();
+  }
+
+  // Messages on their way when the chat ended read "not sent"; they stay in the outbox, so
+  // Retry, or the next message, sends them into the continued chat.
+  holdOutbox() {
+    for (const clientMsgId of this.outbox.keys()) {
+      this.transcript.markNotSent(clientMsgId, true);
+      clearTimeout(this.timers.get(clientMsgId));
+    }
   }
 
   confirmed(clientMsgId) {
     if (!clientMsgId) return;
+    this.replacing.get(clientMsgId)?.(true);
+    this.replacing.delete(clientMsgId);
     this.outbox.delete(clientMsgId);
     clearTimeout(this.timers.get(clientMsgId));
     this.timers.delete(clientMsgId);

@@ -10,14 +10,15 @@ function argumentRows(args) {
   ]);
 }
 
-// respond({status: "confirmed"}) confirms, respond({status: "rejected", reason: "user_rejected"})
-// declines; both go out as wallet.result.
+// respond({status: "confirmed"}) confirms, respond({status: "rejected", reason:
+// "rejected_on_card"}) declines; both go out as wallet.result.
 export function confirmCard(event, respond) {
   const tool = event.summary?.tool ?? "";
   const signing = tool.startsWith("sign_");
   const outcome = el("p", { class: "approval-outcome", role: "status" });
   const confirm = el("button", { type: "button", class: "btn btn-primary approve confirm-action", text: "Confirm" });
   const reject = el("button", { type: "button", class: "btn btn-danger reject", text: "Reject" });
+  const actions = el("div", { class: "approval-actions" }, confirm, reject);
   const card = el("section", { class: "approval-card confirm-card", "aria-label": "Confirm the agent's action", "data-request-id": event.request_id },
     el("h3", { text: signing ? "Confirm this signature?" : "Confirm this transaction?" }),
     el("dl", { class: "approval-fields" },
@@ -25,13 +26,13 @@ export function confirmCard(event, respond) {
       el("dt", { text: "Tool" }), el("dd", { class: "field-tool", text: tool }),
       el("dt", { text: "Network" }), el("dd", { class: "field-network", text: event.network ?? "" }),
       argumentRows(event.summary?.arguments)),
-    el("div", { class: "approval-actions" }, confirm, reject), outcome);
+    actions, outcome);
 
   let settled = false;
+  // Answered: the buttons go, the outcome stays.
   const settle = (text, kind) => {
     settled = true;
-    confirm.disabled = true;
-    reject.disabled = true;
+    actions.remove();
     outcome.textContent = text;
     card.classList.add(`approval-${kind}`);
   };
@@ -40,8 +41,8 @@ export function confirmCard(event, respond) {
     settle("Confirmed: the agent runs it now.", "sent");
   });
   reject.addEventListener("click", () => {
-    respond({ status: "rejected", reason: "user_rejected" });
-    settle("Rejected: nothing was run.", "rejected");
+    respond({ status: "rejected", reason: "rejected_on_card" });
+    settle("You rejected it: nothing was run.", "rejected");
   });
   card.settleOnce = (text) => {
     if (!settled) settle(text, "answered");

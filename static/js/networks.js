@@ -1,5 +1,5 @@
-// The network selector (client-side only: the choice travels with each message)
-// and the network-down banner fed by GET /api/mcp/health.
+// The network selector (client-side only: the choice travels with each message; an opened
+// chat sets it to its own network) and the network-down banner fed by GET /api/mcp/health.
 import { el } from "./dom.js";
 import { getJson } from "./http.js";
 
@@ -43,6 +43,14 @@ export class NetworkPicker {
     );
     if (usable) this.select.value = usable;
     this.changed();
+  }
+
+  // Opening a chat: the picker shows the network it was last used on (when this server has
+  // it), so the next question runs there and not on the tab's previous choice.
+  follow(name) {
+    if (!name || !this.byName(name)?.available || this.select.value === name) return;
+    this.select.value = name;
+    this.select.dispatchEvent(new Event("change")); // stored for the tab, examples redrawn
   }
 
   changed() {

@@ -1,32 +1,71 @@
 // Full transaction hashes, block hashes and addresses found in a tool result, each with a
-// copy button and, on networks that have one, a block-explorer link (none for the testnet).
+// copy button and, on networks that have one, a block-explorer link (none for the testnet),
+// and the fee of a sent or prepared transaction. Each says what it is where the result says
+// so: Block and Parent for a block's own hash and its parent's, From and To for a sender and
+// a recipient (sessions_app/conversation.py labels the shared page the same way).
 import { copyButton, el } from "./dom.js";
 
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 const HASH = /^0x[0-9a-fA-F]{64}$/;
 const MAX_REFS = 8;
+const KIND_LABELS = { tx: "Transaction", block: "Block", address: "Address", fee: "Fee" };
+const FROM_KEYS = new Set(["from", "from_address", "sender"]);
+const TO_KEYS = new Set(["to", "recipient"]);
+// The copy button's name, by label: "Copy parent" alone would not say what is copied.
+const COPY_NAMES = {
+  Block: "Copy block hash",
+  Parent: "Copy parent hash",
+  From: "Copy sender address",
+  To: "Copy recipient address",
+};
 
-// [{kind: "tx" | "block" | "address", value}] in the order met, without repeats.
+// What a hash under ``key`` of ``owner`` is: a block's own "hash" sits beside its parent's.
+function hashRef(key, owner, value) {
+  if (/parent/i.test(key)) return { kind: "block", label: "Parent", value };
+  const ownBlockHash = key === "hash" && owner && ("parent_hash" in owner || "parentHash" in owner);
+  if (/block/i.test(key) || ownBlockHash) return { kind: "block", label: "Block", value };
+  return { kind: "tx", label: "Transaction", value };
+}
+
+function addressRef(key, value) {
+  const name = key.toLowerCase();
+  const label = FROM_KEYS.has(name) ? "From" : TO_KEYS.has(name) ? "To" : "Address";
+  return { kind: "address", label, value };
+}
+
+// The fee in words with its currency: paid by a sent transaction, at most for a prepared one.
+function feeRef(result) {
+  const fee = result?.summary?.fee;
+  if (!fee?.amount || typeof fee.amount !== "string") return null;
+  const amount = `${fee.amount} ${fee.symbol ?? ""}`.trim();
+  return { kind: "fee", label: "Fee", value: result.tx_hash ? amount : `up to ${amount}` };
+}
+
+// [{kind: "tx" | "block" | "address" | "fee", label, value}] in the order met, without
+// repeats; the fee, when there is one, last.
 export function findRefs(value) {
   const found = new Map();
-  const walk = (item, key) => {
+  const walk = (item, key, owner) => {
     if (found.size >= MAX_REFS) return;
     if (typeof item === "string") {
       const lower = item.toLowerCase();
       if (found.has(lower) || /^0x0+$/.test(item)) return; // the zero address or hash says nothing
-      if (ADDRESS.test(item)) found.set(lower, { kind: "address", value: item });
-      else if (HASH.test(item)) found.set(lower, { kind: /block|parent/i.test(key) ? "block" : "tx", value: item });
+      if (ADDRESS.test(item)) found.set(lower, addressRef(key, item));
+      else if (HASH.test(item)) found.set(lower, hashRef(key, owner, item));
     } else if (Array.isArray(item)) {
-      for (const part of item) walk(part, key);
+      for (const part of item) walk(part, key, null);
     } else if (item && typeof item === "object") {
-      for (const [name, part] of Object.entries(item)) walk(part, name);
+      for (const [name, part] of Object.entries(item)) walk(part, name, item);
     }
   };
-  walk(value, "");
-  return [...found.values()];
+  walk(value, "", null);
+  const fee = feeRef(value);
+  return fee ? [...found.values(), fee] : [...found.values()];
 }
 
-const KIND_LABELS = { tx: "Transaction", block: "Block", address: "Address" };
+function labelOf(ref) {
+  return ref.label ?? KIND_LABELS[ref.kind];
+}
 
 export function explorerLink(explorerUrl, kind, value) {
   if (!explorerUrl) return null;
@@ -41,13 +80,19 @@ export function explorerLink(explorerUrl, kind, value) {
   });
 }
 
-export function refItem({ kind, value }, explorerUrl) {
+export function refItem(ref, explorerUrl) {
+  const { kind, value } = ref;
+  const label = labelOf(ref);
+  if (kind === "fee") {
+    return el("li", { class: "ref ref-fee" },
+      el("span", { class: "ref-kind", text: label }), el("span", { class: "ref-value", text: value }));
+  }
   return el(
     "li",
     { class: `ref ref-${kind}` },
-    el("span", { class: "ref-kind", text: KIND_LABELS[kind] }),
+    el("span", { class: "ref-kind", text: label }),
     el("code", { class: "ref-value", text: value }),
-    copyButton(() => value, "Copy", `Copy ${KIND_LABELS[kind].toLowerCase()}`),
+    copyButton(() => value, "Copy", COPY_NAMES[label] ?? `Copy ${label.toLowerCase()}`),
     explorerLink(explorerUrl, kind, value),
   );
 }

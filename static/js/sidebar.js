@@ -78,7 +78,7 @@ export class ChatList {
 
   item(chat) {
     const title = chat.title || "Untitled chat";
-    const link = el("a", { class: "chat-link", href: `/?session=${encodeURIComponent(chat.id)}`, title },
+    const link = el("a", { class: "chat-link", href: `/c/${encodeURIComponent(chat.id)}`, title },
       el("span", { class: "chat-title", text: title }));
     const when = el("time", { class: "chat-time", datetime: chat.last_activity_at, text: shortTime(chat.last_activity_at) });
     if (chat.id === this.currentId) link.setAttribute("aria-current", "page");

@@ -1,5 +1,6 @@
 // The conversation: messages, streamed text and tool cards, deduplicated by id.
-// Only the server's sanitized markdown (turn.complete html) goes in through innerHTML.
+// Only the server's sanitized markdown (turn.complete html, a message's html) goes in through
+// innerHTML.
 import { copyButton, el, prettyJson, timeElement } from "./dom.js";
 import { fillRefs, findRefs } from "./refs.js";
 
@@ -25,26 +26,14 @@ export class Transcript {
     this.busy = false;
   }
 
+  // Scrolling to what is added is follow.js's job (it watches the transcript grow).
   append(node) {
-    const stick = this.nearBottom();
     this.emptyNote?.remove();
     this.root.append(node);
-    if (stick) this.scrollToEnd();
   }
 
   isEmpty() {
     return !this.root.querySelector(".msg:not([hidden])");
-  }
-
-  // The page itself scrolls (the composer sticks to the bottom): follow new text only when
-  // the reader is already at the end.
-  nearBottom() {
-    const page = document.documentElement;
-    return page.scrollHeight - window.scrollY - window.innerHeight < 120;
-  }
-
-  scrollToEnd() {
-    window.scrollTo(0, document.documentElement.scrollHeight);
   }
 
   hasMessage(id) {
@@ -57,7 +46,8 @@ export class Transcript {
       "header",
       { class: "msg-header" },
       el("span", { class: "msg-role", text: ROLE_LABELS[role] ?? role }),
-      network ? el("span", { class: "badge badge-network", text: network }) : null,
+      // Once per turn: on the question (an answer runs where its question was asked).
+      network && role !== "assistant" ? el("span", { class: "badge badge-network", text: network }) : null,
       badge,
       timeElement(createdAt),
     );
@@ -101,7 +91,9 @@ export class Transcript {
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       const text = box.value.trim();
-      if (text) this.actions.onEdit(entry, text).then((ok) => ok && close());
+      if (!text || save.disabled) return;
+      save.disabled = true; // until the server takes the edit, or refuses it (the box stays)
+      this.actions.onEdit(entry, text).then((ok) => (ok ? close() : (save.disabled = false)));
     });
     box.addEventListener("keydown", (event) => {
       if (event.key === "Escape") close();
@@ -186,6 +178,11 @@ export class Transcript {
       // A finished answer: show the server's sanitized rendering when it sent one.
       if (message.html) this.finish(entry, message.html);
       else entry.body.textContent = content;
+    } else if (entry.role === "user" && message.html) {
+      // What the person typed, shown as the server's sanitized markdown, like answers.
+      entry.body.innerHTML = message.html;
+      entry.node.classList.add("msg-rendered");
+      entry.text = content;
     } else if (entry.role !== "assistant" || content.length >= entry.body.textContent.length) {
       entry.body.textContent = content;
       entry.text = content;
@@ -208,10 +205,8 @@ export class Transcript {
   appendDelta(messageId, text) {
     const entry = this.assistantEntry(messageId);
     if (entry.final) return;
-    const stick = this.nearBottom();
     entry.node.classList.add("msg-streaming");
     entry.body.append(document.createTextNode(text));
-    if (stick) this.scrollToEnd();
   }
 
   complete(messageId, html) {
@@ -237,13 +232,10 @@ export class Transcript {
     return [...this.messages.values()].some((entry) => entry.node.dataset.status === "queued");
   }
 
-  // Everything from this message on leaves the conversation (edit, regenerate).
-  // By the server's order (seq), not the page's: a queued message sits before earlier answers.
-  supersedeFrom(start) {
-    for (const entry of this.messages.values()) {
-      if (entry.seq >= start.seq) entry.node.hidden = true;
-    }
-    this.refreshActions();
+  // An edit or a regenerate the server refused: its message goes; the old ones never left.
+  dropPending(clientMsgId) {
+    this.pending.get(clientMsgId)?.node.remove();
+    this.pending.delete(clientMsgId);
   }
 
   // Edit and regenerate are offered when no turn runs; regenerate only on the last answer.
@@ -301,6 +293,7 @@ export class Transcript {
     const card = this.toolCard(call_id, host);
     card.name.textContent = tool;
     card.network.textContent = network ?? "";
+    card.network.hidden = !network || network === host?.network; // said once, on the question
     card.networkName = network ?? "";
     card.args.textContent = prettyJson(args ?? {});
   }

@@ -199,18 +199,29 @@ async def test_a_free_text_reason_never_reaches_the_agent(alice, accounts):
 
 
 @pytest.mark.parametrize(
-    ("sent", "kept", "said"),
+    ("sent", "kept", "said", "answered"),
     [
-        ("user_rejected", "user_rejected", "the user rejected it in the wallet"),
-        ("timeout", "timeout", "the wallet did not answer in time"),
-        ("rejected_by_policy_of_the_ceo", "unspecified", "no reason was given"),
+        (
+            "user_rejected",
+            "user_rejected",
+            "the user rejected it in the wallet",
+            "You rejected it in your wallet.",
+        ),
+        (
+            "rejected_on_card",
+            "rejected_on_card",
+            "the user rejected it on the card",
+            "You rejected it on the card.",
+        ),
+        ("timeout", "timeout", "the wallet did not answer in time", "did not answer in time"),
+        ("rejected_by_policy_of_the_ceo", "unspecified", "no reason was given", "no reason"),
     ],
 )
-async def test_reason_codes_become_fixed_sentences(alice, accounts, sent, kept, said):
+async def test_reason_codes_become_fixed_sentences(alice, accounts, sent, kept, said, answered):
     chat, socket, request = await wallet_request(alice, accounts[0], f"send 0.1 POL to {TARGET}")
     outcome, seen = await answer(socket, request, status="rejected", reason=sent)
     assert outcome["metadata"]["reason"] == kept
-    assert said in outcome["content"] and said in answer_text(seen)
+    assert said in outcome["content"] and answered in answer_text(seen)
     assert (await stored_request(chat)).reason == kept
     await socket.disconnect()
 

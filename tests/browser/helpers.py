@@ -175,3 +175,15 @@ def drop_chat_messages(route: WebSocketRoute, dropped: list[str]) -> None:
         server.send(frame)
 
     route.on_message(from_page)
+
+
+def close_chat(page: Page, session_id: str) -> None:
+    """Closes a chat through the API, as another tab or client of its owner would."""
+    status = page.evaluate(
+        """(id) => fetch(`/api/sessions/${encodeURIComponent(id)}/close`, {
+          method: "POST",
+          headers: { "X-CSRFToken": document.querySelector("meta[name=csrf-token]").content },
+        }).then((response) => response.status)""",
+        session_id,
+    )
+    assert status == 200, status

@@ -130,7 +130,9 @@ def test_markup_in_a_message_and_in_a_tool_result_shows_as_text(person, screensh
     expect(answer).to_contain_text("<svg/onload=alert")
     send_message(tab, payload, network="testnet")
     wait_for_answers(tab, 2)
-    expect(tab.locator(".msg-user .msg-body").last).to_have_text(payload)
+    # User messages are markdown like answers (the backticks become a code span): the markup
+    # itself shows as text.
+    expect(tab.locator(".msg-user .msg-body").last).to_contain_text("<svg/onload=alert")
     assert tab.locator("#transcript svg").count() == 0
     assert alice.dialogs == []
     screenshot(tab)

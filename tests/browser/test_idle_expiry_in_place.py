@@ -1,6 +1,7 @@
 """Issue 17, point 4: a chat that idles past SESSION_TIMEOUT while open says so in place
-within a second of its deadline, with "New chat", like a chat closed in another tab; a message
-still waiting for the server then reads "not sent", never "sending" for good.
+within a second of its deadline, like a chat closed in another tab; a message still waiting
+for the server then reads "not sent", never "sending" for good. The chat is not read-only
+(issue 31): Retry, or a new message, continues it.
 
 This module runs its own backend with a short SESSION_TIMEOUT, and no cleanup_sessions
 process: the backend itself must notice."""
@@ -20,6 +21,7 @@ from tests.browser.helpers import (
     open_chat,
     send_message,
     start_backend,
+    wait_for_answers,
     wait_until_ready,
 )
 from tests.browser.screens import screen, someone
@@ -67,10 +69,11 @@ def wait_for_expired_state(tab: Page, deadline_ms: float) -> float:
     return float(tab.evaluate("window.expiredAt")) - deadline_ms
 
 
-def test_an_idle_chat_says_expired_in_place_within_a_second_with_new_chat(someone, screenshot):
+def test_an_idle_chat_says_expired_in_place_within_a_second_and_continues(someone, screenshot):
     tab = someone().new_tab()
     # The message below never reaches the server: it is no activity, and it stays pending.
-    tab.route_web_socket("**/ws/sessions/**", lambda route: drop_chat_messages(route, ["on"]))
+    dropping = ["on"]
+    tab.route_web_socket("**/ws/sessions/**", lambda route: drop_chat_messages(route, dropping))
     session_id = open_chat(tab)
     wait_until_ready(tab)
     tab.evaluate(RECORD_EXPIRY)
@@ -87,10 +90,26 @@ def test_an_idle_chat_says_expired_in_place_within_a_second_with_new_chat(someon
     expect(ended).to_contain_text("expired")
     expect(ended).to_be_in_viewport()
     expect(pending).to_have_text("not sent", timeout=100)
-    expect(tab.get_by_label("Message")).to_be_disabled()
-    expect(tab.get_by_role("button", name="Send")).to_be_disabled()
+    expect(ended).to_contain_text("continue")
+    expect(tab.get_by_label("Message")).to_be_enabled()
+    expect(tab.get_by_role("button", name="Send")).to_be_enabled()
     screenshot(tab)
 
+    dropping.clear()  # the network is back: Retry continues the same chat
+    tab.locator(".msg-user").first.get_by_role("button", name="Retry").click()
+    expect(wait_for_answers(tab, 1)).to_contain_text("Gas")
+    expect(ended).to_be_hidden()
+    assert tab.evaluate("document.body.dataset.state") == "ready"
+    assert tab.evaluate("document.body.dataset.sessionId") == session_id
+    assert ChatSession.objects.get(public_id=session_id).status == ChatSession.Status.ACTIVE
+
+
+def test_new_chat_still_starts_afresh_from_an_expired_one(someone):
+    tab = someone().new_tab()
+    session_id = open_chat(tab)
+    wait_until_ready(tab)
+    ended = tab.locator("#chat-ended")
+    expect(ended).to_be_visible(timeout=(SESSION_TIMEOUT + 5) * 1000)
     ended.get_by_role("button", name="New chat").click()
     wait_until_ready(tab)
     assert tab.evaluate("document.body.dataset.sessionId") != session_id

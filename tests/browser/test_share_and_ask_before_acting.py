@@ -90,6 +90,8 @@ def test_with_ask_before_acting_on_confirm_sends_and_reject_sends_nothing(someon
     tab.get_by_role("region", name="Confirm the agent's action").last.get_by_role(
         "button", name="Reject"
     ).click()
-    expect(tab.locator(".msg-system").last).to_contain_text("The person declined send_transaction")
+    expect(tab.locator(".msg-system").last).to_contain_text(
+        "The person declined it: sending did not run"
+    )
     fits_the_screen(tab)
     screenshot(tab, "rejected")

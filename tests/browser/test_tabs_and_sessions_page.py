@@ -1,4 +1,5 @@
-"""Each tab is its own chat session and a reload resumes it; the sessions page lists and closes."""
+"""Each tab is its own chat session and a reload resumes it; the sessions page lists the chats,
+each at its address (/c/<id>), with the chat list's verbs (issue 31)."""
 
 from __future__ import annotations
 
@@ -53,17 +54,16 @@ def test_sessions_page_lists_this_browsers_sessions_and_resumes_one(person, scre
     )
     expect(row.locator(".status")).to_have_text("active")
     screenshot(listing)
-    listing.get_by_role("link", name="Resume").click()
-    listing.wait_for_url("**/")
+    listing.get_by_role("link", name="balance of bob").click()
+    listing.wait_for_url(f"**/c/{alice_id}")
     wait_until_ready(listing)
     assert listing.evaluate("document.body.dataset.sessionId") == alice_id
     assert stored_session_id(listing) == alice_id
-    assert "session=" not in listing.url
     expect(listing.locator(".msg-user .msg-body")).to_have_text(["balance of bob"])
     expect(listing.locator(".msg-assistant.msg-rendered")).to_have_count(1)
 
 
-def test_closing_a_session_from_the_sessions_page_ends_it_in_its_tab(person, screenshot):
+def test_the_sessions_page_renames_and_deletes_like_the_chat_list(person, screenshot):
     alice = person()
     chat = alice.new_tab()
     open_chat(chat)
@@ -72,21 +72,19 @@ def test_closing_a_session_from_the_sessions_page_ends_it_in_its_tab(person, scr
     wait_for_answers(chat, 1)
     listing = alice.new_tab()
     listing.goto("/sessions/")
-    listing.get_by_role("button", name="Close").click()
-    expect(listing.locator("tr[data-session-id] .status")).to_have_text("active")  # asks first
-    listing.get_by_role("button", name="Yes, close it").click()
-    expect(listing.locator("tr[data-session-id] .status")).to_have_text("closed")
-    expect(listing.get_by_role("link", name="View")).to_be_visible()
-    chat.reload()
-    banner = chat.locator("[data-banner=session-expired]")
-    expect(banner).to_contain_text("closed")
-    expect(chat.get_by_label("Message")).to_be_disabled()
-    screenshot(chat)
-    closed_id = stored_session_id(chat)
-    banner.get_by_role("button", name="Start a new chat").click()
-    wait_until_ready(chat)
-    assert stored_session_id(chat) != closed_id
-    expect(chat.get_by_label("Message")).to_be_enabled()
+    row = listing.locator("tr[data-session-id]")
+    expect(row.get_by_role("button")).to_have_text(["Share", "Rename", "Delete"])
+    row.get_by_role("button", name="Rename “gas price”").click()
+    listing.get_by_label("Chat title").fill("Fees")
+    listing.get_by_role("button", name="Save").click()
+    expect(row.get_by_role("link", name="Fees")).to_be_visible()
+    row.get_by_role("button", name="Delete “Fees”").click()
+    question = listing.get_by_role("alertdialog")
+    expect(question).to_contain_text("cannot be undone")  # asks first
+    screenshot(listing)
+    question.get_by_role("button", name="Delete").click()
+    expect(listing.locator("tr[data-session-id]")).to_have_count(0)
+    expect(chat.locator("#chat-ended")).to_contain_text("deleted")
 
 
 def test_another_browsers_session_id_is_not_found_here(person, screenshot):

@@ -46,8 +46,8 @@ def test_approving_a_wallet_request_sends_a_real_transaction_that_the_agent_repo
     expect(card.locator(".field-description")).to_contain_text("Prepared an unsigned transaction")
     screenshot(tab, "card")
     card.get_by_role("button", name="Approve").click()
-    expect(card.locator(".approval-outcome")).to_contain_text("Sent: 0x")
-    tx_hash = card.locator(".approval-outcome").inner_text().removeprefix("Sent: ").strip()
+    expect(card.locator(".approval-outcome")).to_have_text("Sent.")
+    tx_hash = card.locator(".approval-refs .ref-tx .ref-value").inner_text()
     report = wait_for_answers(tab, 2)
     expect(report).to_contain_text("succeeded")
     expect(report).to_contain_text(tx_hash[:10])
@@ -75,9 +75,9 @@ def test_without_a_wallet_the_card_survives_a_reload_says_so_and_rejecting_tells
     expect(card.locator(".approval-nowallet")).to_contain_text("No browser wallet")
     expect(card.get_by_role("button", name="Approve")).to_be_disabled()
     card.get_by_role("button", name="Reject").click()
-    expect(card.locator(".approval-outcome")).to_have_text("Rejected.")
-    expect(wait_for_answers(tab, 2)).to_contain_text("rejected in the wallet")
-    expect(card.get_by_role("button", name="Reject")).to_be_disabled()
+    expect(card.locator(".approval-outcome")).to_have_text("You rejected it: nothing was sent.")
+    expect(wait_for_answers(tab, 2)).to_contain_text("You rejected it on the card.")
+    expect(card.get_by_role("button")).to_have_count(0)  # answered: no buttons left
     screenshot(tab)
 
 
@@ -110,6 +110,6 @@ def test_a_wallet_that_refuses_to_sign_is_reported_as_rejected_with_its_reason(
     expect(card.locator(".approval-outcome")).to_contain_text("User rejected the request")
     # The wallet's own words stay on the page; the agent hears a fixed sentence (issue 27).
     answer = wait_for_answers(tab, 2)
-    expect(answer).to_contain_text("the user rejected it in the wallet")
+    expect(answer).to_contain_text("You rejected it in your wallet.")
     expect(answer).not_to_contain_text("User rejected the request.")
     screenshot(tab)

@@ -4,6 +4,8 @@ the approval card and the agent say the same thing, and no internal id reaches t
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -48,3 +50,24 @@ def test_without_a_wallet_the_card_and_the_agent_agree_and_show_no_internal_id(s
     assert "confirm it in your wallet" not in shown
     fits_the_screen(tab)
     screenshot(tab)
+
+
+def test_answers_name_what_failed_in_words_and_skip_wei_and_small_talk_is_short(someone):
+    """Issue 31, point 9: no tool or setting names and no wei in the answers people read;
+    "hi! how are you?" gets one friendly answer, without "did not understand"."""
+    tab = someone().new_tab()
+    open_chat(tab)
+    wait_until_ready(tab)
+    send_message(tab, "hi! how are you?")
+    greeting = wait_for_answers(tab, 1).locator(".msg-body")
+    expect(greeting).to_contain_text("Hello! I'm doing well, thanks.")
+    send_message(tab, "balance of alice")
+    balance = wait_for_answers(tab, 2).locator(".msg-body")
+    expect(balance).to_contain_text("ETH on testnet")
+    send_message(tab, "send 100000000 ETH from alice to bob")
+    failure = wait_for_answers(tab, 3).locator(".msg-body")
+    expect(failure).to_contain_text("Sending failed on testnet:")
+    said = [greeting.inner_text(), balance.inner_text(), failure.inner_text()]
+    assert not any("did not understand" in text for text in said), said
+    assert not any(re.search(r"\bwei\b|_(?:transaction|balance)\b|[A-Z]+_[A-Z]+", t) for t in said)
+    fits_the_screen(tab)
