@@ -240,7 +240,8 @@ MAX_MESSAGES_PER_SESSION = env.int("MAX_MESSAGES_PER_SESSION", default=1000)
 MAX_SESSIONS_PER_OWNER = env.int("MAX_SESSIONS_PER_OWNER", default=10)
 # Most active chats created from one client address: a fraction of MAX_SESSIONS (0: no cap).
 MAX_SESSIONS_PER_ADDRESS = env.int("MAX_SESSIONS_PER_ADDRESS", default=max(10, MAX_SESSIONS // 10))
-SESSION_CREATES_PER_MINUTE = env.int("SESSION_CREATES_PER_MINUTE", default=10)
+# Every tab opens one (it holds no place until its first message): a person opens a dozen.
+SESSION_CREATES_PER_MINUTE = env.int("SESSION_CREATES_PER_MINUTE", default=30)
 CHAT_MESSAGES_PER_MINUTE = env.int("CHAT_MESSAGES_PER_MINUTE", default=30)
 AGENT_TURNS_PER_MINUTE = env.int("AGENT_TURNS_PER_MINUTE", default=20)
 PROXY_CALLS_PER_MINUTE = env.int("PROXY_CALLS_PER_MINUTE", default=120)
