@@ -10,6 +10,8 @@ from playwright.sync_api import expect
 from tests.browser.helpers import open_chat, send_message, wait_for_answers, wait_until_ready
 from tests.browser.screens import chat_list, chat_titles, close_chat_list, screen, someone
 
+__all__ = ["screen", "someone"]  # fixtures, used by name
+
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
 TABS = 12  # more than the ten active chats an owner may hold
