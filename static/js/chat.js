@@ -133,8 +133,11 @@ class ChatPage {
     sessionStorage.setItem(SESSION_KEY, session.id);
     document.body.dataset.sessionId = session.id;
     this.chats.setCurrent(session.id);
-    this.networks.follow(session.network); // the next question runs where this chat was
-    if (messages.length) this.showAddress();
+    if (messages.length) {
+      // The next question runs where this chat was; an empty chat keeps the tab's choice.
+      this.networks.follow(session.network);
+      this.showAddress();
+    }
     this.banners.hide("connection");
     if (session.status !== "active") {
       this.applyState(session, messages);
