@@ -41,7 +41,7 @@ def pretty_json(value: Any) -> SafeString | str:
     if value is None or value == {} or value == []:
         return NOTHING
     text = json.dumps(value, indent=2, ensure_ascii=False, default=str)
-    return format_html('<pre class="json" style="margin:0;white-space:pre-wrap">{}</pre>', text)
+    return format_html('<pre class="json">{}</pre>', text)  # styled by css/admin.css
 
 
 def error_text(call: ToolCall, limit: int | None = ERROR_CHARS) -> str:
@@ -55,6 +55,9 @@ def error_text(call: ToolCall, limit: int | None = ERROR_CHARS) -> str:
 
 class JsonDisplayMixin:
     """The JSON fields of the history, pretty-printed on the read-only pages."""
+
+    class Media:
+        css = {"all": ["css/admin.css"]}
 
     @admin.display(description="metadata")
     def metadata_json(self, obj: Message) -> SafeString | str:
