@@ -1,8 +1,8 @@
 """One network's chain connection, shared by every tool of a server process.
 
-It owns the AsyncWeb3 client (one persistent HTTP session, a timeout on every call, no
-retries), turns user input into addresses and block identifiers, and checks once that the
-RPC serves the chain id the network table expects.
+It owns the AsyncWeb3 client (a keep-alive HTTP session per event loop, rpc_sessions.py;
+a timeout on every call, no retries), turns user input into addresses and block
+identifiers, and checks once that the RPC serves the chain id the network table expects.
 """
 
 from __future__ import annotations
@@ -23,13 +23,13 @@ from chatproject.networks import Network
 from mcp_servers import testnet_accounts
 from mcp_servers.accounts import DEV_ACCOUNT_NAMES, dev_account_index
 from mcp_servers.errors import ToolFailure, secret_fragments
+from mcp_servers.rpc_sessions import use_one_session_per_loop
 from mcp_servers.testnet_accounts import STARTING_BALANCE_WEI
 from mcp_servers.units import short_address
 
 ADDRESS_RE = re.compile(r"^0x[0-9a-fA-F]{40}$")
 HASH_RE = re.compile(r"^0x[0-9a-fA-F]{64}$")
 BLOCK_TAGS = ("latest", "earliest", "pending", "safe", "finalized")
-KEEPALIVE_SECONDS = 4.0
 ENS_REGISTRY = to_checksum_address("0x00000000000C2E074eC69A0dFb2997BA6C7d2e1e")
 
 
@@ -42,6 +42,7 @@ def make_web3(rpc_url: str, timeout: float) -> AsyncWeb3:
     # CCIP-Read (EIP-3668) lets a contract name a URL for the server to fetch during eth_call:
     # a call a contract chooses never leaves this process (mcp_servers/tests/test_no_ccip_read.py).
     provider.global_ccip_read_enabled = False
+    use_one_session_per_loop(provider)
     w3 = AsyncWeb3(provider)
     # web3's validation middleware asks the node for eth_chainId before (and after) every
     # eth_call, eth_estimateGas and eth_sendTransaction: three round trips for one read.
@@ -62,7 +63,6 @@ class Chain:
     _ready_accounts: set[str] = field(default_factory=set, init=False, repr=False)
     _has_ens: bool | None = field(default=None, init=False, repr=False)
     cache: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
-    _session_loop: asyncio.AbstractEventLoop | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.network.rpc_url:
@@ -80,29 +80,12 @@ class Chain:
 
     async def ready(self) -> AsyncWeb3:
         """The client, after a one-time check that the RPC serves the expected chain."""
-        await self.keep_connections_alive()
         if not self._chain_checked:
             actual = await self.w3.eth.chain_id
             if actual != self.network.chain_id and not self.allow_wrong_chain:
                 raise ToolFailure(wrong_chain_message(self.network, actual))
             self._chain_checked = True
         return self.w3
-
-    async def keep_connections_alive(self) -> None:
-        """web3's own session opens a new connection, with a DNS lookup on a thread, for every
-        RPC request (``TCPConnector(force_close=True)``): most of this server's CPU per call
-        went there (py-spy, docs/benchmarks.md). One keep-alive session per event loop, closing
-        idle connections before common servers do (uvicorn after 5 s), so none is reused
-        just as the RPC closes it."""
-        loop = asyncio.get_running_loop()
-        if self._session_loop is loop:
-            return
-        connector = aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS, ttl_dns_cache=300)
-        session = aiohttp.ClientSession(raise_for_status=True, connector=connector)
-        provider = cast(AsyncHTTPProvider, self.w3.provider)
-        if await provider.cache_async_session(session) is not session:
-            await session.close()  # web3 had one for this loop already: keep using it
-        self._session_loop = loop
 
     async def resolve_address(self, value: str, what: str = "address") -> ChecksumAddress:
         """A 0x address, a named dev account (dev networks) or an ENS name -> checksum address."""

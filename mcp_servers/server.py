@@ -128,7 +128,6 @@ async def health(chain: Chain, tool_names: list[str]) -> dict[str, Any]:
     }
     try:
         async with asyncio.timeout(min(chain.timeout, 5.0)):
-            await chain.keep_connections_alive()
             report["chain_id"], report["latest_block"] = await asyncio.gather(
                 chain.w3.eth.chain_id, chain.w3.eth.block_number
             )
