@@ -24,7 +24,7 @@ def _close_chat_db_threads() -> Iterator[None]:
     """The chat's database threads keep connections open: close them after each module, so
     that the test database can be dropped at the end."""
     yield
-    from chatproject import dbthreads
+    from chatproject.lib import dbthreads
 
     dbthreads.shutdown()
 

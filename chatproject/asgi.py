@@ -21,7 +21,7 @@ if not settings.DEBUG and settings.SECRET_KEY == settings.DEFAULT_SECRET_KEY:
         "(or run `make run`, which writes a local one to .secret_key)."
     )
 
-from chatproject.startup_checks import BACKEND_SECRETS, placeholder_refusal  # noqa: E402
+from chatproject.lib.startup_checks import BACKEND_SECRETS, placeholder_refusal  # noqa: E402
 
 if refusal := placeholder_refusal(BACKEND_SECRETS):
     # The deployment examples' placeholder secrets are public: never serve with them.
@@ -30,7 +30,7 @@ if refusal := placeholder_refusal(BACKEND_SECRETS):
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
-from chatproject.wsorigin import SameOriginValidator  # noqa: E402
+from chatproject.lib.wsorigin import SameOriginValidator  # noqa: E402
 from mcp_proxy.asgi import ProxyCallApp  # noqa: E402
 from sessions_app.agent.providers import get_provider  # noqa: E402
 from sessions_app.routing import websocket_urlpatterns  # noqa: E402
@@ -43,7 +43,7 @@ get_provider()
 application = ProtocolTypeRouter(
     {
         "http": ProxyCallApp(django_asgi_app, tool_call),
-        # Scheme, host and port of the Origin, not only its host name (chatproject/wsorigin.py).
+        # Scheme, host and port of the Origin, not only its host name (chatproject/lib/wsorigin.py).
         "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from chatproject.networks import build_network_table
+from chatproject.lib.networks import build_network_table
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -49,7 +49,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "chatproject.csp.ContentSecurityPolicyMiddleware",
+    "chatproject.lib.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -139,10 +139,10 @@ if REDIS_URL and REDIS_CHANNEL_LAYER == "pubsub":
     # sets and Lua scripts: first event p95 27 ms vs 137 ms (docs/benchmarks.md, "Agent
     # turns"). Our subclass closes the process's sockets when the Redis connection is lost, as
     # the core layer does, so pages reconnect and reload the history after a Redis restart
-    # (chatproject/channel_layer.py; tests/faults/test_redis_restart_pubsub_*.py).
+    # (chatproject/lib/channel_layer.py; tests/faults/test_redis_restart_pubsub_*.py).
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "chatproject.channel_layer.ResilientPubSubChannelLayer",
+            "BACKEND": "chatproject.lib.channel_layer.ResilientPubSubChannelLayer",
             "CONFIG": pubsub_layer_config(REDIS_URL),
         }
     }
@@ -197,7 +197,7 @@ if REDIS_URL:
     # socket loads one, and a Redis GET costs half the CPU of the query (docs/benchmarks.md).
     CACHES = {
         "default": {
-            "BACKEND": "chatproject.cache.SharedPoolRedisCache",
+            "BACKEND": "chatproject.lib.cache.SharedPoolRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "evmchat",
         }
@@ -220,7 +220,7 @@ METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
-CSRF_FAILURE_VIEW = "chatproject.errors.csrf_failure"  # JSON, like every API error
+CSRF_FAILURE_VIEW = "chatproject.lib.errors.csrf_failure"  # JSON, like every API error
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_REQUEST_BYTES", default=64 * 1024)
 
 # Chat sessions
@@ -330,8 +330,8 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        "chat_context": {"()": "chatproject.logcontext.ChatContextFilter"},
-        "redact": {"()": "chatproject.redact.RedactingFilter"},  # no secret value in a log
+        "chat_context": {"()": "chatproject.lib.logcontext.ChatContextFilter"},
+        "redact": {"()": "chatproject.lib.redact.RedactingFilter"},  # no secret value in a log
     },
     "formatters": {
         "plain": {

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import httpx
 from django.conf import settings
 
-from chatproject.networks import Network
+from chatproject.lib.networks import Network
 
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 

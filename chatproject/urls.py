@@ -5,8 +5,8 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from chatproject.metrics_view import metrics
 from sessions_app import accounts
+from sessions_app.metrics_view import metrics
 
 urlpatterns = [
     path("admin/login/", accounts.admin_login, name="admin-login-throttled"),
@@ -19,5 +19,5 @@ urlpatterns = [
     path("", include("sessions_app.urls")),
 ]
 
-handler404 = "chatproject.errors.not_found"
-handler500 = "chatproject.errors.server_error"
+handler404 = "chatproject.lib.errors.not_found"
+handler500 = "chatproject.lib.errors.server_error"

@@ -30,8 +30,8 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.middleware.security import SecurityMiddleware
 from django.urls import Resolver404, resolve
 
-from chatproject.dbthreads import db
-from chatproject.errors import json_error, server_error
+from chatproject.lib.dbthreads import db
+from chatproject.lib.errors import json_error, server_error
 from mcp_proxy import views
 
 logger = logging.getLogger(__name__)

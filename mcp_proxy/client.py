@@ -16,8 +16,8 @@ from typing import Any
 
 from django.conf import settings
 
-from chatproject.metrics import TOOL_CALL_SECONDS, TOOL_CALLS
-from chatproject.networks import Network, UnknownNetwork, get_network
+from chatproject.lib.metrics import TOOL_CALL_SECONDS, TOOL_CALLS
+from chatproject.lib.networks import Network, UnknownNetwork, get_network
 from mcp_proxy import costs, ratelimit, tools
 from mcp_proxy.errors import ProxyError, scrub
 from mcp_proxy.loop import run_at_exit, run_on_proxy_loop

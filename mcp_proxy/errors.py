@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chatproject.redact import redact, url_secrets
+from chatproject.lib.redact import redact, url_secrets
 
 INVALID_PARAMS = -32602  # JSON-RPC
 

@@ -18,7 +18,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import connection
 
-from chatproject.dbthreads import db
+from chatproject.lib.dbthreads import db
 from mcp_proxy import client
 from mcp_proxy.loop import run_on_proxy_loop
 

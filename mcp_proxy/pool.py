@@ -19,8 +19,8 @@ from typing import Any
 import aiohttp
 from django.conf import settings
 
-from chatproject.logcontext import bind
-from chatproject.networks import Network
+from chatproject.lib.logcontext import bind
+from chatproject.lib.networks import Network
 from mcp_proxy.breaker import CircuitBreaker
 from mcp_proxy.errors import ProxyError, from_rpc_error
 from mcp_proxy.rpc import AuthRefused, McpConnection, RpcError, TransportFailure

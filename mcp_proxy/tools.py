@@ -13,7 +13,7 @@ from jsonschema.exceptions import SchemaError
 from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
 
-from chatproject.networks import Network
+from chatproject.lib.networks import Network
 from mcp_proxy.errors import ProxyError
 from mcp_proxy.pool import Pool
 

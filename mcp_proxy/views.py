@@ -16,8 +16,8 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
-from chatproject.redact import redact_data
-from chatproject.textcheck import UNSTORABLE_MESSAGE, has_unstorable_text
+from chatproject.lib.redact import redact_data
+from chatproject.lib.textcheck import UNSTORABLE_MESSAGE, has_unstorable_text
 from mcp_proxy import health
 from mcp_proxy.client import ProxyError
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chatproject.networks import DEV_ACCOUNT_NAMES
+from chatproject.lib.networks import DEV_ACCOUNT_NAMES
 
 __all__ = ["DEV_ACCOUNT_NAMES", "dev_account_index"]
 

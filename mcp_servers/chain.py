@@ -19,7 +19,7 @@ from eth_utils import is_checksum_address, to_checksum_address
 from web3 import AsyncHTTPProvider, AsyncWeb3
 from web3.types import BlockIdentifier
 
-from chatproject.networks import Network
+from chatproject.lib.networks import Network
 from mcp_servers import testnet_accounts
 from mcp_servers.accounts import DEV_ACCOUNT_NAMES, dev_account_index
 from mcp_servers.errors import ToolFailure, secret_fragments

@@ -1,7 +1,7 @@
 """Errors a person can read: every tool failure becomes one sentence, never a stack trace.
 
 RPC URLs often carry API keys, and providers quote the bare key in their error texts, so every
-text that may quote one goes through `scrub` (chatproject.redact: every secret value).
+text that may quote one goes through `scrub` (chatproject.lib.redact: every secret value).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from web3.exceptions import (
     Web3RPCError,
 )
 
-from chatproject.redact import redact, url_secrets
+from chatproject.lib.redact import redact, url_secrets
 
 logger = logging.getLogger(__name__)
 

@@ -23,9 +23,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatproject.settings")
 
 from django.conf import settings
 
-from chatproject.logcontext import bind
-from chatproject.networks import Network, UnknownNetwork, get_network
-from chatproject.startup_checks import (
+from chatproject.lib.logcontext import bind
+from chatproject.lib.networks import Network, UnknownNetwork, get_network
+from chatproject.lib.startup_checks import (
     DEV_MCP_SERVER_SECRETS,
     MCP_SERVER_SECRETS,
     placeholder_refusal,

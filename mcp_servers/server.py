@@ -20,8 +20,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from chatproject.networks import Network
-from chatproject.redact import redact_data
+from chatproject.lib.networks import Network
+from chatproject.lib.redact import redact_data
 from mcp_servers import caller
 from mcp_servers.chain import Chain
 from mcp_servers.errors import describe_error, describe_validation_error

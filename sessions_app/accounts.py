@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
-from chatproject.errors import json_error
+from chatproject.lib.errors import json_error
 from sessions_app import adoption
 from sessions_app.auth_throttle import AuthRefused, check_login, hash_slot
 from sessions_app.models import ChatSession

@@ -17,9 +17,9 @@ from django.http import HttpRequest, JsonResponse
 from django.middleware.csrf import get_token
 from django.views.decorators.csrf import ensure_csrf_cookie
 
-from chatproject.errors import json_error
-from chatproject.networks import UnknownNetwork, get_network
-from chatproject.textcheck import UNSTORABLE_MESSAGE, has_unstorable_text
+from chatproject.lib.errors import json_error
+from chatproject.lib.networks import UnknownNetwork, get_network
+from chatproject.lib.textcheck import UNSTORABLE_MESSAGE, has_unstorable_text
 from sessions_app import chat, events, limits, manager
 from sessions_app.broadcast import LAYER_DOWN, publish
 from sessions_app.chat import history_page

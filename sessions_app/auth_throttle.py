@@ -27,7 +27,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from limits import RateLimitItem, RateLimitItemPerHour, RateLimitItemPerMinute
 
-from chatproject.errors import json_error
+from chatproject.lib.errors import json_error
 from mcp_proxy.ratelimit import limiter_for
 from sessions_app.limits import address_of_request
 

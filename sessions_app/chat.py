@@ -14,8 +14,8 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from chatproject.dbthreads import db
-from chatproject.networks import Network, UnknownNetwork, get_network
+from chatproject.lib.dbthreads import db
+from chatproject.lib.networks import Network, UnknownNetwork, get_network
 from sessions_app import events, limits, manager, turns, wallet_checks
 from sessions_app.agent import confirmations, runner
 from sessions_app.broadcast import publish

@@ -22,9 +22,9 @@ from typing import Any
 from channels.layers import get_channel_layer
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 
-from chatproject import logcontext
-from chatproject.dbthreads import db
-from chatproject.errors import json_error
+from chatproject.lib import logcontext
+from chatproject.lib.dbthreads import db
+from chatproject.lib.errors import json_error
 from sessions_app import events, limits, login_watch, manager, socket_slots
 from sessions_app.api import allow, bad_request, read_json
 from sessions_app.broadcast import EVENT_MESSAGE_TYPE, events_group

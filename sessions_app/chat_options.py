@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
 
-from chatproject.errors import json_error
+from chatproject.lib.errors import json_error
 from sessions_app import manager
 from sessions_app.api import allow, bad_request, read_json
 from sessions_app.models import ChatSession

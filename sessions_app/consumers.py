@@ -22,9 +22,9 @@ from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.db import DatabaseError
 
-from chatproject import logcontext
-from chatproject.dbthreads import db
-from chatproject.metrics import ERRORS, OPEN_WEBSOCKETS
+from chatproject.lib import logcontext
+from chatproject.lib.dbthreads import db
+from chatproject.lib.metrics import ERRORS, OPEN_WEBSOCKETS
 from sessions_app import events, frame_guard, idle, limits, login_watch, manager, socket_slots
 from sessions_app.broadcast import events_group
 from sessions_app.chat import (
@@ -109,7 +109,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Channels closes the stale database connections of its sync thread before every
         message, a thread hop each (a turn sends six events to every socket). This consumer's
-        database work runs on the chat's database threads (chatproject/dbthreads.py), which
+        database work runs on the chat's database threads (chatproject/lib/dbthreads.py), which
         manage their own connections; only connect (the auth middleware's lookups) keeps it,
         and disconnect does it itself."""
         if message["type"] == "websocket.connect":

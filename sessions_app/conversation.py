@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import Prefetch, Q
 
-from chatproject.networks import UnknownNetwork, get_network
+from chatproject.lib.networks import UnknownNetwork, get_network
 from sessions_app.models import ChatSession, Message, ToolCall
 
 ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")

@@ -32,7 +32,7 @@ from typing import Annotated, Any, Literal
 from django.conf import settings
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
 
-from chatproject.textcheck import UNSTORABLE_MESSAGE, has_unstorable_text
+from chatproject.lib.textcheck import UNSTORABLE_MESSAGE, has_unstorable_text
 
 ADDRESS_PATTERN = r"^0x[0-9a-fA-F]{40}$"
 TX_HASH_PATTERN = r"^0x[0-9a-fA-F]{64}$"

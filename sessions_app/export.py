@@ -13,7 +13,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from chatproject.errors import json_error
+from chatproject.lib.errors import json_error
 from sessions_app import manager
 from sessions_app.conversation import result_payload, shown_messages, transaction_hashes
 from sessions_app.models import ChatSession, Message

@@ -19,7 +19,7 @@ from typing import Any
 from django.db import DatabaseError
 from django.utils import timezone
 
-from chatproject.dbthreads import db
+from chatproject.lib.dbthreads import db
 from sessions_app import events, manager
 from sessions_app.broadcast import publish
 from sessions_app.models import ChatSession

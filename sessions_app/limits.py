@@ -18,7 +18,7 @@ from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from limits import RateLimitItemPerMinute
 
-from chatproject.errors import json_error
+from chatproject.lib.errors import json_error
 from mcp_proxy.ratelimit import limiter_for
 from sessions_app import events
 from sessions_app.owner import Owner

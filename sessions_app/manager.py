@@ -28,7 +28,7 @@ from django.db import IntegrityError, connection, transaction
 from django.http import JsonResponse
 from django.utils import timezone
 
-from chatproject.errors import json_error
+from chatproject.lib.errors import json_error
 from sessions_app.models import ChatSession, Turn, WalletRequest
 from sessions_app.owner import Owner
 

@@ -5,7 +5,7 @@ Here, not in mcp_proxy, because what they add to the proxy is the sessions': the
 (another owner's session is an unknown one), the rate limit per chat session, and the ToolCall
 row kept on the session for the admin. mcp_proxy/asgi.py serves ``call`` on its lean path in
 front of Django (chatproject/asgi.py hands it over). Async, so a call waiting on an MCP server
-holds no thread; the database work runs on the database threads (chatproject/dbthreads.py).
+holds no thread; the database work runs on the database threads (chatproject/lib/dbthreads.py).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Any
 
 from django.http import HttpRequest, JsonResponse
 
-from chatproject.dbthreads import db
-from chatproject.logcontext import bound
+from chatproject.lib.dbthreads import db
+from chatproject.lib.logcontext import bound
 from mcp_proxy import client, ratelimit
 from mcp_proxy.client import ProxyError, ToolResult
 from mcp_proxy.views import call_body, error_response, proxy_error_response

@@ -23,7 +23,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count
 
-from chatproject.dbthreads import db
+from chatproject.lib.dbthreads import db
 from sessions_app.models import ToolCall
 
 log = logging.getLogger(__name__)

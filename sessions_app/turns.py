@@ -386,7 +386,7 @@ def finish_and_claim_next(
         return _begin_claimed(rows[-1])
     except DatabaseError:
         # The turn has ended and its end is streamed; the queue waits for the next claim (a
-        # socket that connects, a message). chatproject.dbthreads sees the lost connection.
+        # socket that connects, a message). chatproject.lib.dbthreads sees the lost connection.
         log.warning("turn ended; its queue waits: database unavailable", exc_info=True)
         return None
 

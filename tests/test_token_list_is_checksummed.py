@@ -1,11 +1,11 @@
-"""The token list (chatproject/tokens.py): real addresses, each a valid EIP-55 checksum."""
+"""The token list (chatproject/lib/tokens.py): real addresses, each a valid EIP-55 checksum."""
 
 from __future__ import annotations
 
 from eth_utils import is_checksum_address
 
-from chatproject.networks import TABLE
-from chatproject.tokens import TOKENS, token_by_symbol, tokens_on
+from chatproject.lib.networks import TABLE
+from chatproject.lib.tokens import TOKENS, token_by_symbol, tokens_on
 
 
 def test_every_address_is_checksummed_and_unique_per_network():

@@ -73,7 +73,7 @@ def test_repeated_health_checks_leave_no_channel_subscribed(networks, settings):
     assert settings.REDIS_URL, "the tests run against Redis (REDIS_URL)"
     settings.CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "chatproject.channel_layer.ResilientPubSubChannelLayer",
+            "BACKEND": "chatproject.lib.channel_layer.ResilientPubSubChannelLayer",
             "CONFIG": {"hosts": [settings.REDIS_URL]},
         }
     }

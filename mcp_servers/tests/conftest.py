@@ -14,7 +14,7 @@ from django.conf import settings
 from mcp_types import CallToolResult
 from web3 import HTTPProvider, Web3
 
-from chatproject.networks import Network
+from chatproject.lib.networks import Network
 from mcp_servers.chain import Chain
 from mcp_servers.server import run_tool
 from mcp_servers.tools import TOOL_SPECS

@@ -15,7 +15,7 @@ import pytest
 from eth_utils import keccak
 from web3 import HTTPProvider, Web3
 
-from chatproject.networks import DEV_ACCOUNT_NAMES
+from chatproject.lib.networks import DEV_ACCOUNT_NAMES
 from mcp_servers.chain import Chain
 from mcp_servers.tests.conftest import (
     ALICE,

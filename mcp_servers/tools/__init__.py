@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chatproject.networks import Network
+from chatproject.lib.networks import Network
 from mcp_servers.tools import (
     abi_reads,
     accounts,

@@ -9,7 +9,7 @@ from typing import Any
 import anthropic
 from django.conf import settings
 
-from chatproject.dbthreads import db
+from chatproject.lib.dbthreads import db
 from sessions_app.agent.context import TurnContext
 from sessions_app.agent.errors import ProviderError, cap_message, max_rounds
 from sessions_app.agent.history import Entry, load_history

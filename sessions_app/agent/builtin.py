@@ -10,8 +10,8 @@ from typing import Any
 
 from django.conf import settings
 
-from chatproject.dbthreads import db
-from chatproject.networks import Network, get_network
+from chatproject.lib.dbthreads import db
+from chatproject.lib.networks import Network, get_network
 from sessions_app import wallet_checks
 from sessions_app.agent import actions, intents, recall
 from sessions_app.agent.context import TurnContext

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from chatproject.networks import TABLE
+from chatproject.lib.networks import TABLE
 
 _NAMES = [row.name for row in TABLE]
 NETWORK_LIST = ", ".join(_NAMES[:-1]) + " and " + _NAMES[-1]

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from chatproject.dbthreads import db
+from chatproject.lib.dbthreads import db
 from sessions_app import events
 from sessions_app.agent.actions import action
 from sessions_app.agent.tools import ToolOutcome, run_tool

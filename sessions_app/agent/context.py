@@ -14,8 +14,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from chatproject.dbthreads import db
-from chatproject.networks import Network
+from chatproject.lib.dbthreads import db
+from chatproject.lib.networks import Network
 from sessions_app import events
 from sessions_app.agent import confirmations
 from sessions_app.agent.tools import ToolOutcome, run_tool

@@ -13,8 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, NoReturn
 
-from chatproject.networks import Network
-from chatproject.tokens import networks_with, token_by_symbol, tokens_on
+from chatproject.lib.networks import Network
+from chatproject.lib.tokens import networks_with, token_by_symbol, tokens_on
 from sessions_app.agent import clauses
 from sessions_app.agent.quoting import quoted
 from sessions_app.agent.references import (

@@ -5,7 +5,7 @@ as well (tool_description), so a model that reads only the tools still meets it.
 
 from __future__ import annotations
 
-from chatproject.networks import DEV_ACCOUNT_NAMES, Network
+from chatproject.lib.networks import DEV_ACCOUNT_NAMES, Network
 
 REFUSAL_RULE = (
     "Refuse what your tools can't do. Account for every part of the request (a token, an "

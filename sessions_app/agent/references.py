@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation, localcontext
 
 from eth_utils import is_checksum_address
 
-from chatproject.networks import DEV_ACCOUNT_NAMES
+from chatproject.lib.networks import DEV_ACCOUNT_NAMES
 
 WALLET = "@wallet"  # the wallet connected in the page ("me", "my")
 LAST_ADDRESS = "@last_address"  # the last address of the session ("his", "her", "their")

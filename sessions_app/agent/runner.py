@@ -18,11 +18,11 @@ from typing import Any
 from django.conf import settings
 from django.db import DatabaseError
 
-from chatproject import logcontext
-from chatproject.dbthreads import db
-from chatproject.metrics import ERRORS, TURN_SECONDS, TURNS
-from chatproject.networks import Network, UnknownNetwork, get_network
-from chatproject.redact import redact
+from chatproject.lib import logcontext
+from chatproject.lib.dbthreads import db
+from chatproject.lib.metrics import ERRORS, TURN_SECONDS, TURNS
+from chatproject.lib.networks import Network, UnknownNetwork, get_network
+from chatproject.lib.redact import redact
 from sessions_app import events, turns
 from sessions_app.agent import interrupts, titles
 from sessions_app.agent.context import TurnContext

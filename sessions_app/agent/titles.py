@@ -12,7 +12,7 @@ import anthropic
 import openai
 from django.conf import settings
 
-from chatproject.dbthreads import db
+from chatproject.lib.dbthreads import db
 from sessions_app.models import ChatSession
 from sessions_app.turns import title_from
 

@@ -17,7 +17,7 @@ def _connections_received(url: str) -> int:
 @pytest.mark.django_db
 def test_fifty_requests_load_their_session_over_a_shared_pool(settings):
     assert settings.REDIS_URL, "the tests run against Redis (REDIS_URL)"
-    assert settings.CACHES["default"]["BACKEND"] == "chatproject.cache.SharedPoolRedisCache"
+    assert settings.CACHES["default"]["BACKEND"] == "chatproject.lib.cache.SharedPoolRedisCache"
     store = SessionStore()
     store["seen"] = True
     store.create()

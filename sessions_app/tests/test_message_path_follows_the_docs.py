@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from channels.db import database_sync_to_async
 
-from chatproject import dbthreads
+from chatproject.lib import dbthreads
 from mcp_proxy import loop as proxy_loop
 from sessions_app.tests.agent_support import (
     ask,

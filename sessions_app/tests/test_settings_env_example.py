@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from chatproject.networks import TABLE
+from chatproject.lib.networks import TABLE
 
 BASE_DIR = Path(__file__).resolve().parents[2]
-SOURCES = [BASE_DIR / "chatproject" / "settings.py", BASE_DIR / "chatproject" / "networks.py"]
+SOURCES = [
+    BASE_DIR / "chatproject" / "settings.py",
+    BASE_DIR / "chatproject" / "lib" / "networks.py",
+]
 
 # env("X"), env.str("X", ...), env.db("X"), and the f-string forms of the network table.
 LITERAL_READ = re.compile(r"""\benv(?:\.\w+)?\(\s*"([A-Z][A-Z0-9_]*)\"""")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from channels.db import database_sync_to_async
 
-from chatproject.networks import UnknownNetwork, get_network
+from chatproject.lib.networks import UnknownNetwork, get_network
 from sessions_app.agent import runner
 from sessions_app.tests.agent_support import (
     answer_text,

@@ -10,7 +10,7 @@ are sent together (models.together, psycopg's pipeline mode). The end is the one
 transaction (BEGIN ... COMMIT), so that the claim behind it, in the same round trip, sees it
 committed.
 
-The chat's database work runs on the database threads (chatproject/dbthreads.py); with one
+The chat's database work runs on the database threads (chatproject/lib/dbthreads.py); with one
 thread, every statement of the turn goes through one connection, where they are captured.
 """
 
@@ -24,7 +24,7 @@ from channels.db import database_sync_to_async
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from chatproject import dbthreads
+from chatproject.lib import dbthreads
 from sessions_app.tests.agent_support import (
     ask,
     make_browser,

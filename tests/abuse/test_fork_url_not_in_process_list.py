@@ -22,7 +22,7 @@ import httpx
 import pytest
 import yaml
 
-from chatproject.networks import build_network_table
+from chatproject.lib.networks import build_network_table
 from chatproject.stack import StackOptions, plan
 from mcp_servers.anvil import anvil_binary
 from testsupport.processes import Anvil, free_port, start_anvil, wait_until

@@ -13,7 +13,7 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chatproject.textcheck import has_unstorable_text
+from chatproject.lib.textcheck import has_unstorable_text
 from tests.abuse.helpers import (
     assert_json_error,
     create_session,

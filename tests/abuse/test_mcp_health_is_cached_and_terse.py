@@ -17,7 +17,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from chatproject.networks import TABLE
+from chatproject.lib.networks import TABLE
 from testsupport.processes import Daphne, free_port, postgres_url, start_daphne
 from testsupport.recording_http import RecordingServer, recording_server
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from chatproject.redact import MARK, configured_secrets
+from chatproject.lib.redact import MARK, configured_secrets
 from mcp_proxy.tests.conftest import call
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -15,7 +15,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.db.backends.signals import connection_created
 
-from chatproject import dbthreads
+from chatproject.lib import dbthreads
 from sessions_app.models import WalletRequest
 from sessions_app.tests.agent_support import open_socket
 

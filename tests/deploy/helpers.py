@@ -35,7 +35,7 @@ def network_health_state(body: object, network: str) -> str:
 
 def env_serving_only_testnet(rpc_url: str) -> dict[str, str]:
     """Environment overrides that serve testnet at ``rpc_url`` and leave the rest unavailable."""
-    from chatproject.networks import TABLE
+    from chatproject.lib.networks import TABLE
 
     env = {row.rpc_env: "" for row in TABLE}
     env["TESTNET_RPC_URL"] = rpc_url

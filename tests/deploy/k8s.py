@@ -114,7 +114,7 @@ def _decoded(secret: dict[str, Any]) -> dict[str, str]:
 
 
 # The example's Secrets hold placeholders, which the backend and the MCP servers refuse to
-# start with (chatproject/startup_checks.py): what an operator puts there instead.
+# start with (chatproject/lib/startup_checks.py): what an operator puts there instead.
 OPERATOR_SECRETS = ("SECRET_KEY", "MCP_AUTH_TOKEN", "METRICS_TOKEN")
 
 

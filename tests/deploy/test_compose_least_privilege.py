@@ -18,7 +18,7 @@ import pytest
 import yaml
 from django.conf import settings
 
-from chatproject.networks import TABLE
+from chatproject.lib.networks import TABLE
 
 ROOT = Path(settings.BASE_DIR)
 COMPOSE_TEXT = (ROOT / "docker-compose.yml").read_text()

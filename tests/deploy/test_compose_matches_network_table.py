@@ -11,7 +11,7 @@ import pytest
 import yaml
 from django.conf import settings
 
-from chatproject.networks import TABLE
+from chatproject.lib.networks import TABLE
 
 ROOT = Path(settings.BASE_DIR)
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())

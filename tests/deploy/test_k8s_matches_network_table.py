@@ -1,7 +1,7 @@
 """deploy/k8s agrees with the network table: an MCP server Deployment and Service per network.
 
 The same promise as test_compose_matches_network_table.py, for Kubernetes: the files are
-generated from chatproject/networks.py (deploy/k8s/generate.py) and must be regenerated when
+generated from chatproject/lib/networks.py (deploy/k8s/generate.py) and must be regenerated when
 the table changes; the rendered manifests are then checked network by network.
 """
 
@@ -11,7 +11,7 @@ import importlib.util
 
 import pytest
 
-from chatproject.networks import TABLE
+from chatproject.lib.networks import TABLE
 from tests.deploy.k8s import K8S, container, env_names, env_sources, find, of_kind
 
 spec = importlib.util.spec_from_file_location("k8s_generate", K8S / "generate.py")
@@ -24,7 +24,7 @@ spec.loader.exec_module(generate)
 def test_the_committed_files_are_what_the_table_generates(filename):
     committed = (K8S / "base" / filename).read_text()
     assert committed == generate.GENERATED[filename](), (
-        f"deploy/k8s/base/{filename} is out of step with chatproject/networks.py: "
+        f"deploy/k8s/base/{filename} is out of step with chatproject/lib/networks.py: "
         "run .venv/bin/python deploy/k8s/generate.py"
     )
 

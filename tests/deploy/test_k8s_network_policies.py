@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from chatproject.networks import TABLE
+from chatproject.lib.networks import TABLE
 from tests.deploy.k8s import find, of_kind, workloads
 
 BACKEND = {"app.kubernetes.io/name": "backend"}

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from django.test import RequestFactory
 
-from chatproject.networks import TABLE
+from chatproject.lib.networks import TABLE
 from sessions_app.limits import address_of_request
 from tests.deploy.k8s import (
     ROOT,

@@ -20,7 +20,7 @@ import httpx
 import pytest
 from django.conf import settings
 
-from chatproject.networks import TABLE
+from chatproject.lib.networks import TABLE
 from tests.deploy.k8s import ROOT, container, container_env, find, pod_spec, with_operator_secrets
 from testsupport.processes import Process, free_port, postgres_url, wait_until
 

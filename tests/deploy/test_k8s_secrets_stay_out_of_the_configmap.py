@@ -11,7 +11,7 @@ import subprocess
 
 import yaml
 
-from chatproject.networks import TABLE
+from chatproject.lib.networks import TABLE
 from tests.deploy.k8s import K8S, ROOT, container, env_sources, find, kustomize, of_kind
 
 SECRET_VARIABLES = {

@@ -12,7 +12,7 @@ import subprocess
 import httpx
 from django.conf import settings
 
-from chatproject.logcontext import ChatContextFilter, bind, bound
+from chatproject.lib.logcontext import ChatContextFilter, bind, bound
 from chatproject.stack import backend_argv
 from tests.deploy.helpers import DEADLINE, Visitor
 from testsupport.processes import BASE_DIR, free_port, wait_until

@@ -17,7 +17,7 @@ import pytest
 import yaml
 from django.conf import settings
 
-from chatproject.networks import TABLE
+from chatproject.lib.networks import TABLE
 from tests.deploy.k8s import container, container_env, env_names, env_sources, find, of_kind
 
 ROOT = Path(settings.BASE_DIR)

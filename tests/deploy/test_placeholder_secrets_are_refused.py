@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from chatproject.startup_checks import (
+from chatproject.lib.startup_checks import (
     BACKEND_SECRETS,
     is_placeholder,
     placeholder_refusal,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import environ
 import pytest
 
-from chatproject.networks import build_network_table
+from chatproject.lib.networks import build_network_table
 from chatproject.stack import StackOptions, plan
 from mcp_servers.anvil import FORK_ALIAS, FORK_CONFIG
 from tests.deploy.helpers import env_serving_only_testnet

@@ -9,7 +9,7 @@ from urllib.parse import urlparse
 
 from django.conf import settings
 
-from chatproject.channel_layer import ResilientPubSubChannelLayer
+from chatproject.lib.channel_layer import ResilientPubSubChannelLayer
 from chatproject.settings import pubsub_layer_config
 
 

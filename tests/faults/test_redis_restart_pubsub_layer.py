@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from chatproject.channel_layer import ChannelLayerUnavailable, ResilientPubSubChannelLayer
+from chatproject.lib.channel_layer import ChannelLayerUnavailable, ResilientPubSubChannelLayer
 from testsupport.processes import RedisServer, start_redis
 
 GROUP = "chat.restart"

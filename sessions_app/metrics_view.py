@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from chatproject.metrics import ACTIVE_CHAT_SESSIONS, ERRORS
+from chatproject.lib.metrics import ACTIVE_CHAT_SESSIONS, ERRORS
 from sessions_app.models import ChatSession
 
 logger = logging.getLogger(__name__)
