@@ -46,7 +46,7 @@ def _fresh_abuse_limits() -> None:
     import redis
     from django.conf import settings
 
-    from mcp_proxy.ratelimit import KEY_PREFIX, limiter_for
+    from chatproject.lib.ratelimit import KEY_PREFIX, limiter_for
 
     limiter_for.cache_clear()
     if settings.REDIS_URL:

@@ -38,7 +38,7 @@ django.setup()
 
 from limits import RateLimitItemPerMinute  # noqa: E402
 
-from mcp_proxy.ratelimit import Limiter  # noqa: E402
+from chatproject.lib.ratelimit import Limiter  # noqa: E402
 from testsupport.processes import start_redis  # noqa: E402
 
 PER_MINUTE = 10_000_000  # never reached: the bench measures the allowed path

@@ -28,7 +28,7 @@ from django.shortcuts import render
 from limits import RateLimitItem, RateLimitItemPerHour, RateLimitItemPerMinute
 
 from chatproject.lib.errors import json_error
-from mcp_proxy.ratelimit import limiter_for
+from chatproject.lib.ratelimit import limiter_for
 from sessions_app.limits import address_of_request
 
 HASH_SLOT_WAIT_SECONDS = 3.0

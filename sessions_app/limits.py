@@ -19,7 +19,7 @@ from django.http import HttpRequest, JsonResponse
 from limits import RateLimitItemPerMinute
 
 from chatproject.lib.errors import json_error
-from mcp_proxy.ratelimit import limiter_for
+from chatproject.lib.ratelimit import limiter_for
 from sessions_app import events
 from sessions_app.owner import Owner
 

@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings as django_settings
 from limits import RateLimitItemPerSecond
 
-from mcp_proxy.ratelimit import Limiter, per_second
+from chatproject.lib.ratelimit import Limiter, per_second
 from mcp_proxy.tests.conftest import call
 
 THREE_PER_SECOND = RateLimitItemPerSecond(3)

@@ -3,12 +3,10 @@ running it.
 
 One builtin balance turn is recorded in both processes it crosses: this one (the socket, the
 chat, the turn, the agent, the proxy client, on every thread) and a real runmcp server started
-under testsupport.pathtrace. The files it lists, 12 or fewer, must each run during the
-turn, and be first entered in the order it gives: a list that drifts from the code (a
-file renamed, a step moved, a hop added in between the listed ones) fails here.
-
-The project files the turn runs besides those (helpers such as redaction, the channel layer
-and the builtin agent's parser) are printed with ``-s``: docs/benchmarks.md records the count.
+under testsupport.pathtrace. The steps it lists, 12 or fewer, must each run during the
+turn, and be first entered in the order it gives; every other file the turn runs must be
+named under "Every other file the turn runs", and every file named there must run. A list
+that drifts from the code (a file renamed, a step moved, a new hop anywhere) fails here.
 """
 
 from __future__ import annotations
@@ -47,12 +45,23 @@ from testsupport.processes import (
 pytestmark = pytest.mark.django_db(transaction=True)
 
 STEP = re.compile(r"^\d+\. `([\w/]+\.py)`", re.MULTILINE)
+HELPER = re.compile(r"`([\w/]+\.py)`")
+
+
+def flow_section() -> str:
+    docs = (BASE_DIR / "docs" / "architecture.md").read_text()
+    return docs.split("## How a message flows", 1)[1].split("\n## ", 1)[0]
 
 
 def readme_path() -> list[str]:
-    readme = (BASE_DIR / "docs" / "architecture.md").read_text()
-    section = readme.split("## How a message flows", 1)[1].split("\n## ", 1)[0]
-    return STEP.findall(section)
+    steps = flow_section().split("### Every other file the turn runs", 1)[0]
+    return STEP.findall(steps)
+
+
+def documented_helpers() -> set[str]:
+    helpers = flow_section().split("### Every other file the turn runs", 1)[1]
+    bullets = [line for line in helpers.splitlines() if line.startswith(("- ", "  "))]
+    return set(HELPER.findall("\n".join(bullets)))
 
 
 @pytest.fixture
@@ -118,12 +127,17 @@ async def test_one_message_runs_the_files_readme_lists_in_that_order(alice, reco
     ran_in_order = sorted(listed, key=first_entered.__getitem__)
     assert ran_in_order == listed, "the docs' order is not the order the turn ran them in"
 
-    others = sorted(set(first_entered) - set(listed), key=first_entered.__getitem__)
-    print(f"\n{len(first_entered)} project files ran: the {len(listed)} the docs list, and")
-    print("\n".join(f"  {path}" for path in others))
+    others = set(first_entered) - set(listed)
+    helpers = documented_helpers()
+    assert sorted(others - helpers) == [], "files the turn ran that the docs do not name"
+    assert sorted(helpers - others) == [], "files the docs name that the turn no longer ran"
+    print(f"\n{len(first_entered)} project files ran: the {len(listed)} steps, and")
+    print("\n".join(f"  {path}" for path in sorted(others, key=first_entered.__getitem__)))
 
 
 def test_readme_names_files_that_exist():
     listed = readme_path()
     assert listed, "docs/architecture.md has no numbered file list under 'How a message flows'"
     assert [path for path in listed if not (BASE_DIR / path).is_file()] == []
+    assert len(documented_helpers()) > 20
+    assert sorted(p for p in documented_helpers() if not (BASE_DIR / p).is_file()) == []
