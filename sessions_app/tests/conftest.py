@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator
 
 import psycopg
 import pytest
-from django.apps.registry import Apps
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from sessions_app import turns
 from sessions_app.models import ChatSession, Turn
@@ -24,24 +21,6 @@ async def fake() -> AsyncIterator[FakeLLM]:
     await server.start()
     yield server
     await server.stop()
-
-
-Migrate = Callable[[list[tuple[str, str]]], Apps]
-
-
-@pytest.fixture
-def migrate(transactional_db: None) -> Iterator[Migrate]:
-    """Migrate the test database to ``targets``; the models as they were there. The database
-    goes back to the latest migrations after the test."""
-
-    def to(targets: list[tuple[str, str]]) -> Apps:
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(targets)
-        return executor.loader.project_state(targets).apps
-
-    yield to
-    to(MigrationExecutor(connection).loader.graph.leaf_nodes())
 
 
 @pytest.fixture
