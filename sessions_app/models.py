@@ -13,6 +13,7 @@ from django.utils import timezone
 from psycopg.pq import TransactionStatus
 
 from sessions_app.owner import Owner
+from sessions_app.rendering import render_markdown
 
 log = logging.getLogger(__name__)
 
@@ -374,6 +375,13 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.role}"
+
+    @property
+    def rendered(self) -> str:
+        """The sanitized HTML people see: the one stored with the message (a user message when
+        it was sent, an answer when its turn ended), or rendered now for an answer still
+        streaming."""
+        return self.html or render_markdown(self.content)
 
     @classmethod
     def text_update(cls, message_id: int, content: str) -> Statement:

@@ -9,7 +9,6 @@ from django.core.exceptions import ObjectDoesNotExist
 
 from sessions_app.ask_first import asks_first
 from sessions_app.models import ChatSession, Message, ToolCall, Turn, WalletRequest
-from sessions_app.rendering import render_markdown
 
 
 def chat_session_dict(chat_session: ChatSession) -> dict[str, Any]:
@@ -79,7 +78,7 @@ def message_dict(message: Message, tool_calls: Iterable[ToolCall] | None = None)
     if message.role in (Message.Role.USER, Message.Role.ASSISTANT):
         # The same sanitized markdown for both: a user message's rendered as it was stored, an
         # answer's when its turn finished; older rows (and unfinished answers) on the fly.
-        data["html"] = message.html or render_markdown(message.content)
+        data["html"] = message.rendered
     if message.role == Message.Role.ASSISTANT:
         calls = message.tool_calls.all() if tool_calls is None else tool_calls
         data["tool_calls"] = [tool_call_dict(call) for call in calls]

@@ -22,7 +22,6 @@ from sessions_app.api import allow
 from sessions_app.conversation import Ref, find_refs, result_payload, shown_messages
 from sessions_app.models import ChatSession, Message, SharedChat
 from sessions_app.owner import owner_from_request
-from sessions_app.rendering import render_markdown
 
 NOINDEX = "noindex, nofollow"
 
@@ -107,7 +106,7 @@ def _noindex(response: HttpResponse) -> HttpResponse:
 
 def _shared_message(message: Message) -> SharedMessage:
     if message.role == Message.Role.ASSISTANT:
-        html = message.html or render_markdown(message.content)
+        html = message.rendered
         calls = [_shared_call(call) for call in getattr(message, "calls", [])]
         return SharedMessage(message.role, message.content, html=html, calls=calls)
     refs: list[Ref] = []

@@ -25,11 +25,11 @@ from chatproject.lib.networks import Network, UnknownNetwork, get_network
 from chatproject.lib.redact import redact
 from sessions_app import events, turns
 from sessions_app.agent import interrupts, titles
-from sessions_app.agent.context import TurnContext
+from sessions_app.agent.context import TurnContext, Unsent
 from sessions_app.agent.errors import ProviderError
 from sessions_app.agent.providers import get_provider
 from sessions_app.broadcast import publish, send_interrupt
-from sessions_app.models import Turn
+from sessions_app.models import Message, Turn
 from sessions_app.rendering import render_markdown
 from sessions_app.serializers import message_dict
 
@@ -184,15 +184,7 @@ def _unknown_network(name: str) -> events.EventError:
 async def _refuse(turn: Turn, error: events.EventError) -> Turn | None:
     """End a turn that cannot start, with its error said in the answer and as an event."""
     assert turn.answer is not None
-    content = f"**Error:** {error.message}"
-    html = render_markdown(content)
-    ERRORS.labels(error.code).inc()
-    end = db(turns.finish_and_claim_next)
-    next_turn = await end(turn, Turn.Status.FAILED, content, html, error.code)
-    turn.answer.content = content
-    ending = [events.error(error.code, error.message), events.turn_complete(turn.answer.pk, html)]
-    await publish(turn.chat_session.pk, *ending)
-    return next_turn
+    return await _end(turn, turn.answer, Turn.Status.FAILED, "", error)
 
 
 async def _work_until_done_or_interrupted(
@@ -232,19 +224,34 @@ async def _finish(
     content = ctx.text
     if outcome == "interrupted":
         content = f"{content}\n\n_(Interrupted.)_".strip()
+    status = OUTCOME_STATUS.get(outcome, Turn.Status.FAILED)
+    return await _end(turn, ctx.assistant, status, content, error, unsent)
+
+
+async def _end(
+    turn: Turn,
+    answer: Message,
+    status: str,
+    content: str,
+    error: events.EventError | None,
+    unsent: Unsent | None = None,
+) -> Turn | None:
+    """The one way a turn ends: its answer's final text (with the error said in it, secrets
+    redacted, rendered once), the end and the next turn's claim in one database call, then
+    what waited, the error and turn.complete as one channel-layer message."""
     if error is not None:
         content = f"{content}\n\n**Error:** {error.message}".strip()
         ERRORS.labels(error.code).inc()
-    status = OUTCOME_STATUS.get(outcome, Turn.Status.FAILED)
     content = redact(content)  # a key quoted by a provider or tool is never stored or shown
     html = render_markdown(content)  # once: stored with the answer, not on every history load
     code = error.code if error else ""
+    statements = unsent.statements() if unsent else []
     end = db(turns.finish_and_claim_next)
-    next_turn = await end(turn, status, content, html, code, unsent.statements())
-    ctx.assistant.content = content
-    ending = unsent.events
+    next_turn = await end(turn, status, content, html, code, statements)
+    answer.content = content
+    ending = list(unsent.events) if unsent else []
     if error is not None:
         ending.append(events.error(error.code, error.message))
-    ending.append(events.turn_complete(ctx.assistant.pk, html))
-    await publish(ctx.session_id, *ending)
+    ending.append(events.turn_complete(answer.pk, html))
+    await publish(turn.chat_session_id, *ending)
     return next_turn
