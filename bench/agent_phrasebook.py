@@ -234,55 +234,19 @@ def networks() -> dict:
     return table
 
 
-TOOLS = {
-    "balance": "get_balance",
-    "token_balance": "get_balance",
-    "block_number": "get_block_number",
-    "block": "get_block",
-    "latest_block": "get_block",
-    "gas_price": "get_gas_price",
-    "network_info": "get_network_info",
-    "code": "get_code",
-    "call": "call_contract",
-    "token_info": "get_token_info",
-    "receipt": "get_transaction_receipt",
-    "transaction": "get_transaction",
-    "allowance": "get_token_allowance",
-    "transfers": "get_token_transfers",
-    "portfolio": "get_portfolio",
-    "nfts": "get_nft_balance",  # without a contract: get_token_transfers (tool_label)
-    "nft_owner": "get_nft_owner",
-    "approvals": "get_approvals",
-    "sign": "sign_message",
-}
-# Acting steps: (the tool on a dev network, the tool elsewhere), as builtin.ACTING.
-ACTING = {
-    "send": ("send_transaction", "prepare_transaction"),
-    "send_token": ("send_token_transfer", "prepare_token_transfer"),
-    "approve": ("send_token_approval", "prepare_token_approval"),
-    "revoke": ("send_token_approval", "prepare_token_approval"),
-    "revoke_spender": ("send_revoke_approval", "prepare_revoke_approval"),
-}
-
-
 def tool_label(step: object, table: dict) -> str:
-    """The tool a step calls, prefixed with its network when that is not the testnet."""
+    """The tool a step calls (its intent says which), prefixed with its network when that is
+    not the testnet."""
+    from sessions_app.agent.intents import BY_NAME
+
     intent, args, network = step.intent, step.args, step.network  # type: ignore[attr-defined]
-    if intent == "nfts" and "contract" not in args:
-        intent = "transfers"
-    if intent == "send" and "token" in args:
-        intent = "send_token"
-    if intent in ACTING:
-        tool = ACTING[intent][0 if table[network].dev else 1]
-    elif intent in ("balance", "token_balance") and "token" in args:
-        tool = "get_token_balance"
-    else:
-        tool = TOOLS.get(intent, intent)
+    choice = BY_NAME[intent].tool  # none for help: labelled by its intent
+    tool = choice(args, table[network]) if choice else intent
     return tool if network == T else f"{network}:{tool}"
 
 
 def outcome(text: str, table: dict) -> object:
-    from sessions_app.agent.intents import read
+    from sessions_app.agent.reading import read
 
     reading = read(text, T, table)
     if reading.refusals:

@@ -17,6 +17,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_http_methods
 
 from sessions_app import adoption, manager
+from sessions_app.agent import intents
 from sessions_app.auth_throttle import AuthRefused, check_login, check_signup, hash_slot
 from sessions_app.models import ChatSession
 from sessions_app.owner import owner_from_request
@@ -25,8 +26,12 @@ SESSIONS_PAGE_LIMIT = 100
 
 
 def public_networks() -> list[dict[str, object]]:
-    """The network table as the page may see it (never an RPC URL)."""
-    return [network.public_dict() for network in settings.NETWORKS.values()]
+    """The network table as the page may see it (never an RPC URL), with the example prompts
+    the builtin agent answers there (its intents say which)."""
+    return [
+        {**network.public_dict(), "examples": intents.examples(network)}
+        for network in settings.NETWORKS.values()
+    ]
 
 
 @require_GET

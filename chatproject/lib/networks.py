@@ -24,6 +24,8 @@ class Network:
     mcp_urls: tuple[str, ...] = ()
     currency: str = "ETH"
     explorer_url: str = ""  # block explorer base URL; none for dev networks
+    words: tuple[str, ...] = ()  # other names people give it in a message ("ethereum")
+    common_word: bool = False  # its name is an everyday word too ("base fee")
 
     @property
     def available(self) -> bool:
@@ -67,6 +69,11 @@ class _Row:
     default_rpc: str = ""
     currency: str = "ETH"
     explorer_url: str = ""
+    # What the builtin agent reads as this network in a message, besides its name ("on the
+    # ethereum network"); a name that is also an everyday word counts only as "on base" or
+    # "base network" (sessions_app/agent/clauses.py).
+    words: tuple[str, ...] = ()
+    common_word: bool = False
 
 
 # On dev networks (Anvil) the named accounts alice, bob, carol, ... are accounts 0, 1, 2, ...:
@@ -76,8 +83,24 @@ DEV_ACCOUNT_NAMES: tuple[str, ...] = (
 )  # fmt: skip
 
 TABLE: tuple[_Row, ...] = (
-    _Row("testnet", 31337, 5000, "TESTNET_RPC_URL", True, "http://127.0.0.1:8545"),
-    _Row("mainnet", 1, 5001, "ETH_RPC_URL", False, explorer_url="https://etherscan.io"),
+    _Row(
+        "testnet",
+        31337,
+        5000,
+        "TESTNET_RPC_URL",
+        True,
+        "http://127.0.0.1:8545",
+        words=("anvil", "local testnet", "local chain", "local node"),
+    ),
+    _Row(
+        "mainnet",
+        1,
+        5001,
+        "ETH_RPC_URL",
+        False,
+        explorer_url="https://etherscan.io",
+        words=("ethereum", "ethereum mainnet", "eth mainnet"),
+    ),
     _Row(
         "polygon",
         137,
@@ -86,8 +109,17 @@ TABLE: tuple[_Row, ...] = (
         False,
         currency="POL",
         explorer_url="https://polygonscan.com",
+        words=("polygon pos",),
     ),
-    _Row("base", 8453, 5003, "BASE_RPC_URL", False, explorer_url="https://basescan.org"),
+    _Row(
+        "base",
+        8453,
+        5003,
+        "BASE_RPC_URL",
+        False,
+        explorer_url="https://basescan.org",
+        common_word=True,
+    ),
     _Row("arbitrum", 42161, 5004, "ARBITRUM_RPC_URL", False, explorer_url="https://arbiscan.io"),
 )
 
@@ -109,6 +141,8 @@ def build_network_table(env: environ.Env) -> dict[str, Network]:
             mcp_urls=tuple(url.strip() for url in mcp_urls if url.strip()),
             currency=row.currency,
             explorer_url=row.explorer_url,
+            words=row.words,
+            common_word=row.common_word,
         )
     return networks
 

@@ -1,17 +1,17 @@
 """The message-level words of the builtin agent: where one request ends and the next begins,
 which network a request names, small talk, and what no tool can do (each with the sentence
-that says so). Pure functions over text; intents.py places the rest of each request.
+that says so). Pure functions over text and the network table; reading.py places the rest of
+each request.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 
-from chatproject.lib.networks import TABLE
-
-_NAMES = [row.name for row in TABLE]
-NETWORK_LIST = ", ".join(_NAMES[:-1]) + " and " + _NAMES[-1]
+from chatproject.lib.networks import Network
 
 # "… and then …", "; ", ". Then", "after that": a new request, run after the one before.
 SPLIT_RE = re.compile(
@@ -23,19 +23,13 @@ AND_RE = re.compile(r"\s*(?:,\s*)?\band\b\s*|\s*,\s*", re.IGNORECASE)
 
 _ON = r"(?:on|in|at|using|via|over|for|from)\s+(?:the\s+)?"
 _NET_SUFFIX = r"(?:\s+(?:network|chain|mainnet|one))?"
-NETWORK_RE = re.compile(
-    rf"(?:\b{_ON})?\b(?P<name>mainnet|ethereum(?:\s+mainnet)?|eth\s+mainnet|polygon(?:\s+pos)?"
-    rf"|arbitrum|testnet|anvil|local\s+(?:testnet|chain|node))\b{_NET_SUFFIX}"
-    rf"|\b{_ON}(?P<base>base)\b{_NET_SUFFIX}|\b(?P<base2>base)\s+(?:network|chain|mainnet)\b",
-    re.IGNORECASE,
-)
-NETWORK_ALIASES = {"ethereum": "mainnet", "eth": "mainnet", "anvil": "testnet", "local": "testnet"}
-OTHER_CHAIN_RE = re.compile(
-    rf"\b{_ON}(?P<chain>sepolia|goerli|holesky|optimism|bsc|bnb\s+chain|binance(?:\s+smart\s+chain)?"
-    r"|avalanche|avax|solana|bitcoin|btc\s+network|fantom|gnosis|zksync|linea|scroll|celo"
-    r"|tron|cosmos|blast|mantle)\b(?:\s+(?:network|chain|mainnet|testnet))?",
-    re.IGNORECASE,
-)
+# Chains people name that are not served here: the refusal names them. A network of the table
+# is never one of these, whatever its name (network_words).
+OTHER_CHAINS = (
+    "sepolia", "goerli", "holesky", "optimism", "bsc", "bnb chain", "binance",
+    "binance smart chain", "avalanche", "avax", "solana", "bitcoin", "btc network", "fantom",
+    "gnosis", "zksync", "linea", "scroll", "celo", "tron", "cosmos", "blast", "mantle",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -44,6 +38,59 @@ class NetworkMention:
     written: str
     start: int
     end: int
+
+
+@dataclass(frozen=True)
+class NetworkWords:
+    """How messages name the networks of a table (chatproject/lib/networks.py)."""
+
+    served: re.Pattern[str]  # a network of the table, with "on the" before it
+    others: re.Pattern[str]  # a chain not served here
+    names: dict[str, str]  # each way of writing a network, in lower case -> its name
+    listed: str  # "testnet, mainnet, polygon, base and arbitrum"
+
+
+def network_words(networks: Mapping[str, Network]) -> NetworkWords:
+    """The words for the networks of ``networks``: each one's name and its other words."""
+    table = tuple((n.name, n.words, n.common_word) for n in networks.values())
+    return _network_words(table)
+
+
+@cache
+def _network_words(table: tuple[tuple[str, tuple[str, ...], bool], ...]) -> NetworkWords:
+    names = {_plain(word): name for name, words, _ in table for word in (name, *words)}
+    common = [name for name, _, is_common in table if is_common]
+    alone = [word for name, words, _ in table for word in (name, *words) if word not in common]
+    served = [rf"(?:\b{_ON})?\b(?P<name>{_one_of(alone)})\b{_NET_SUFFIX}"]
+    if common:  # "on base", "base network"; never the "base" of "base fee"
+        served.append(rf"\b{_ON}(?P<common>{_one_of(common)})\b{_NET_SUFFIX}")
+        served.append(rf"\b(?P<common2>{_one_of(common)})\s+(?:network|chain|mainnet)\b")
+    others = [c for c in OTHER_CHAINS if not any(c == w or c.startswith(w + " ") for w in names)]
+    return NetworkWords(
+        served=re.compile("|".join(served), re.IGNORECASE),
+        others=re.compile(
+            rf"\b{_ON}(?P<chain>{_one_of(others)})\b(?:\s+(?:network|chain|mainnet|testnet))?",
+            re.IGNORECASE,
+        ),
+        names=names,
+        listed=_listed(table),
+    )
+
+
+def _plain(written: str) -> str:
+    return " ".join(written.lower().split())
+
+
+def _one_of(words: list[str]) -> str:
+    """A regex alternation of ``words``, longest first ("ethereum mainnet" before "ethereum");
+    one that never matches when there are none."""
+    spelled = [r"\s+".join(map(re.escape, word.split())) for word in words]
+    return "|".join(sorted(spelled, key=len, reverse=True)) or "(?!)"
+
+
+def _listed(table: tuple[tuple[str, tuple[str, ...], bool], ...]) -> str:
+    names = [name for name, _, _ in table]
+    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else "".join(names)
 
 
 def split_requests(text: str) -> list[str]:
@@ -56,21 +103,22 @@ def split_on_and(text: str) -> list[str]:
     return [part for part in AND_RE.split(text) if part.strip()]
 
 
-def find_networks(text: str) -> list[NetworkMention]:
+def find_networks(text: str, networks: Mapping[str, Network]) -> list[NetworkMention]:
     """Every network the request names, served here or not, in order of appearance."""
+    words = network_words(networks)
     found = []
-    for match in NETWORK_RE.finditer(text):
-        written = match.group("name") or match.group("base") or match.group("base2")
-        first = written.lower().split()[0]
-        name = NETWORK_ALIASES.get(first, first)
+    for match in words.served.finditer(text):
+        written = next(part for part in match.groupdict().values() if part)
+        name = words.names[_plain(written)]
         found.append(NetworkMention(name, match.group(0), match.start(), match.end()))
-    for match in OTHER_CHAIN_RE.finditer(text):
+    for match in words.others.finditer(text):
         found.append(NetworkMention(None, match.group("chain"), match.start(), match.end()))
     return sorted(found, key=lambda mention: mention.start)
 
 
-def other_chain_refusal(written: str) -> str:
-    return f"I don't work with {written}: the networks here are {NETWORK_LIST}."
+def other_chain_refusal(written: str, networks: Mapping[str, Network]) -> str:
+    listed = network_words(networks).listed
+    return f"I don't work with {written}: the networks here are {listed}."
 
 
 # Small talk: the whole request is one of these; a short, honest answer, no tool call.

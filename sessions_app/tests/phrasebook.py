@@ -1,18 +1,24 @@
 """The builtin agent's phrasebook: what people type and what a right answer is.
 
-test_agent_phrasebook.py runs every phrasing on a real Anvil and runmcp; bench/agent_phrasebook.py
-measures precision and coverage on it (and on a held-out set). ``{token}`` is a TestToken
-deployed on the testnet by alice; ``{dead}`` an address with no code.
+test_phrasebook_parses.py reads every phrasing with the parser alone (and checks that each
+phrasing of every intent reads one of them); test_agent_phrasebook.py runs one phrasing of each
+kind of step on a real Anvil and runmcp; bench/agent_phrasebook.py measures precision and
+coverage on it (and on a held-out set). ``{token}`` is a TestToken deployed on the testnet by
+alice; ``{dead}`` an address with no code.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from chatproject.lib.networks import Network
 
 DEAD = "0x000000000000000000000000000000000000dEaD"
 BAD_CHECKSUM = "0xF39fd6e51aad88f6f4ce6ab8827279cfffb92266"  # alice, one letter's case flipped
 HASH = "0x" + "ab" * 32
 POLYGON_USDC = "0x3c499c542cEF5E3811e1192ce70d8cC03d5c3359"
+SERVED = ("testnet", "polygon")  # the phrasebook's networks with an RPC; the others have none
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,7 @@ POSITIVE: tuple[Case, ...] = (
     ok("balances of dave", "get_balance"),
     ok("bob's balance please", "get_balance"),
     ok("whats alices balance", "get_balance"),
+    ok("bob's eth balance", "get_balance"),
     ok("alice balance", "get_balance"),
     ok("how much ETH does carol have", "get_balance"),
     ok("how much ether does eve hold?", "get_balance"),
@@ -71,6 +78,9 @@ POSITIVE: tuple[Case, ...] = (
     ok("please show me judy's balance", "get_balance"),
     ok("Alice's balance?", "get_balance"),
     ok("check balance of alice", "get_balance"),
+    ok("how much eth bob has", "get_balance"),
+    ok("how much has carol got", "get_balance"),
+    ok("what's in dave's wallet", "get_balance"),
     ok("balance of alice and bob", "get_balance", "get_balance"),
     ok("balance of alice, bob and carol", "get_balance", "get_balance", "get_balance"),
     ok("what's bob's balance and carol's balance", "get_balance", "get_balance"),
@@ -107,12 +117,14 @@ POSITIVE: tuple[Case, ...] = (
     ok("is alice a smart contract", "get_code"),
     ok(f"code at {DEAD}", "get_code"),
     ok("bytecode of {token}", "get_code"),
+    ok("what's deployed at {token}", "get_code"),
     ok("call totalSupply()(uint256) on {token}", "call_contract"),
     ok("call balanceOf(address)(uint256) on {token} with alice", "call_contract"),
     # tokens by address on the testnet
     ok("token info for {token}", "get_token_info"),
     ok("what token is {token}?", "get_token_info"),
     ok("info about token {token}", "get_token_info"),
+    ok("tell me about {token}", "get_token_info"),
     ok("token balance of alice in {token}", "get_token_balance"),
     ok("balance of bob in {token}", "get_token_balance"),
     ok("how many {token} tokens does alice hold", "get_token_balance"),
@@ -125,6 +137,7 @@ POSITIVE: tuple[Case, ...] = (
     ok("pay carol 2 gwei from alice", "send_transaction"),
     ok("send bob 0.01 eth from alice", "send_transaction"),
     ok("give dave 5 wei from bob", "send_transaction"),
+    ok("alice pays bob 5 wei", "send_transaction"),
     ok("send 0.5 ether from carol to alice", "send_transaction"),
     ok("move 3 gwei from alice to eve", "send_transaction"),
     ok("send 1 wei from alice to bob on testnet", "send_transaction"),
@@ -166,6 +179,7 @@ POSITIVE: tuple[Case, ...] = (
     ok("approve 10 {token} for bob from alice", "send_token_approval"),
     ok("approve unlimited {token} for {dead} from alice", "send_token_approval"),
     ok("allow carol to spend 5 {token} from alice", "send_token_approval"),
+    ok("alice approves 5 {token} for carol", "send_token_approval"),
     ok("revoke the {token} approval for {dead} from alice", "send_token_approval"),
     ok("what has alice approved?", "get_approvals"),
     ok("show bob's approvals", "get_approvals"),
@@ -188,10 +202,13 @@ POSITIVE: tuple[Case, ...] = (
     ok("show alice's nfts", "get_token_transfers"),
     fails("nfts of alice in {dead}", "get_nft_balance"),
     fails("who owns token 1 of {dead}", "get_nft_owner"),
+    fails("owner of token 1 in {dead}", "get_nft_owner"),
     ok(f"portfolio of {DEAD} on polygon", "get_portfolio", network="polygon"),
     # by hash
     fails(f"receipt for {HASH}", "get_transaction_receipt"),
+    fails(f"{HASH} receipt", "get_transaction_receipt"),
     fails(f"transaction {HASH}", "get_transaction"),
+    fails(f"show me {HASH}", "get_transaction"),
 )  # fmt: skip
 
 SMALL_TALK: tuple[Case, ...] = (
@@ -282,6 +299,7 @@ NEGATIVE: tuple[Case, ...] = (
     no("send 1,5 eth from alice to bob", "1,5"),
     no("send all eth from alice to bob", "all"),
     no("send eth to bob", "how much"),
+    no("please send", "how much"),
     no("send 1 POL from alice to bob", "POL"),
     # addresses
     no("send 1 ETH from alice to 0x1234", "0x1234"),
@@ -307,6 +325,15 @@ NEGATIVE: tuple[Case, ...] = (
 )  # fmt: skip
 
 ALL: tuple[Case, ...] = POSITIVE + SMALL_TALK + NEGATIVE
+
+
+def served_only(networks: Mapping[str, Network], rpc_url: str) -> dict[str, Network]:
+    """The network table as the phrasebook expects it: SERVED at ``rpc_url``, the others
+    unavailable (a request on one is refused)."""
+    return {
+        name: replace(network, rpc_url=rpc_url if name in SERVED else "")
+        for name, network in networks.items()
+    }
 
 
 def plan_labels() -> list[tuple[str, object]]:

@@ -1,7 +1,14 @@
-"""Every phrasing of the phrasebook (phrasebook.py) through the real stack: websocket, turn,
-builtin agent, mcp_proxy, runmcp on Anvil. Positives call the expected tools on the expected
-network, which the answer names; small talk calls nothing; each negative's answer names what was
-not handled, no tool is called and no transaction is mined."""
+"""The phrasebook (phrasebook.py) through the real stack: websocket, turn, builtin agent,
+mcp_proxy, runmcp on Anvil. Positives call the expected tools on the expected network, with the
+outcome expected, and the answer names the network; small talk calls nothing; a negative's
+answer names what was not handled, no tool is called and no transaction is mined.
+
+test_phrasebook_parses.py reads every phrasing with the parser alone: the tools, networks and
+refusals of each. What only a turn shows (the call reaching the tool, its outcome, the answer
+naming the network, nothing mined) depends on the kind of step, not on its wording, so this runs
+one phrasing of each kind: each step's intent, tool and kinds of arguments (a name, a 0x
+address, the wallet, the chat's last address or transaction, …), the network, the outcome,
+whether it follows another turn; for a negative, the placed parts that must not run."""
 
 from __future__ import annotations
 
@@ -10,9 +17,15 @@ from dataclasses import replace
 import httpx
 import pytest
 from channels.db import database_sync_to_async
+from django.conf import settings as django_settings
 from web3 import HTTPProvider, Web3
 
+from chatproject.lib.networks import Network
 from mcp_servers.tests.conftest import ALICE, deploy_token
+from sessions_app.agent.arguments import Step
+from sessions_app.agent.intents import BY_NAME
+from sessions_app.agent.reading import read
+from sessions_app.agent.references import LAST_ADDRESS, LAST_TRANSACTION, WALLET
 from sessions_app.tests.agent_support import (
     answer_text,
     ask,
@@ -21,9 +34,47 @@ from sessions_app.tests.agent_support import (
     open_socket,
     point_network,
 )
-from sessions_app.tests.phrasebook import ALL, DEAD, NEGATIVE, POSITIVE, SMALL_TALK, Case
+from sessions_app.tests.phrasebook import (
+    ALL,
+    DEAD,
+    NEGATIVE,
+    POSITIVE,
+    SERVED,
+    SMALL_TALK,
+    Case,
+    served_only,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+REFERENCES = {WALLET, LAST_ADDRESS, LAST_TRANSACTION}
+
+
+def value_kind(value: object) -> str:
+    if isinstance(value, str):
+        return value if value in REFERENCES else "0x" if value.startswith("0x") else "word"
+    return type(value).__name__
+
+
+def step_kind(step: Step, table: dict[str, Network]) -> tuple[object, ...]:
+    choice = BY_NAME[step.intent].tool
+    arguments = sorted((key, value_kind(value)) for key, value in step.args.items())
+    return (step.intent, choice(step.args, table[step.network]) if choice else "", *arguments)
+
+
+def kind(case: Case) -> tuple[object, ...]:
+    """What a turn of ``case`` runs, apart from its wording (the module's docstring)."""
+    table = served_only(django_settings.NETWORKS, "http://127.0.0.1:1")
+    found = read(case.text.format(token=DEAD, dead=DEAD), "testnet", table)
+    steps = [step_kind(step, table) for step in found.steps]
+    return (*steps, bool(found.refusals), case.network, case.succeeds, bool(case.before))
+
+
+def one_of_each_kind(cases: tuple[Case, ...]) -> tuple[Case, ...]:
+    firsts: dict[tuple[object, ...], Case] = {}
+    for case in cases:
+        firsts.setdefault(kind(case), case)
+    return tuple(firsts.values())
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +89,7 @@ def networks(settings, anvil_testnet, mcp_testnet, anvil_polygon, mcp_polygon):
     point_network(settings, "testnet", anvil_testnet.url, mcp_testnet.url)
     point_network(settings, "polygon", anvil_polygon.url, mcp_polygon.url)
     table = dict(settings.NETWORKS)
-    for name in ("mainnet", "base", "arbitrum"):
+    for name in set(table) - set(SERVED):
         table[name] = replace(table[name], rpc_url="")
     settings.NETWORKS = table
     # One reader sends the whole phrasebook within a minute: the per-owner flood limits
@@ -101,14 +152,16 @@ async def test_positive_phrasings_call_their_tools_on_the_named_network(
     socket, token, anvil_testnet, anvil_polygon
 ):
     assert len(POSITIVE) >= 90
-    failures = await run_all(POSITIVE, socket, token, [])
+    failures = await run_all(one_of_each_kind(POSITIVE), socket, token, [])
     assert not failures, "\n".join(failures)
 
 
 async def test_small_talk_and_help_are_answered_without_tools(
     socket, token, anvil_testnet, anvil_polygon
 ):
-    failures = await run_all(SMALL_TALK, socket, token, [anvil_testnet, anvil_polygon])
+    failures = await run_all(
+        one_of_each_kind(SMALL_TALK), socket, token, [anvil_testnet, anvil_polygon]
+    )
     assert not failures, "\n".join(failures)
 
 
@@ -116,5 +169,7 @@ async def test_negative_phrasings_name_what_is_not_handled_and_change_nothing(
     socket, token, anvil_testnet, anvil_polygon
 ):
     assert len(NEGATIVE) >= 60 and len(ALL) >= 150
-    failures = await run_all(NEGATIVE, socket, token, [anvil_testnet, anvil_polygon])
+    failures = await run_all(
+        one_of_each_kind(NEGATIVE), socket, token, [anvil_testnet, anvil_polygon]
+    )
     assert not failures, "\n".join(failures)

@@ -8,9 +8,10 @@ import itertools
 import pytest
 
 from sessions_app.agent.anthropic_provider import anthropic_messages
+from sessions_app.agent.arguments import split_call_args
 from sessions_app.agent.history import Entry, ToolExchange, trim
-from sessions_app.agent.intents import read, split_call_args
 from sessions_app.agent.openai_provider import openai_messages
+from sessions_app.agent.reading import read
 from sessions_app.agent.references import Amount
 from sessions_app.turns import title_from
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from channels.db import database_sync_to_async
 
-from sessions_app.agent import intents
+from sessions_app.agent import reading
 from sessions_app.agent.quoting import QUOTE_MAX_CHARS, escape_markdown, quoted
 from sessions_app.rendering import render_markdown
 from sessions_app.tests.agent_support import answer_text, ask, make_browser, of_type, open_socket
@@ -50,7 +50,7 @@ def test_a_long_quote_is_shortened():
 
 
 def test_the_not_understood_reply_keeps_its_own_markdown_after_a_fence():
-    html = render_markdown(intents.not_understood(FENCE))
+    html = render_markdown(reading.not_understood(FENCE))
     assert "<pre>" not in html and "<code>" not in html
     assert "<strong>help</strong>" in html
     assert "“what is this ```python print(1) ```”" in html

@@ -13,11 +13,6 @@ import { Wallet } from "./wallet.js";
 const SESSION_KEY = "evmchat.session";
 // A message the server has not confirmed by then shows "not sent" with a Retry button.
 const SEND_TIMEOUT_MS = 12000;
-// Prompts the builtin agent answers on each kind of network (see agent/builtin.help_text).
-const EXAMPLES = {
-  dev: ["Balance of alice", "Send 1 ETH from alice to bob", "Latest block", "Gas price"],
-  live: ["Latest block", "Gas price", "Network info", "What can you do?"],
-};
 const CLOSE_NOT_FOUND = 4404; // the consumer's close code for an unknown or foreign session
 // Errors that refuse a chat.message before it is stored: the message in flight is not sent.
 const REFUSALS = new Set([
@@ -332,8 +327,8 @@ class ChatPage {
   showExamples() {
     const box = $("examples");
     if (!box) return;
-    const network = this.networks.byName(this.networks.value);
-    const prompts = network?.dev ? EXAMPLES.dev : EXAMPLES.live;
+    // The prompts the builtin agent answers on this network (sessions_app/agent/intents.py).
+    const prompts = this.networks.byName(this.networks.value)?.examples ?? [];
     box.replaceChildren(...prompts.map((text) =>
       el("button", { type: "button", class: "btn btn-secondary example", text, onclick: () => this.sendText(text) })));
   }
