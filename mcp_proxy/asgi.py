@@ -8,8 +8,10 @@ the hot path of the HTTP API, so it skips that chain: the view is the same funct
 ``ASGIRequest``; what changes is that the parts of the chain the view needs run inline --
 Django's own middleware methods, not copies: host validation, the CSRF check, the browser
 session and the user (both lazy, loaded by the view on its database thread), and the security
-headers on the response. Every other path, and a call that is not a POST, goes to Django
-untouched.
+headers on the response, the Content-Security-Policy of chatproject.lib.csp included. Every
+other path, and a call that is not a POST, goes to Django untouched. Served through Django's
+whole chain instead, the call costs daphne more than twice the CPU (bench/bench_infra.py
+--piece proxy-app, docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.middleware.security import SecurityMiddleware
 from django.urls import Resolver404, resolve
 
+from chatproject.lib.csp import add_policy
 from chatproject.lib.dbthreads import db
 from chatproject.lib.errors import json_error, server_error
 from mcp_proxy import views
@@ -73,7 +76,7 @@ class ProxyCallApp:
         else:
             request = ASGIRequest(scope, io.BytesIO(body))
             response = await self.respond(request, network)
-        await _send_response(response, send)
+        await _send_response(add_policy(response), send)
 
     async def respond(self, request: ASGIRequest, network: str) -> HttpResponse:
         try:
