@@ -34,6 +34,7 @@ import argparse
 import asyncio
 import json
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -357,7 +358,6 @@ async def mcp_client_worker(arm: str, args: argparse.Namespace, meter: CpuMeter)
 async def tool_records_worker(
     arm: str, args: argparse.Namespace, meter: CpuMeter
 ) -> dict[str, Any]:
-    import secrets
 
     from asgiref.sync import sync_to_async
 
@@ -388,7 +388,6 @@ async def tool_records_worker(
 
 
 async def dbthreads_worker(arm: str, args: argparse.Namespace, meter: CpuMeter) -> dict[str, Any]:
-    import secrets
 
     from asgiref.sync import sync_to_async
 
@@ -466,6 +465,9 @@ def main() -> None:
         "DATABASE_URL": database_url,
         "REDIS_URL": os.environ.get("REDIS_URL", DEFAULT_REDIS_URL),
     }
+    # A checkout that never ran `make run` has no .secret_key, and the servers refuse the
+    # public default: every process of this run shares a throwaway one.
+    os.environ.setdefault("SECRET_KEY", f"bench-{secrets.token_urlsafe(32)}")
     args.database = database_url.rsplit("/", 1)[1]
     prepare_database(database_url)
     print(f"date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; nproc {os.cpu_count()}; "
