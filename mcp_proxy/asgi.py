@@ -1,15 +1,16 @@
 """POST /api/mcp/<network> served straight from ASGI, in front of Django's handler.
 
 Why: under ASGI, Django's handler runs every middleware hook of every request through a
-thread hand-off (asgiref), which measured ~3 ms of CPU for an empty view on this machine and
-kept the proxy endpoint near 100 calls/s (docs/benchmarks.md, "MCP proxy"). The tool call is
-the hot path of the HTTP API, so it skips that chain: the view is the same function
+thread hand-off (asgiref). Through that chain the tool call cost daphne 4.5-4.9 ms of CPU
+against 2.1-2.4 ms here, at 90-150 calls/s against 205-225 (bench/bench_infra.py --piece
+proxy-app, docs/benchmarks.md, "Hand-written infrastructure A/Bs"). The tool call is the hot
+path of the HTTP API, so it skips that chain: the view is the same function
 (sessions_app.tool_api.call, handed in by chatproject/asgi.py) and the request is Django's own
 ``ASGIRequest``; what changes is that the parts of the chain the view needs run inline --
 Django's own middleware methods, not copies: host validation, the CSRF check, the browser
 session and the user (both lazy, loaded by the view on its database thread), and the security
-headers on the response. Every other path, and a call that is not a POST, goes to Django
-untouched.
+headers on the response, the Content-Security-Policy of chatproject.lib.csp included. Every
+other path, and a call that is not a POST, goes to Django untouched.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.middleware.security import SecurityMiddleware
 from django.urls import Resolver404, resolve
 
+from chatproject.lib.csp import add_policy
 from chatproject.lib.dbthreads import db
 from chatproject.lib.errors import json_error, server_error
 from mcp_proxy import views
@@ -73,7 +75,7 @@ class ProxyCallApp:
         else:
             request = ASGIRequest(scope, io.BytesIO(body))
             response = await self.respond(request, network)
-        await _send_response(response, send)
+        await _send_response(add_policy(response), send)
 
     async def respond(self, request: ASGIRequest, network: str) -> HttpResponse:
         try:

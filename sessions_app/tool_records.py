@@ -3,7 +3,10 @@
 Every call through the endpoint is recorded before it is answered. Under load many calls
 finish at once; one INSERT of all their rows costs the database and this process a fraction
 of one INSERT (and one commit) each. Rows that arrive while an INSERT is in flight wait for
-the next one, so a lone call is written at once and concurrent ones share their write.
+the next one, so a lone call is written at once and concurrent ones share their write. Under
+50 concurrent calls a row costs this process 0.06-0.09 ms of CPU and PostgreSQL 0.08-0.10 ms,
+against 0.62-0.68 and 0.18-0.20 ms for the ORM's acount + asave per row (bench/bench_infra.py
+--piece tool-records); a lone row costs 0.1-0.3 ms more than that.
 
 What is kept is bounded (tests/abuse/test_tool_call_rows_are_bounded.py): a refused call keeps
 at most REFUSED_ARGUMENTS_CHARS of its arguments and a result that names its error without

@@ -15,6 +15,10 @@ closes its socket, the page reconnects and gets ``session.state`` with the full 
 the database), the layer forgets its subscriptions, and until Redis answers a PING again
 subscribing fails at once and publishing raises as soon as its connection is refused. After
 that everything subscribes afresh.
+
+It builds on channels_redis' internals (its loop layer and shard classes, their private
+methods and attributes): channels-redis is pinned in requirements.txt, and
+tests/faults/test_channel_layer_private_names_are_pinned.py names each one an upgrade changes.
 """
 
 from __future__ import annotations

@@ -7,6 +7,11 @@ few threads run calls in parallel, each with its own persistent connection; a co
 failed is dropped so that the next call reconnects, and so are the other threads' connections:
 after a database outage they are as dead as the one that failed, and each would otherwise fail
 one more user's call before reconnecting (tests/faults/test_postgres_outage.py).
+
+Django's psycopg pool behind ``sync_to_async`` does the same only with CONN_HEALTH_CHECKS (a
+check before every checkout): 0.42-0.49 ms of CPU a query against 0.31-0.34 ms here, and
+channels' ``database_sync_to_async`` runs every call on one thread (bench/bench_infra.py
+--piece dbthreads).
 """
 
 from __future__ import annotations
