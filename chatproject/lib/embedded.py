@@ -175,7 +175,13 @@ def _create_database(server: Server) -> bool:
             query = "SELECT 1 FROM pg_database WHERE datname = %s"
             if db.execute(query, [DATABASE_NAME]).fetchone() is None:
                 db.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
-    except psycopg.OperationalError:
+    except psycopg.OperationalError as exc:
+        if "password authentication failed" in str(exc):  # it answers, and never will accept
+            folder = server.log.parent
+            raise RuntimeError(
+                f"PostgreSQL in {folder} refuses the password in {folder / PASSWORD_FILE}: "
+                "put the folder's own password back, or delete the folder to start afresh."
+            ) from None
         return False
     return True
 

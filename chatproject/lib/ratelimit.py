@@ -37,8 +37,8 @@ class Decision:
 
 
 class Limiter:
-    """Redis first (shared by every backend process); this process's memory without Redis
-    or while it fails."""
+    """Redis first (shared by every backend process); this process's memory while it fails
+    (or, with no URL, always)."""
 
     def __init__(self, redis_url: str) -> None:
         self._memory = MovingWindowRateLimiter(MemoryStorage())

@@ -1,7 +1,8 @@
 """The servers `make run` starts (chatproject/lib/embedded.py) on a data folder: the folder's
 password is made once and kept private (0600), both servers refuse a client without it, and
 what they hold (a PostgreSQL table, a Valkey key) is there again after a restart. An initdb
-that was cut short is done again, not taken for a database."""
+that was cut short is done again, not taken for a database; a password that is not the
+folder's stops the start at once."""
 
 from __future__ import annotations
 
@@ -53,6 +54,9 @@ def test_postgresql_refuses_a_client_without_the_password_and_keeps_its_data(fol
             assert db.execute("SELECT words FROM kept").fetchall() == [("still here",)]
     finally:
         server.stop()
+    # A password that is not the folder's is told at once, not waited out.
+    with pytest.raises(RuntimeError, match="refuses the password"):
+        embedded.start_postgres(folder, port, "not-the-folders-password")
 
 
 def test_valkey_refuses_a_client_without_the_password_and_keeps_its_keys(folder):
