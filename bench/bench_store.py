@@ -1,6 +1,7 @@
-"""Storing a chat message with its turn, A/B on PostgreSQL: the one-statement store
-(``turns._store_at_once``, what PostgreSQL runs) against the ORM's transaction of three
-statements (``turns._store``, what SQLite runs), in this process, one thread, alternating.
+"""Storing a chat message with its turn, A/B: the one-statement store the app runs
+(``turns._store_at_once``) against the ORM's transaction of three statements (the session's
+sequence number, the messages, the turn: ``with_orm`` below), in this process, one thread,
+alternating.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/evmchat_bench \\
     .venv/bin/python bench/bench_store.py [--messages 300] [--rounds 3]
@@ -26,9 +27,10 @@ import django
 django.setup()
 
 from django.db import connection, transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 from sessions_app import turns  # noqa: E402
-from sessions_app.models import ChatSession, Turn  # noqa: E402
+from sessions_app.models import ChatSession, Message, Turn  # noqa: E402
 from sessions_app.owner import Owner  # noqa: E402
 
 ALICE = Owner(session_key="bench-store-alice-" + "k" * 14)
@@ -40,9 +42,26 @@ def at_once(chat: ChatSession, n: int) -> turns.Intake:
 
 
 def with_orm(chat: ChatSession, n: int) -> turns.Intake:
-    meta = {"network": "testnet"}
+    """The same rows through the ORM: reserve the sequence numbers (the session's row locked
+    until the commit), the message and its answer, the running turn."""
     with transaction.atomic():
-        return turns._store(chat, "user", "balance of alice", meta, f"o{n}", ALICE)
+        where, params = turns._open(chat, ALICE, capped=True)
+        now = timezone.now()
+        reserve = turns.RESERVE_SQL.format(open=where)
+        with connection.cursor() as cursor:
+            cursor.execute(reserve, [now, "balance of alice", "testnet", "testnet", *params])
+            seq, busy = cursor.fetchone()[:2]
+        assert not busy
+        message = Message(chat_session=chat, seq=seq - 1, role="user", content="balance of alice")
+        message.metadata, message.client_msg_id = {"network": "testnet"}, f"o{n}"
+        message.html = turns.html_of("user", message.content)
+        answer = Message(chat_session=chat, seq=seq, role="assistant")
+        answer.metadata = {"network": "testnet"}
+        Message.objects.bulk_create([message, answer])
+        turn = Turn(chat_session=chat, request=message, answer=answer, holder=turns.PROCESS_ID)
+        turn.status, turn.lease_until = Turn.Status.RUNNING, now + turns.lease()
+        turn.save(force_insert=True)
+        return turns.Intake(message, created=True, turn=turn)
 
 
 def per_message(store: Callable[[ChatSession, int], turns.Intake], messages: int) -> str:
@@ -63,8 +82,6 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    if connection.vendor != "postgresql":
-        sys.exit("Set DATABASE_URL to a PostgreSQL database (migrated).")
     per_message(at_once, 20)  # connection open, statements prepared
     per_message(with_orm, 20)
     for _ in range(args.rounds):

@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from chatproject.lib import embedded
 from chatproject.lib.networks import build_network_table
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -81,35 +82,30 @@ TEMPLATES = [
     },
 ]
 
+# PostgreSQL and Redis (or Valkey), always. Unset, DATABASE_URL and REDIS_URL are the servers
+# `make run` starts itself (chatproject/stack.py, chatproject/lib/embedded.py) on these ports,
+# their data and password in EMBEDDED_DATA_DIR; `manage.py` commands find them there too.
+EMBEDDED_DATA_DIR = Path(env.str("EMBEDDED_DATA_DIR", default=str(BASE_DIR / ".data")))
+EMBEDDED_POSTGRES_PORT = env.int("EMBEDDED_POSTGRES_PORT", default=15432)
+EMBEDDED_VALKEY_PORT = env.int("EMBEDDED_VALKEY_PORT", default=16379)
+_embedded_password = embedded.read_password(EMBEDDED_DATA_DIR)
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+    "default": env.db(
+        "DATABASE_URL", default=embedded.postgres_url(EMBEDDED_POSTGRES_PORT, _embedded_password)
+    ),
 }
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://…)")
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The embedded default (`make run`): the backend's threads and the cleanup loop write to one
-    # file. WAL lets readers go on during a write; a write transaction takes the lock when it
-    # begins (IMMEDIATE), so it waits up to `timeout` s there instead of failing half-way
-    # with "database is locked" (tests/embedded/test_embedded_default_stack.py).
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {
-            "timeout": 20,
-            "transaction_mode": "IMMEDIATE",
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        }
-    )
 # PostgreSQL connection pool (psycopg_pool): under ASGI every request otherwise opens (and forks
 # a server process for) its own connection. Opt-in via DATABASE_POOL=1 (mcp_proxy's benchmark).
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
-    "DATABASE_POOL", default=False
-):
+if env.bool("DATABASE_POOL", default=False):
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 2,
         "max_size": env.int("DATABASE_POOL_SIZE", default=20),
         "timeout": 10,
     }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
-    "DATABASE_PREPARED_STATEMENTS", default=True
-):
+if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
     # Parameters travel apart from the SQL, and a statement a connection runs for the fifth
     # time is prepared: PostgreSQL stops parsing and planning the same few statements of every
     # turn (docs/benchmarks.md, "Turn core"). Off behind a transaction-mode pooler (PgBouncer
@@ -119,7 +115,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.boo
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-REDIS_URL = env.str("REDIS_URL", default="")
+REDIS_URL = env.str("REDIS_URL", default="") or embedded.valkey_url(
+    EMBEDDED_VALKEY_PORT, _embedded_password
+)
 REDIS_CHANNEL_LAYER = env.str("REDIS_CHANNEL_LAYER", default="pubsub")
 if REDIS_CHANNEL_LAYER not in ("pubsub", "core"):
     raise ImproperlyConfigured(
@@ -134,7 +132,7 @@ def pubsub_layer_config(url: str) -> dict[str, object]:
     return {"hosts": [url], "prefix": f"asgi{urlparse(url).path}"}
 
 
-if REDIS_URL and REDIS_CHANNEL_LAYER == "pubsub":
+if REDIS_CHANNEL_LAYER == "pubsub":
     # Default: Redis Pub/Sub fan-out, one PUBLISH per event instead of the core layer's sorted
     # sets and Lua scripts: first event p95 27 ms vs 137 ms (docs/benchmarks.md, "Agent
     # turns"). Our subclass closes the process's sockets when the Redis connection is lost, as
@@ -146,7 +144,7 @@ if REDIS_URL and REDIS_CHANNEL_LAYER == "pubsub":
             "CONFIG": pubsub_layer_config(REDIS_URL),
         }
     }
-elif REDIS_URL:
+else:
     # Opt-in (REDIS_CHANNEL_LAYER=core): channels_redis' sorted-set layer, several round trips
     # and Lua calls per group_send; messages wait in Redis for up to `expiry` seconds.
     CHANNEL_LAYERS = {
@@ -170,8 +168,6 @@ elif REDIS_URL:
             },
         }
     }
-else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -192,17 +188,16 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
-if REDIS_URL:
-    # Browser sessions read from Redis, written through to PostgreSQL: every API call and
-    # socket loads one, and a Redis GET costs half the CPU of the query (docs/benchmarks.md).
-    CACHES = {
-        "default": {
-            "BACKEND": "chatproject.lib.cache.SharedPoolRedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "evmchat",
-        }
+# Browser sessions read from Redis, written through to PostgreSQL: every API call and socket
+# loads one, and a Redis GET costs half the CPU of the query (docs/benchmarks.md).
+CACHES = {
+    "default": {
+        "BACKEND": "chatproject.lib.cache.SharedPoolRedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "evmchat",
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+}
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # TLS deployments (docs/security.md): cookies only over HTTPS, HSTS, and the proxy's
 # X-Forwarded-Proto trusted for "is this request secure" (only behind a proxy that sets it).
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)

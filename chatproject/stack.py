@@ -1,8 +1,10 @@
-"""The whole local stack as a list of processes: what `make run` (`manage.py runstack`) starts.
+"""The whole local stack: what `make run` (`manage.py runstack`) starts.
 
-Anvil (when the testnet RPC is local), one `runmcp` per network that has an RPC URL, the
-backend under daphne and the session cleanup loop. Kept apart from the command so the plan can
-be read and tested without starting anything.
+First PostgreSQL and Valkey of its own for DATABASE_URL / REDIS_URL that are unset
+(``embedded_servers``), and the migrations; then, as a list of processes under honcho, Anvil
+(when the testnet RPC is local), one `runmcp` per network that has an RPC URL, the backend
+under daphne and the session cleanup loop. Kept apart from the command so the plan can be read
+and tested without starting anything.
 """
 
 from __future__ import annotations
@@ -10,8 +12,11 @@ from __future__ import annotations
 import os
 import secrets
 import shlex
+import subprocess
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -19,6 +24,7 @@ from urllib.parse import urlsplit
 import httpx
 from django.conf import settings
 
+from chatproject.lib import embedded
 from chatproject.lib.networks import Network
 
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
@@ -42,6 +48,39 @@ class StackProcess:
     def shell_command(self) -> str:
         """Honcho runs each process through a shell; quoting keeps arguments intact."""
         return "exec " + shlex.join(self.argv)
+
+
+def missing_urls() -> list[str]:
+    """DATABASE_URL and REDIS_URL, those of them that are unset: the servers to start."""
+    return [name for name in ("DATABASE_URL", "REDIS_URL") if not os.environ.get(name)]
+
+
+@contextmanager
+def embedded_servers() -> Iterator[list[embedded.Server]]:
+    """PostgreSQL for an unset DATABASE_URL, Valkey for an unset REDIS_URL, their data (and
+    the password they share) in EMBEDDED_DATA_DIR. Their URLs go into os.environ, so the
+    migrations and every process of the stack use them; they stop after everything else."""
+    started: list[embedded.Server] = []
+    data_dir = Path(settings.EMBEDDED_DATA_DIR)
+    try:
+        for name in missing_urls():
+            started.append(_start_embedded(name, data_dir, embedded.ensure_password(data_dir)))
+            os.environ[name] = started[-1].url
+        yield started
+    finally:
+        for server in reversed(started):
+            server.stop()
+
+
+def _start_embedded(name: str, data_dir: Path, password: str) -> embedded.Server:
+    if name == "DATABASE_URL":
+        return embedded.start_postgres(data_dir, settings.EMBEDDED_POSTGRES_PORT, password)
+    return embedded.start_valkey(data_dir, settings.EMBEDDED_VALKEY_PORT, password)
+
+
+def migrate() -> int:
+    """`manage.py migrate` in a process of its own, on the stack's database; its exit status."""
+    return subprocess.run([*_manage(), "migrate", "--noinput"], env=_child_env()).returncode
 
 
 def plan(options: StackOptions) -> list[StackProcess]:

@@ -2,8 +2,8 @@
 
 One row per (day, network, owner, sender, asset), in the database every replica of every
 network shares, so a daily cap holds across chats, replicas and restarts. Amounts are base
-units, which outgrow a 64-bit integer (10 ETH is 10**19 wei) and SQLite's NUMERIC: they are kept
-as decimal text and changed only under the row's lock.
+units, which outgrow a 64-bit integer (10 ETH is 10**19 wei; a uint256 has 78 digits): they are
+kept as decimal text and changed only under the row's lock.
 """
 
 from __future__ import annotations

@@ -1,12 +1,12 @@
 """Per-owner and per-client-address limits: chat sessions, chat messages, agent turns and proxy
 calls (sign-in attempts: auth_throttle.py); docs/security.md says what each defends and costs.
 
-Each limit is a moving window of mcp_proxy.ratelimit (the `limits` library; in Redis when
-REDIS_URL is set, so every backend process shares it; this process's memory otherwise or while
-Redis fails): N per minute. The owner's limit stops one browser or user; the address's (N
-times LIMIT_ADDRESS_FACTOR) stops a client that drops its cookie to become a new owner each
-time. Call sites need one line: ``check_*`` raises RateLimited, which each transport answers
-its own way (``response`` for HTTP 429 with Retry-After, ``frame`` for the websocket).
+Each limit is a moving window of chatproject.lib.ratelimit (the `limits` library; in Redis, so
+every backend process shares it; this process's memory while Redis fails): N per minute. The
+owner's limit stops one browser or user; the address's (N times LIMIT_ADDRESS_FACTOR) stops a
+client that drops its cookie to become a new owner each time. Call sites need one line:
+``check_*`` raises RateLimited, which each transport answers its own way (``response`` for
+HTTP 429 with Retry-After, ``frame`` for the websocket).
 """
 
 from __future__ import annotations

@@ -144,8 +144,8 @@ def take_place(chat_session: ChatSession) -> None:
     """Before a chat's user message: the chat takes its place among the active ones, unless the
     owner's, the address's or the deployment's cap is reached (raises). A chat that holds one
     costs no query. Concurrent first messages of one owner or address queue on a lock of
-    their own (PostgreSQL advisory, SQLite's BEGIN IMMEDIATE); the deployment's places are a
-    unique index, so no lock is shared by everyone."""
+    their own (an advisory lock); the deployment's places are a unique index, so no lock is
+    shared by everyone."""
     if chat_session.place is not None:
         return
     with transaction.atomic():
@@ -213,8 +213,6 @@ def _check_scoped_caps(chat_session: ChatSession) -> None:
 def _lock_scopes(chat_session: ChatSession) -> None:
     """Serialize first messages of one owner and of one address until the commit (so a count
     sees the places taken before it). Taken in a fixed order: two never wait on each other."""
-    if connection.vendor != "postgresql":
-        return  # SQLite: every transaction begins IMMEDIATE, which already serializes
     scopes = [f"owner:{chat_session.owner_ref}"]
     if chat_session.address_key:
         scopes.append(f"address:{chat_session.address_key}")

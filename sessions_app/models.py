@@ -10,7 +10,6 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
-from psycopg.pq import TransactionStatus
 
 from sessions_app.owner import Owner
 from sessions_app.rendering import render_markdown
@@ -36,75 +35,50 @@ Statement = tuple[str, list[Any]]
 def together(
     statements: Sequence[Statement], then: Sequence[Statement] = ()
 ) -> list[list[tuple[Any, ...]]]:
-    """Run statements of the turn's path in one round trip; the rows each returned.
+    """Run statements of the turn's path in one round trip, as one transaction; the rows each
+    returned.
 
-    On PostgreSQL they go out together (psycopg's pipeline mode) and run as one transaction:
-    a turn takes 3 round trips and 4 commits instead of 6, which counts when the database is
-    another host; the backend's CPU stays the same (docs/benchmarks.md). SQLite, in this
-    process, runs them one by one, and so does a single statement anywhere.
+    Several statements go out together (psycopg's pipeline mode) and end with one Sync, at
+    which PostgreSQL commits them, or rolls them all back when one fails (the protocol's
+    implicit transaction): one round trip where statement by statement took one each, which
+    counts when the database is another host; the backend's CPU stays the same
+    (docs/benchmarks.md). Inside a caller's transaction they are part of it instead.
 
     ``then``: statements that must see the others committed (the claim of a session's next
-    turn after its end). They follow the transaction's COMMIT in the same round trip, each
-    group its own transaction. A failure among them loses nothing before it: it is logged, and
-    their rows are empty (no turn claimed); a failure before the COMMIT raises, as without them.
+    turn after its end), one round trip later, as a transaction of their own. A failure among
+    them loses nothing before it: it is logged, and their rows are empty (no turn claimed); a
+    failure before raises and runs none of them.
     """
-    if then and (connection.vendor != "postgresql" or connection.in_atomic_block):
-        # One by one (SQLite), or inside a caller's transaction, which it commits, not we.
-        return together(statements) + [_rows_after(sql, params) for sql, params in then]
-    if not then and (connection.vendor != "postgresql" or len(statements) == 1):
-        return [_run(sql, params) for sql, params in statements]
-    transaction_ = [("BEGIN", []), *statements, ("COMMIT", [])] if then else list(statements)
-    batch = [*transaction_, *then]
-    connection.ensure_connection()
-    cursors = [connection.cursor() for _ in batch]
+    rows = _together(statements)
+    if not then:
+        return rows
     try:
-        try:
-            with connection.wrap_database_errors, connection.connection.pipeline():
-                for cursor, (sql, params) in zip(cursors, batch, strict=True):
-                    cursor.execute(sql, params)
-        except DatabaseError as exc:
-            _out_of_failed_transaction()
-            if not then or cursors[len(transaction_) - 1].cursor.statusmessage != "COMMIT":
-                raise
-            _log_failure_after_commit(exc)
-        rows = [_fetched(cursor) for cursor in cursors]
+        return rows + _together(then)
+    except DatabaseError as exc:
+        _log_failure_after_commit(exc)
+        return rows + [[] for _ in then]
+
+
+def _together(statements: Sequence[Statement]) -> list[list[tuple[Any, ...]]]:
+    if len(statements) == 1:
+        ((sql, params),) = statements
+        return [_run(sql, params)]
+    connection.ensure_connection()
+    cursors = [connection.cursor() for _ in statements]
+    try:
+        with connection.wrap_database_errors, connection.connection.pipeline():
+            for cursor, (sql, params) in zip(cursors, statements, strict=True):
+                cursor.execute(sql, params)
+        return [list(cursor.fetchall()) if cursor.description else [] for cursor in cursors]
     finally:
         for cursor in cursors:
             cursor.close()
-    first = 1 if then else 0  # BEGIN's
-    return rows[first : first + len(statements)] + rows[len(transaction_) :]
 
 
 def _run(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall() if cursor.description else []
-
-
-def _rows_after(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
-    try:
-        return _run(sql, params)
-    except DatabaseError as exc:
-        _log_failure_after_commit(exc)
-        return []
-
-
-def _fetched(cursor: Any) -> list[tuple[Any, ...]]:
-    """A cursor's rows; none for a statement that failed or never ran."""
-    try:
-        return list(cursor.fetchall()) if cursor.description else []
-    except DatabaseError:
-        return []
-
-
-def _out_of_failed_transaction() -> None:
-    """After a failure inside BEGIN ... COMMIT the connection waits for a ROLLBACK."""
-    raw = connection.connection
-    try:
-        if raw is not None and raw.info.transaction_status == TransactionStatus.INERROR:
-            raw.rollback()
-    except Exception:  # a lost connection: Django closes it (wrap_database_errors marked it)
-        log.debug("no rollback after a failed pipeline", exc_info=True)
 
 
 def _log_failure_after_commit(exc: DatabaseError) -> None:

@@ -5,11 +5,11 @@ Each open socket (or SSE stream) holds a slot under its owner's key and its addr
 per address. Without a cap one browser held thousands of sockets, each a task, a channel-layer
 subscription and an idle watch of its backend (issue 27, finding 10).
 
-With REDIS_URL the slots are a sorted set per key in Redis (member: the socket's channel name,
-score: when the slot lapses), so every backend process counts the same sockets. A socket
-renews its slot every HEARTBEAT_SECONDS and gives it back on disconnect; the slot of a socket
-whose process died lapses after SLOT_TTL_SECONDS, so the count heals itself. Without Redis, or
-while it fails, this process's memory counts (as mcp_proxy/ratelimit.py does).
+The slots are a sorted set per key in Redis (member: the socket's channel name, score: when
+the slot lapses), so every backend process counts the same sockets. A socket renews its slot
+every HEARTBEAT_SECONDS and gives it back on disconnect; the slot of a socket whose process
+died lapses after SLOT_TTL_SECONDS, so the count heals itself. While Redis fails, this
+process's memory counts (as chatproject/lib/ratelimit.py does).
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def release(keys: list[str], member: str) -> None:
 
 
 class MemorySlots:
-    """This process's slots: key -> member -> when it lapses."""
+    """This process's slots (while Redis fails): key -> member -> when it lapses."""
 
     def __init__(self) -> None:
         self._slots: dict[str, dict[str, float]] = {}
@@ -171,10 +171,10 @@ class RedisSlots:
             log.warning("socket slots: Redis failed to release (%s)", type(exc).__name__)
 
 
-def _registry() -> MemorySlots | RedisSlots:
+def _registry() -> RedisSlots:
     return _registry_for(settings.REDIS_URL)
 
 
 @lru_cache(maxsize=4)
-def _registry_for(redis_url: str) -> MemorySlots | RedisSlots:
-    return RedisSlots(redis_url) if redis_url else MemorySlots()
+def _registry_for(redis_url: str) -> RedisSlots:
+    return RedisSlots(redis_url)

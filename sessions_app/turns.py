@@ -1,8 +1,7 @@
 """Turns: one at a time per chat session, across backend processes (see models.Turn).
 
-A message is stored with its turn at once: one statement on PostgreSQL (STORE_SQL), a
-transaction of three on SQLite (the session's sequence number, the messages, the turn). When
-the session has no queued or running turn, the turn starts running at once, claimed by this
+A message is stored with its turn at once, in one statement (STORE_SQL). When the session
+has no queued or running turn, the turn starts running at once, claimed by this
 process, and its (empty) answer message is created with it. Otherwise the turn waits in the
 queue, and the process that finishes a turn claims the next one with one conditional UPDATE
 (``claim_next``); whoever queues a turn tries that claim too, so a turn queued just as the
@@ -84,10 +83,10 @@ OPEN_SQL = (
     "id = %s AND status = 'active' AND last_activity_at >= %s"
     " AND (%s OR message_seq < %s)"  # the message cap, when it applies
 )
-# PostgreSQL stores a message, its turn and (when nothing is queued or running) the turn's
-# answer in one statement, data-modifying CTEs after the reservation: 0.25 ms of this
-# process's CPU and one round trip, against 1.2 ms and five (BEGIN, three statements, COMMIT)
-# for the ORM's transaction (bench/bench_store.py). SQLite has no such CTEs: it takes the ORM's.
+# A message, its turn and (when nothing is queued or running) the turn's answer are stored in
+# one statement, data-modifying CTEs after the reservation: 0.25 ms of this process's CPU and
+# one round trip, against 1.2 ms and five (BEGIN, three statements, COMMIT) for the ORM's
+# transaction (bench/bench_store.py).
 _MESSAGES = Message._meta.db_table
 STORE_SQL = (
     f"WITH s AS ({RESERVE_SQL.replace('RETURNING', 'RETURNING id,')}),"  # noqa: S608
@@ -144,9 +143,6 @@ def store(
     """
     for _ in range(3):
         try:
-            if connection.vendor != "postgresql":
-                with transaction.atomic():
-                    return _store(chat_session, role, text, metadata, client_msg_id, owner)
             if not connection.in_atomic_block:  # one statement: atomic by itself
                 return _store_at_once(chat_session, role, text, metadata, client_msg_id, owner)
             with transaction.atomic():  # a savepoint: a refusal must not spoil the caller's
@@ -160,39 +156,6 @@ def store(
     raise RuntimeError("could not store the message")
 
 
-def _store(
-    chat_session: ChatSession,
-    role: str,
-    text: str,
-    metadata: dict[str, Any],
-    client_msg_id: str,
-    owner: Owner | None,
-) -> Intake:
-    title = title_from(text) if role == Message.Role.USER else ""
-    network = str(metadata.get("network") or "")
-    capped = role == Message.Role.USER  # a wallet outcome still lands in a full session
-    reserved = _reserve_seq(chat_session, owner, title, network, capped)
-    if reserved is None:
-        _refuse(chat_session, owner)
-    seq, busy = reserved
-    first = seq - (0 if busy else 1)
-    message = Message(chat_session=chat_session, seq=first, role=role, content=text)
-    message.metadata, message.client_msg_id = metadata, client_msg_id
-    message.html = html_of(role, text)
-    rows = [message]
-    if not busy:  # the turn runs at once: its answer exists from the start
-        answer_metadata = {"network": network or chat_session.network}
-        rows.append(Message(chat_session=chat_session, seq=seq, role=Message.Role.ASSISTANT))
-        rows[1].metadata = answer_metadata
-    Message.objects.bulk_create(rows)
-    turn = Turn(chat_session=chat_session, request=message, status=Turn.Status.QUEUED)
-    if not busy:
-        turn.answer, turn.status, turn.holder = rows[1], Turn.Status.RUNNING, PROCESS_ID
-        turn.lease_until = timezone.now() + lease()
-    turn.save(force_insert=True)
-    return Intake(message, created=True, turn=None if busy else turn)
-
-
 def _store_at_once(
     chat_session: ChatSession,
     role: str,
@@ -201,7 +164,8 @@ def _store_at_once(
     client_msg_id: str,
     owner: Owner | None,
 ) -> Intake:
-    """``_store`` in one statement (STORE_SQL); the same rows, the same refusals."""
+    """The message, its turn and (when it runs at once) its answer, in one statement
+    (STORE_SQL); raises manager.ChatSessionError when the session may not take it."""
     title = title_from(text) if role == Message.Role.USER else ""
     network = str(metadata.get("network") or "")
     where, opened = _open(chat_session, owner, capped=role == Message.Role.USER)
@@ -261,23 +225,6 @@ def _owner_rule(owner: Owner, digest: str) -> tuple[str, tuple[Any, ...]]:
         return ChatSession.objects.for_owner(owner).values("pk").query.sql_with_params()
     except EmptyResultSet:  # nobody: owns nothing
         return "SELECT NULL WHERE 1 = 0", ()
-
-
-def _reserve_seq(
-    chat_session: ChatSession, owner: Owner | None, title: str, network: str, capped: bool
-) -> tuple[int, bool] | None:
-    """One UPDATE of the session (row locked until commit): the message's sequence number (and
-    the answer's when nothing is queued or running), activity, title, network; and whether a
-    turn is queued or running. None when the session is not this owner's active session (or
-    it idled past SESSION_TIMEOUT, or is full)."""
-    where, params = _open(chat_session, owner, capped)
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    (rows,) = together([(RESERVE_SQL.format(open=where), [now, title, network, network, *params])])
-    if not rows:
-        return None
-    row = rows[0]
-    chat_session.message_seq, chat_session.title, chat_session.network = row[0], row[2], row[3]
-    return int(row[0]), bool(row[1])
 
 
 def _refuse(chat_session: ChatSession, owner: Owner | None) -> NoReturn:

@@ -19,8 +19,8 @@ from urllib.parse import quote
 
 import httpx
 
+from chatproject.lib.embedded import valkey_server_binary
 from mcp_servers.anvil import anvil_args, anvil_binary  # noqa: F401  (re-exported)
-from testsupport.services import valkey_server_binary
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # How long a Python server (daphne, runmcp) may take to come up. About 1-2 s on a quiet

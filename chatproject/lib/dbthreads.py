@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 P = ParamSpec("P")
 T = TypeVar("T")
 
+# Threads (each with its connection) per process, unless CHAT_DB_THREADS says otherwise.
+DEFAULT_WORKERS = 8
 _lock = threading.Lock()
 _executor: ThreadPoolExecutor | None = None
 _owner_pid = 0
@@ -45,15 +47,10 @@ def _pool() -> ThreadPoolExecutor:
     global _executor, _owner_pid
     with _lock:
         if _executor is None or _owner_pid != os.getpid():
-            workers = int(os.environ.get("CHAT_DB_THREADS", "0")) or _default_workers()
+            workers = int(os.environ.get("CHAT_DB_THREADS", "0")) or DEFAULT_WORKERS
             _executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="chat-db")
             _owner_pid = os.getpid()
         return _executor
-
-
-def _default_workers() -> int:
-    """SQLite (the embedded setup) takes one writer at a time: one thread, as Channels does."""
-    return 1 if connections["default"].vendor == "sqlite" else 8
 
 
 def _run(function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:

@@ -2,10 +2,10 @@
 kept, so the wait told to a refused caller is exact; the library's sliding window counter only
 estimates it, and a caller retrying on time could be refused again).
 
-With REDIS_URL set the counters live in Redis (one Lua script per check): several backend
-processes may serve one owner, and a counter per process would grant each of them the whole
-rate. Without Redis they are kept in memory. If Redis fails, the process falls back to its own
-counters rather than refuse everything. docs/benchmarks.md ("Hand-written infrastructure") has
+The counters live in Redis (one Lua script per check): several backend processes may serve one
+owner, and a counter per process would grant each of them the whole rate. If Redis fails, the
+process falls back to its own counters in memory rather than refuse everything (a Limiter
+without a Redis URL has only those). docs/benchmarks.md ("Hand-written infrastructure") has
 the A/B against the token bucket this replaced.
 
 Every limit of the project takes from here: chats, sign-ins and sign-ups (sessions_app), tool
@@ -37,8 +37,8 @@ class Decision:
 
 
 class Limiter:
-    """Redis first (shared by every backend process); this process's memory without Redis
-    or while it fails."""
+    """Redis first (shared by every backend process); this process's memory while it fails
+    (or, with no URL, always)."""
 
     def __init__(self, redis_url: str) -> None:
         self._memory = MovingWindowRateLimiter(MemoryStorage())

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import psycopg
 import pytest
+from django.db import connection
 
 from sessions_app import turns
 from sessions_app.models import ChatSession, Turn
@@ -37,17 +38,24 @@ def alice_turn(alice_chat: ChatSession) -> Turn:
 
 
 @pytest.fixture
-def pipelines(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """How many times the connection entered pipeline mode (one round trip each)."""
-    entered: list[int] = []
+def round_trips(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """This thread's round trips to PostgreSQL, one entry each: "pipeline" (its statements go
+    out together and end with one Sync) or the SQL of a statement sent alone."""
+    seen: list[str] = []
     pipeline = psycopg.Connection.pipeline
 
     def counted(conn: psycopg.Connection[object]) -> object:
-        entered.append(1)
+        seen.append("pipeline")
         return pipeline(conn)
 
+    def alone(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        if context["connection"].connection._pipeline is None:
+            seen.append(sql)
+        return execute(sql, params, many, context)
+
     monkeypatch.setattr(psycopg.Connection, "pipeline", counted)
-    return entered
+    with connection.execute_wrapper(alone):
+        yield seen
 
 
 @pytest.fixture(autouse=True)

@@ -1,9 +1,10 @@
 """The turn's statements that go together (models.together) reach PostgreSQL in one round trip
-and run as one transaction; the turn's end writes the answer's final text only when it was
-this call that ended the turn."""
+and run as one transaction (the pipeline's Sync commits them, or rolls them all back); the
+turn's end writes the answer's final text only when it was this call that ended the turn."""
 
 from __future__ import annotations
 
+import psycopg
 import pytest
 from django.db import DatabaseError, connection
 
@@ -13,8 +14,7 @@ from sessions_app.models import ChatSession, Message, Turn, together
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_statements_run_in_one_round_trip_and_return_their_rows(alice_turn, pipelines):
-    assert connection.vendor == "postgresql"
+def test_statements_run_in_one_round_trip_and_return_their_rows(alice_turn, round_trips):
     answer_id = alice_turn.answer_id
     rows = together(
         [
@@ -24,7 +24,7 @@ def test_statements_run_in_one_round_trip_and_return_their_rows(alice_turn, pipe
         ]
     )
     assert rows == [[], [("Alice holds 10000 ETH.",)], [(42,)]]
-    assert len(pipelines) == 1
+    assert round_trips == ["pipeline"]
 
 
 def test_a_failing_statement_undoes_the_ones_before_it(alice_turn):
@@ -37,17 +37,18 @@ def test_a_failing_statement_undoes_the_ones_before_it(alice_turn):
                 ("SELECT 1 / 0", []),
             ]
         )
+    # Rolled back at the Sync, not left in a failed transaction: the next call works.
+    assert connection.connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
     assert Message.objects.get(pk=answer_id).content == ""
-    # The connection is usable again for the next call.
     assert together([("SELECT 1", [])]) == [[(1,)]]
 
 
-def test_the_end_writes_the_final_text_with_the_status(alice_turn, pipelines):
+def test_the_end_writes_the_final_text_with_the_status(alice_turn, round_trips):
     assert turns.finish(alice_turn, Turn.Status.DONE, "Alice holds 10000 ETH.", "<p>…</p>")
+    assert round_trips == ["pipeline"]
     answer = Message.objects.get(pk=alice_turn.answer_id)
     assert (answer.content, answer.html) == ("Alice holds 10000 ETH.", "<p>…</p>")
     assert Turn.objects.get(pk=alice_turn.pk).status == Turn.Status.DONE
-    assert len(pipelines) == 1
 
 
 def test_a_turn_taken_over_keeps_its_answer(alice_turn):

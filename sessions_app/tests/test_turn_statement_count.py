@@ -4,11 +4,11 @@ create the tool call, finish, find nothing queued) takes 4; with the tool call's
 the answer's text 6; on PostgreSQL the store is one statement (sessions_app/turns.py). The
 issue asked for 6 bookkeeping statements or fewer.
 
-Those 6 take 3 round trips: statements that go together (the answer's words with the tool
-call's row; the result, the end and the answer's final text, then the claim of the next turn)
-are sent together (models.together, psycopg's pipeline mode). The end is the one explicit
-transaction (BEGIN ... COMMIT), so that the claim behind it, in the same round trip, sees it
-committed.
+Those 6 take 4 round trips: statements that go together (the answer's words with the tool
+call's row; the result, the end and the answer's final text) are sent together
+(models.together, psycopg's pipeline mode), each group one transaction that the pipeline's Sync
+commits. The claim of the next turn follows the end's commit, in a round trip of its own, so
+that it sees the end committed. No statement opens or closes a transaction itself.
 
 The chat's database work runs on the database threads (chatproject/lib/dbthreads.py); with one
 thread, every statement of the turn goes through one connection, where they are captured.
@@ -89,7 +89,7 @@ class Capture:
         self.statements = await dbthreads.db(self._exit)()
 
 
-async def test_builtin_balance_turn_takes_four_bookkeeping_statements_and_three_round_trips(
+async def test_builtin_balance_turn_takes_four_bookkeeping_statements_and_four_round_trips(
     alice, monkeypatch
 ):
     chat = await database_sync_to_async(alice.new_chat)()
@@ -107,11 +107,10 @@ async def test_builtin_balance_turn_takes_four_bookkeeping_statements_and_three_
     # The tool call's result, and the answer's text with its rendered HTML (stored once, at
     # the finish: issue 14, a long history is not re-rendered on every load).
     assert len(statements) <= 6, listing
-    # One transaction, the end's; the claim follows its COMMIT.
-    transaction = [sql for sql in capture.statements if TRANSACTION.match(sql)]
-    assert transaction == ["BEGIN", "COMMIT"], listing
-    assert capture.statements[-2].startswith("COMMIT"), listing
+    # No explicit transaction: each round trip is one, committed at its Sync; the claim comes
+    # last, after the end's commit.
+    assert not [sql for sql in capture.statements if TRANSACTION.match(sql)], listing
     assert capture.statements[-1].startswith("UPDATE chat_turn SET status = 'running'"), listing
-    # The store; the tool call's row with the words before it; the result, the end, the final
-    # text and the claim of the next turn.
-    assert capture.round_trips <= 3, listing
+    # The store; the tool call's row with the words before it; the result, the end and the
+    # final text; the claim of the next turn.
+    assert capture.round_trips <= 4, listing

@@ -1,4 +1,6 @@
-"""`manage.py runstack` (what `make run` starts) brings the stack up and Ctrl-C takes it down."""
+"""`manage.py runstack` (what `make run` starts) brings the stack up and Ctrl-C takes it down.
+With DATABASE_URL and REDIS_URL set it uses those servers and starts neither PostgreSQL nor
+Valkey (the default, without them: tests/embedded/test_embedded_default_stack.py)."""
 
 from __future__ import annotations
 
@@ -35,23 +37,6 @@ def _still_running(processes: list[psutil.Process]) -> list[psutil.Process]:
     return alive
 
 
-@pytest.fixture(scope="module")
-def migrated_sqlite_url(tmp_path_factory) -> str:
-    """A migrated SQLite file, as `make run` has on a bare machine."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('stack') / 'stack.sqlite3'}"
-    migrate = [sys.executable, "manage.py", "migrate", "--noinput", "-v0"]
-    subprocess.run(migrate, cwd=BASE_DIR, env={**os.environ, "DATABASE_URL": url}, check=True)
-    return url
-
-
-@pytest.fixture
-def stack_database_url(request, settings) -> str:
-    """PostgreSQL's test database when the tests run on it; the SQLite file otherwise."""
-    if "postgresql" in settings.DATABASES["default"]["ENGINE"]:
-        return request.getfixturevalue("database_url")
-    return request.getfixturevalue("migrated_sqlite_url")
-
-
 def _stop_for_good(stack: subprocess.Popen, children: list[psutil.Process]) -> None:
     """After a failure too: ask runstack to stop its tree, then kill whatever is left of it."""
     if stack.poll() is None:
@@ -80,7 +65,7 @@ def _stack_env(database_url: str, backend_port: int, anvil_port: int, mcp_port: 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_runstack_serves_testnet_and_a_stop_signal_ends_every_child(
-    stack_database_url, tmp_path, stop_signal
+    database_url, tmp_path, stop_signal
 ):
     backend_port, anvil_port, mcp_port = free_port(), free_port(), free_port()
     log_path = tmp_path / "runstack.log"
@@ -88,7 +73,7 @@ def test_runstack_serves_testnet_and_a_stop_signal_ends_every_child(
         stack = subprocess.Popen(
             [sys.executable, "manage.py", "runstack"],
             cwd=BASE_DIR,
-            env=_stack_env(stack_database_url, backend_port, anvil_port, mcp_port),
+            env=_stack_env(database_url, backend_port, anvil_port, mcp_port),
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -104,6 +89,8 @@ def test_runstack_serves_testnet_and_a_stop_signal_ends_every_child(
         mcp_server = ("testnet", f"--port {mcp_port}")  # runmcp, or what it re-executes as
         for expected in (("anvil",), mcp_server, ("daphne",), ("cleanup_sessions --loop",)):
             assert any(all(part in line for part in expected) for line in command_lines)
+        # The URLs name servers of their own: nothing embedded starts.
+        assert not [line for line in command_lines if "postgres" in line or "valkey" in line]
         assert f"http://127.0.0.1:{backend_port}/" in log_path.read_text()
 
         stack.send_signal(stop_signal)

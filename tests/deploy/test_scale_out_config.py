@@ -82,5 +82,5 @@ def test_the_image_is_slim_and_runs_as_a_non_root_user():
     users = re.findall(r"^USER (\S+)", dockerfile, re.MULTILINE)
     assert users and users[-1] not in ("root", "0")
     ignored = (ROOT / ".dockerignore").read_text().split()
-    for private in (".env", ".venv", "node_modules", "db.sqlite3", ".git"):
+    for private in (".env", ".venv", "node_modules", ".data", ".git"):
         assert private in ignored

@@ -6,7 +6,7 @@ import environ
 import pytest
 
 from chatproject.lib.networks import build_network_table
-from chatproject.stack import StackOptions, plan
+from chatproject.stack import StackOptions, missing_urls, plan
 from mcp_servers.anvil import FORK_ALIAS, FORK_CONFIG
 from tests.deploy.helpers import env_serving_only_testnet
 
@@ -95,3 +95,19 @@ def test_database_and_redis_urls_reach_every_python_process(configure, monkeypat
         env = _by_name()[name].env
         assert env["DATABASE_URL"].endswith("/evmchat_x")
         assert env["REDIS_URL"] == "redis://127.0.0.1:6379/3"
+
+
+@pytest.mark.parametrize(
+    ("unset", "started"),
+    [
+        (("DATABASE_URL", "REDIS_URL"), ["DATABASE_URL", "REDIS_URL"]),
+        (("DATABASE_URL",), ["DATABASE_URL"]),
+        ((), []),
+    ],
+)
+def test_postgresql_and_valkey_start_only_for_an_unset_url(monkeypatch, unset, started):
+    monkeypatch.setenv("DATABASE_URL", "postgres://postgres@db.example:5432/evmchat")
+    monkeypatch.setenv("REDIS_URL", "redis://redis.example:6379/0")
+    for name in unset:
+        monkeypatch.setenv(name, "")
+    assert missing_urls() == started

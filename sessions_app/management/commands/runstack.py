@@ -1,11 +1,13 @@
-"""`manage.py runstack`: the whole local stack under honcho, stopped together by Ctrl-C.
+"""`manage.py runstack` (`make run`): the whole local stack, stopped together by Ctrl-C.
 
-`make run` migrates, then runs this. Ports come from the network table's overrides
-(TESTNET_RPC_URL, MCP_<NAME>_PORT) and BACKEND_HOST / BACKEND_PORT.
+PostgreSQL and Valkey of its own when DATABASE_URL / REDIS_URL are unset, the migrations, then
+every other process under honcho. Ports come from the network table's overrides
+(TESTNET_RPC_URL, MCP_<NAME>_PORT), BACKEND_HOST / BACKEND_PORT and EMBEDDED_*_PORT.
 """
 
 from __future__ import annotations
 
+import signal
 import sys
 import threading
 from argparse import ArgumentParser
@@ -17,14 +19,24 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from honcho.manager import Manager
 
-from chatproject.stack import StackOptions, backend_url, plan, wait_until_healthy
+from chatproject.stack import (
+    StackOptions,
+    backend_url,
+    embedded_servers,
+    migrate,
+    plan,
+    wait_until_healthy,
+)
 
 env = environ.Env()
 STOPPED_BY_SIGNAL = (130, 143)  # honcho's status after SIGINT / SIGTERM
 
 
 class Command(BaseCommand):
-    help = "Start Anvil, an MCP server per configured network, the backend and session cleanup."
+    help = (
+        "Start PostgreSQL and Valkey (when DATABASE_URL / REDIS_URL are unset), migrate, then "
+        "Anvil, an MCP server per configured network, the backend and session cleanup."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--host", default=env.str("BACKEND_HOST", default="127.0.0.1"))
@@ -43,6 +55,19 @@ class Command(BaseCommand):
             cleanup_interval=options["cleanup_interval"],
             start_anvil=not options["no_anvil"],
         )
+        # Until honcho handles them, SIGTERM stops the start-up as Ctrl-C does.
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
+        try:
+            with embedded_servers() as started:
+                for server in started:
+                    where = f"{server.address}, data in {server.log.parent}"
+                    self.stdout.write(f"{server.name} on {where} (no URL set for it)")
+                status = migrate() or self.run_stack(stack_options)
+        except KeyboardInterrupt:
+            status = 0  # stopped while starting, as asked
+        sys.exit(status)
+
+    def run_stack(self, stack_options: StackOptions) -> int:
         manager = Manager()
         for process in plan(stack_options):
             manager.add_process(process.name, process.shell_command, env=process.env)
@@ -53,7 +78,7 @@ class Command(BaseCommand):
         threading.Thread(target=self.announce, args=(url, stopped), daemon=True).start()
         manager.loop()
         stopped.set()
-        sys.exit(exit_status(manager.returncode))
+        return exit_status(manager.returncode)
 
     def announce(self, url: str, stopped: threading.Event) -> None:
         """The URL is printed once the backend answers /health: a click on it then works."""

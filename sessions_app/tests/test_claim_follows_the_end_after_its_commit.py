@@ -1,7 +1,7 @@
-"""A turn's end and the claim of the session's next turn go to PostgreSQL in one round trip:
-the end as one transaction (BEGIN ... COMMIT), the claim after it in a transaction of its own,
-so that it sees the end committed (models.together's ``then``). A failure before the COMMIT
-raises and runs nothing after it; a failure after it keeps the end and claims nothing."""
+"""A turn's end is one transaction, and the claim of the session's next turn follows its commit
+in a transaction of its own, one round trip later, so that it sees the end committed
+(models.together's ``then``). A failure before the commit raises and runs nothing after it; a
+failure after it keeps the end and claims nothing."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def content_of(message_id: int) -> str:
     return Message.objects.get(pk=message_id).content
 
 
-def test_the_statements_after_see_the_commit_in_the_same_round_trip(alice_turn, pipelines):
+def test_the_statements_after_see_the_commit_one_round_trip_later(alice_turn, round_trips):
     answer_id = alice_turn.answer_id
     end, ((first_txid,),), after, ((second_txid,),) = together(
         [Message.text_update(answer_id, "Alice holds 10000 ETH."), TRANSACTION_ID],
@@ -31,7 +31,7 @@ def test_the_statements_after_see_the_commit_in_the_same_round_trip(alice_turn, 
     )
     assert end == [] and after == [("Alice holds 10000 ETH.",)]
     assert second_txid != first_txid  # committed, then a transaction of its own
-    assert len(pipelines) == 1
+    assert round_trips == ["pipeline", "pipeline"]
 
 
 def test_a_failure_after_the_commit_keeps_it_and_is_logged(alice_turn, caplog):
@@ -72,11 +72,12 @@ def test_a_claim_refused_by_a_running_turn_claims_nothing(alice_chat, alice_turn
     assert Turn.objects.get(pk=waiting.pk).status == Turn.Status.QUEUED
 
 
-def test_the_end_claims_the_turn_queued_behind_it(alice_chat, alice_turn, pipelines):
+def test_the_end_claims_the_turn_queued_behind_it(alice_chat, alice_turn, round_trips):
     queued = turns.store(alice_chat, "user", "and bob?", {"network": "testnet"})
-    pipelines.clear()
+    round_trips.clear()
     claimed = turns.finish_and_claim_next(alice_turn, Turn.Status.DONE, "10000 ETH", "<p>…</p>")
-    assert len(pipelines) == 1  # the end and the claim
+    end, claim = round_trips[:2]  # then the claimed turn's answer begins
+    assert end == "pipeline" and claim.startswith("UPDATE chat_turn SET status = 'running'")
     assert alice_turn.status == Turn.Status.DONE
     assert Turn.objects.get(pk=alice_turn.pk).status == Turn.Status.DONE
     assert claimed is not None and claimed.request_id == queued.message.pk
