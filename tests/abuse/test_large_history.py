@@ -9,7 +9,7 @@ import json
 import pytest
 from channels.db import database_sync_to_async
 
-from sessions_app import serializers
+from sessions_app import models
 from sessions_app.models import Message
 from sessions_app.tests.agent_support import (
     ask,
@@ -71,7 +71,7 @@ async def test_a_finished_answer_is_rendered_once_and_stored(alice, monkeypatch)
     def no_rendering(text: str) -> str:
         raise AssertionError("a stored answer was rendered again")
 
-    monkeypatch.setattr(serializers, "render_markdown", no_rendering)
+    monkeypatch.setattr(models, "render_markdown", no_rendering)
     socket, state = await open_socket(alice, chat.public_id)
     await socket.disconnect()
     assert state["messages"][-1]["html"] == answer.html
