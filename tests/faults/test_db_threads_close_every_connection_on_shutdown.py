@@ -1,0 +1,43 @@
+"""Shutting the database threads down closes the connection of every thread, not just one.
+
+``dbthreads.shutdown`` counts the pool's threads through the stdlib's private
+``ThreadPoolExecutor._threads`` (Python 3.11, pinned by the Makefile): if that name changed,
+it would close one thread's connection and leave the others open on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from django.db import connection
+
+from chatproject.lib import dbthreads
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def backend_pid_after_a_pause() -> int:
+    time.sleep(0.2)  # long enough that the calls land on threads of their own
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return int(cursor.fetchone()[0])
+
+
+def still_connected(pids: set[int]) -> set[int]:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pid FROM pg_stat_activity WHERE pid = ANY(%s)", [list(pids)])
+            return {row[0] for row in cursor.fetchall()}
+    finally:
+        connection.close()  # this helper thread's own connection
+
+
+async def test_every_threads_connection_is_closed() -> None:
+    dbthreads.shutdown()  # a fresh pool for this test
+    run = dbthreads.db(backend_pid_after_a_pause)
+    pids = set(await asyncio.gather(*(run() for _ in range(4))))
+    assert len(pids) == 4, "the calls did not run on four threads"
+    dbthreads.shutdown()
+    assert await asyncio.to_thread(still_connected, pids) == set()
