@@ -42,6 +42,8 @@ REQUIRED = re.compile(r"\$\{(\w+):\?[^}]+\}")
 NOT_FOR_CONTAINERS = {
     *("SECRET_KEY_FILE", "BACKEND_HOST", "BACKEND_PORT", "CLEANUP_INTERVAL", "ANVIL_BIN"),
     *("COMPOSE_PROFILES", "PUBLIC_PORT"),
+    # `make run`'s own PostgreSQL and Valkey: compose runs real ones.
+    *("EMBEDDED_DATA_DIR", "EMBEDDED_POSTGRES_PORT", "EMBEDDED_VALKEY_PORT"),
     *(f"MCP_{row.name.upper()}_PORT" for row in TABLE),
 }
 
