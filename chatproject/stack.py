@@ -1,8 +1,9 @@
 """The whole local stack as a list of processes: what `make run` (`manage.py runstack`) starts.
 
-Anvil (when the testnet RPC is local), one `runmcp` per network that has an RPC URL, the
-backend under daphne and the session cleanup loop. Kept apart from the command so the plan can
-be read and tested without starting anything.
+Anvil (when the testnet RPC is local), one `runmcp` per network that has an RPC URL (each
+given its own alone), the backend under daphne and the session cleanup loop, which get no RPC
+URL: the backend learns which networks are up from the MCP servers' health. Kept apart from
+the command so the plan can be read and tested without starting anything.
 """
 
 from __future__ import annotations
@@ -19,9 +20,12 @@ from urllib.parse import urlsplit
 import httpx
 from django.conf import settings
 
-from chatproject.lib.networks import Network
+from chatproject.lib.networks import TABLE, Network
 
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+# Variables that may carry a provider's API key: each goes to the one process that uses it.
+RPC_VARIABLES = frozenset(row.rpc_env for row in TABLE)
+FORK_VARIABLE = "MAINNET_FORK_URL"
 
 
 @dataclass(frozen=True)
@@ -52,10 +56,11 @@ def plan(options: StackOptions) -> list[StackProcess]:
     if anvil:
         processes.append(anvil)
     processes += [_runmcp(network, env) for network in _served_networks()]
-    processes.append(_backend(options, env))
+    app_env = _without(env, RPC_VARIABLES | {FORK_VARIABLE})
+    processes.append(_backend(options, app_env))
     interval = str(options.cleanup_interval)
     argv = [*_manage(), "cleanup_sessions", "--loop", "--interval", interval]
-    processes.append(StackProcess("cleanup", argv, env))
+    processes.append(StackProcess("cleanup", argv, app_env))
     return processes
 
 
@@ -78,7 +83,11 @@ def wait_until_healthy(url: str, stopped: threading.Event, interval: float = 0.2
 
 
 def _served_networks() -> list[Network]:
-    return [network for network in settings.NETWORKS.values() if network.available]
+    return [network for network in settings.NETWORKS.values() if network.rpc_url]
+
+
+def _without(env: dict[str, str], names: set[str] | frozenset[str]) -> dict[str, str]:
+    return {key: value for key, value in env.items() if key not in names}
 
 
 def ensure_local_secret_key(path: Path) -> str:
@@ -95,7 +104,8 @@ def ensure_local_secret_key(path: Path) -> str:
 
 
 def _child_env() -> dict[str, str]:
-    """The children's environment: ours, plus each served network's MCP URL on its port.
+    """The children's environment: ours, plus each network's MCP URL: a served one's on its
+    port, none for the others (the backend then lists them as not configured).
 
     The table's default MCP URL uses the table's port; when MCP_<NAME>_PORT moves a server,
     the backend must look for it there too (unless MCP_<NAME>_URL says otherwise).
@@ -104,9 +114,10 @@ def _child_env() -> dict[str, str]:
     env.setdefault("PYTHONUNBUFFERED", "1")
     if not env.get("SECRET_KEY"):
         env["SECRET_KEY"] = ensure_local_secret_key(settings.SECRET_KEY_FILE)
-    for network in _served_networks():
-        key = f"MCP_{network.name.upper()}_URL"
-        env.setdefault(key, f"http://127.0.0.1:{network.mcp_port}/mcp")
+    served = {network.name for network in _served_networks()}
+    for network in settings.NETWORKS.values():
+        url = f"http://127.0.0.1:{network.mcp_port}/mcp" if network.name in served else ""
+        env.setdefault(f"MCP_{network.name.upper()}_URL", url)
     return env
 
 
@@ -127,8 +138,10 @@ def _anvil(env: dict[str, str]) -> StackProcess | None:
 
 
 def _runmcp(network: Network, env: dict[str, str]) -> StackProcess:
+    """A network's server, with its own RPC URL and no other."""
     argv = [*_manage(), "runmcp", network.name, "--port", str(network.mcp_port)]
-    return StackProcess(f"mcp-{network.name}", argv, env)
+    others = (RPC_VARIABLES - {network.rpc_env}) | {FORK_VARIABLE}
+    return StackProcess(f"mcp-{network.name}", argv, _without(env, others))
 
 
 def _backend(options: StackOptions, env: dict[str, str]) -> StackProcess:

@@ -5,6 +5,7 @@ order, each on its network, answering only with what the tools said, failures in
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -12,6 +13,7 @@ from django.conf import settings
 
 from chatproject.lib.dbthreads import db
 from chatproject.lib.networks import Network, get_network
+from mcp_proxy import availability
 from sessions_app import wallet_checks
 from sessions_app.agent import actions, intents, recall
 from sessions_app.agent.context import TurnContext
@@ -98,9 +100,19 @@ async def _read(text: str, network: str) -> intents.Reading:
     """Reading a message tries every phrasing from every word: about 0.1 ms for a short
     question, 3 ms for 400 characters. A long one is read off the event loop; a short one
     here, where the thread hop would cost more than the reading."""
+    networks = settings.NETWORKS
+    unusable = _unusable(networks)
     if len(text) <= INLINE_READ_CHARS:
-        return intents.read(text, network, settings.NETWORKS)
-    return await asyncio.to_thread(intents.read, text, network, settings.NETWORKS)
+        return intents.read(text, network, networks, unusable)
+    return await asyncio.to_thread(intents.read, text, network, networks, unusable)
+
+
+def _unusable(networks: Mapping[str, Network]) -> dict[str, str]:
+    """The networks a message may not act on now, with why. Never waits: the selected one was
+    just checked by the chat intake, and a network named in the message is judged by the last
+    report (mcp_proxy/availability.py)."""
+    judged = {name: availability.known(network) for name, network in networks.items()}
+    return {name: state.reason for name, state in judged.items() if not state.usable}
 
 
 def _refusal(reading: intents.Reading) -> str:

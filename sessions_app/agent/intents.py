@@ -193,8 +193,14 @@ IN_WEI_RE = re.compile(r"\s+in\s+wei\b", re.IGNORECASE)  # amounts are said in w
 NATIVE_UNITS = {"eth": "ETH", "ether": "ETH", "pol": "POL", "matic": "POL"}
 
 
-def read(text: str, selected: str, networks: Mapping[str, Network]) -> Reading:
-    """The steps and refusals of a whole message, in order."""
+def read(
+    text: str,
+    selected: str,
+    networks: Mapping[str, Network],
+    unusable: Mapping[str, str] | None = None,
+) -> Reading:
+    """The steps and refusals of a whole message, in order. ``unusable``: the networks that
+    cannot be used now, each with why in words for people (mcp_proxy/availability.py)."""
     whole = clauses.small_talk(text)  # "hi! how are you?" gets one answer, not two
     if whole is not None:
         return Reading(small_talk=[whole])
@@ -206,12 +212,17 @@ def read(text: str, selected: str, networks: Mapping[str, Network]) -> Reading:
             default, named = mention.name, True
             break
     for request in requests:
-        _read_request(request, default, named, networks, reading)
+        _read_request(request, default, named, networks, unusable or {}, reading)
     return reading
 
 
 def _read_request(
-    request: str, default: str, named: bool, networks: Mapping[str, Network], reading: Reading
+    request: str,
+    default: str,
+    named: bool,
+    networks: Mapping[str, Network],
+    unusable: Mapping[str, str],
+    reading: Reading,
 ) -> None:
     answer = clauses.small_talk(request)
     if answer is not None:
@@ -222,10 +233,9 @@ def _read_request(
     except Unusable as exc:
         reading.refusals.append(str(exc))
         return
-    if not networks[network].available:
+    if network in unusable:
         reading.refusals.append(
-            f"{network} is not available here (no RPC endpoint is configured for it on this "
-            "server), so I did nothing on it."
+            f"{network} is not available here ({unusable[network]}), so I did nothing on it."
         )
         return
     outcome = _steps_of(rest, request, networks[network], named)

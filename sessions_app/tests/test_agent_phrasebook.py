@@ -5,8 +5,6 @@ not handled, no tool is called and no transaction is mined."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import httpx
 import pytest
 from channels.db import database_sync_to_async
@@ -35,12 +33,10 @@ def token(anvil_testnet) -> str:
 @pytest.fixture
 def networks(settings, anvil_testnet, mcp_testnet, anvil_polygon, mcp_polygon):
     """testnet and polygon served by their own runmcp; mainnet, base, arbitrum unavailable."""
-    point_network(settings, "testnet", anvil_testnet.url, mcp_testnet.url)
-    point_network(settings, "polygon", anvil_polygon.url, mcp_polygon.url)
-    table = dict(settings.NETWORKS)
+    point_network(settings, "testnet", mcp_testnet.url)
+    point_network(settings, "polygon", mcp_polygon.url)
     for name in ("mainnet", "base", "arbitrum"):
-        table[name] = replace(table[name], rpc_url="")
-    settings.NETWORKS = table
+        point_network(settings, name)  # no MCP server: not configured
     # One reader sends the whole phrasebook within a minute: the per-owner flood limits
     # (tests/abuse/test_flood_limits.py) would stop it, so they are off here.
     settings.CHAT_MESSAGES_PER_MINUTE = 0
