@@ -101,18 +101,22 @@ async def _read(text: str, network: str) -> intents.Reading:
     question, 3 ms for 400 characters. A long one is read off the event loop; a short one
     here, where the thread hop would cost more than the reading."""
     networks = settings.NETWORKS
-    unusable = _unusable(networks)
+    unusable = _unusable(networks, network)
     if len(text) <= INLINE_READ_CHARS:
         return intents.read(text, network, networks, unusable)
     return await asyncio.to_thread(intents.read, text, network, networks, unusable)
 
 
-def _unusable(networks: Mapping[str, Network]) -> dict[str, str]:
-    """The networks a message may not act on now, with why. Never waits: the selected one was
-    just checked by the chat intake, and a network named in the message is judged by the last
-    report (mcp_proxy/availability.py)."""
+def _unusable(networks: Mapping[str, Network], selected: str) -> dict[str, str]:
+    """The networks a message may not act on now, with why, judged by their servers' last
+    health report without waiting (mcp_proxy/availability.py). Not the selected one: the chat
+    intake let the message in on it, and if its server fails meanwhile, the call says so."""
     judged = {name: availability.known(network) for name, network in networks.items()}
-    return {name: state.reason for name, state in judged.items() if not state.usable}
+    return {
+        name: state.reason
+        for name, state in judged.items()
+        if not state.usable and name != selected
+    }
 
 
 def _refusal(reading: intents.Reading) -> str:

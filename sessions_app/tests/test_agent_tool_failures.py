@@ -30,13 +30,16 @@ async def socket(transactional_db, settings, anvil_testnet):
     await socket.disconnect()
 
 
-async def test_dead_server_is_reported_and_session_stays_usable(socket):
+async def test_dead_server_is_reported_and_session_stays_usable(socket, settings, mcp_testnet):
     seen = await ask(socket, "balance of alice")
     result = of_type(seen, "tool.result")[0]
     assert result["ok"] is False
     assert result["error"]["code"] in {"unreachable", "server_down", "timeout"}
     assert "failed" in answer_text(seen)
     assert "127.0.0.1" not in str(seen)  # no server URL leaks into what the user sees
+    # Meanwhile the network counts as down (mcp_proxy/availability.py); once a server answers
+    # for it again, the same chat goes on.
+    point_network(settings, "testnet", mcp_testnet.url)
     assert "I understand" in answer_text(await ask(socket, "help"))
 
 

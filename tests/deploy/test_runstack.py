@@ -11,7 +11,7 @@ import httpx
 import psutil
 import pytest
 
-from tests.deploy.helpers import env_serving_only_testnet, network_health_state
+from tests.deploy.helpers import network_health_state, stack_env_serving_only_testnet
 from testsupport.processes import BASE_DIR, free_port, wait_until
 
 
@@ -68,7 +68,7 @@ def _stop_for_good(stack: subprocess.Popen, children: list[psutil.Process]) -> N
 
 def _stack_env(database_url: str, backend_port: int, anvil_port: int, mcp_port: int) -> dict:
     env = {key: value for key, value in os.environ.items() if not key.startswith("MCP_")}
-    env.update(env_serving_only_testnet(f"http://127.0.0.1:{anvil_port}"))
+    env.update(stack_env_serving_only_testnet(f"http://127.0.0.1:{anvil_port}"))
     env.update(
         DATABASE_URL=database_url,
         BACKEND_PORT=str(backend_port),

@@ -8,7 +8,7 @@ import pytest
 from chatproject.lib.networks import build_network_table
 from chatproject.stack import StackOptions, plan
 from mcp_servers.anvil import FORK_ALIAS, FORK_CONFIG
-from tests.deploy.helpers import env_serving_only_testnet
+from tests.deploy.helpers import stack_env_serving_only_testnet
 
 
 @pytest.fixture
@@ -17,7 +17,7 @@ def configure(monkeypatch, settings):
 
     def apply(**variables: str) -> None:
         for key, value in {
-            **env_serving_only_testnet("http://127.0.0.1:8545"),
+            **stack_env_serving_only_testnet("http://127.0.0.1:8545"),
             **variables,
         }.items():
             monkeypatch.setenv(key, value)

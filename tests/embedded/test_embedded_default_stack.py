@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -20,7 +19,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.deploy.helpers import DEADLINE, Visitor, env_serving_only_testnet, events_until
+from tests.deploy.helpers import (
+    DEADLINE,
+    Visitor,
+    backend_env_serving_only_testnet,
+    events_until,
+)
 from testsupport.processes import (
     BASE_DIR,
     PROCESS_START_TIMEOUT,
@@ -28,18 +32,17 @@ from testsupport.processes import (
     start_daphne,
     wait_until,
 )
+from testsupport.stand_in_mcp import stand_in_mcp_server
 
 SERVER_ERROR = re.compile(r'" 5\d\d ')  # daphne's access log: "POST /api/chat" 500 …
 
 
 @pytest.fixture(scope="module")
-def hanging_mcp_port() -> Iterator[int]:
-    """An "MCP server" that accepts connections and never answers: a turn that runs until
-    it is interrupted."""
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(64)
-        yield int(listener.getsockname()[1])
+def hanging_mcp_url() -> Iterator[str]:
+    """An "MCP server" whose health is fine and whose calls never finish: a turn that runs
+    until it is interrupted."""
+    with stand_in_mcp_server() as stand_in:
+        yield stand_in.url
 
 
 @pytest.fixture(scope="module")
@@ -48,15 +51,13 @@ def embedded_db_path(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def embedded(embedded_db_path, anvil_testnet, mcp_testnet, hanging_mcp_port) -> Iterator[Daphne]:
+def embedded(embedded_db_path, mcp_testnet, hanging_mcp_url) -> Iterator[Daphne]:
     """One daphne on a migrated SQLite file, no REDIS_URL: `make run`'s backend."""
     env = {
-        **env_serving_only_testnet(anvil_testnet.url),
+        **backend_env_serving_only_testnet(mcp_testnet.url),
         "DATABASE_URL": f"sqlite:///{embedded_db_path}",
         "REDIS_URL": "",
-        "MCP_TESTNET_URL": mcp_testnet.url,
-        "ARBITRUM_RPC_URL": anvil_testnet.url,
-        "MCP_ARBITRUM_URL": f"http://127.0.0.1:{hanging_mcp_port}/mcp",
+        "MCP_ARBITRUM_URL": hanging_mcp_url,
         "MCP_CALL_TIMEOUT": "120",
         # Every visitor here comes from 127.0.0.1: the per-address cap (tests/abuse) would
         # stop the module's chats, which test the embedded stack, not the caps.
