@@ -11,6 +11,7 @@ import httpx
 import psutil
 import pytest
 
+from chatproject.stack import RPC_VARIABLES
 from tests.deploy.helpers import network_health_state, stack_env_serving_only_testnet
 from testsupport.processes import BASE_DIR, free_port, wait_until
 
@@ -104,6 +105,11 @@ def test_runstack_serves_testnet_and_a_stop_signal_ends_every_child(
         mcp_server = ("testnet", f"--port {mcp_port}")  # runmcp, or what it re-executes as
         for expected in (("anvil",), mcp_server, ("daphne",), ("cleanup_sessions --loop",)):
             assert any(all(part in line for part in expected) for line in command_lines)
+        # The backend holds no RPC URL (testnet's is set here): it learns from the servers'
+        # /health which networks are up, and lists the ones it has no server for.
+        (daphne,) = [child for child in children if "chatproject.daphne" in child.cmdline()]
+        assert not RPC_VARIABLES & set(daphne.environ())
+        assert network_health_state(health.json(), "mainnet") == "unavailable"
         assert f"http://127.0.0.1:{backend_port}/" in log_path.read_text()
 
         stack.send_signal(stop_signal)
