@@ -15,6 +15,7 @@ from django.conf import settings as django_settings
 
 from sessions_app.models import ChatSession
 from testsupport.processes import Daphne, start_daphne, wait_until
+from testsupport.stand_in_mcp import StandInMcp, stand_in_mcp_server
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,13 +24,20 @@ MALLORY, ALICE = "127.0.0.2", "127.0.0.1"
 
 
 @pytest.fixture
-def daphne(transactional_db) -> Iterator[Daphne]:
+def stand_in() -> Iterator[StandInMcp]:
+    with stand_in_mcp_server() as server:
+        yield server
+
+
+@pytest.fixture
+def daphne(transactional_db, stand_in) -> Iterator[Daphne]:
     database = django_settings.DATABASES["default"]
     url = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
     env = {
         "DATABASE_URL": url,
         "REDIS_URL": django_settings.REDIS_URL,
-        "TESTNET_RPC_URL": "http://127.0.0.1:9",  # a network to name; the turns fail quietly
+        # A network to write on: its stand-in's health is fine ("hi" calls no tool).
+        "MCP_TESTNET_URL": stand_in.url,
         "MAX_SESSIONS": "30",
         "MAX_SESSIONS_PER_ADDRESS": str(PER_ADDRESS),
         "SESSION_CREATES_PER_MINUTE": "0",  # the caps alone here (the rates have their tests)
