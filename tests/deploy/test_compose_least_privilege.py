@@ -38,10 +38,12 @@ PROVIDER_KEYS = ("ANTHROPIC_API_KEY", "OPENAI_API_KEY")
 BACKEND_ONLY = (*PROVIDER_KEYS, "SECRET_KEY", "METRICS_TOKEN")
 REQUIRED = re.compile(r"\$\{(\w+):\?[^}]+\}")
 # .env.example's variables that no container reads: `make run`'s and compose's own
-# (interpolation, profiles, the public port); compose fixes the MCP servers' ports.
+# (interpolation, profiles, the public port, make run's own PostgreSQL and Valkey: compose has
+# its services); compose fixes the MCP servers' ports.
 NOT_FOR_CONTAINERS = {
     *("SECRET_KEY_FILE", "BACKEND_HOST", "BACKEND_PORT", "CLEANUP_INTERVAL", "ANVIL_BIN"),
     *("COMPOSE_PROFILES", "PUBLIC_PORT"),
+    *("EMBEDDED_DATA_DIR", "EMBEDDED_POSTGRES_PORT", "EMBEDDED_VALKEY_PORT"),
     *(f"MCP_{row.name.upper()}_PORT" for row in TABLE),
 }
 
