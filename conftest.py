@@ -40,6 +40,24 @@ def _interrupt_readers_stop_when_idle(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _testnet_is_the_sessions_runmcp(request: pytest.FixtureRequest) -> None:
+    """A test on the database may chat on testnet without starting a server: testnet is then
+    the session's runmcp over its Anvil, in this process's settings and in the environment of
+    every backend the test starts. The chat takes a network only while its server's /health
+    says it can reach its chain (mcp_proxy/availability.py), so the default URL, where nothing
+    listens, would refuse it. A test that points testnet elsewhere does so after this."""
+    if request.node.get_closest_marker("django_db") is None and not (
+        {"db", "transactional_db"} & set(request.fixturenames)
+    ):
+        return
+    from testsupport.browsers import point_network
+
+    server: McpServer = request.getfixturevalue("mcp_testnet")
+    point_network(request.getfixturevalue("settings"), "testnet", server.url)
+    request.getfixturevalue("monkeypatch").setenv("MCP_TESTNET_URL", server.url)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_abuse_limits() -> None:
     """Every test starts with empty limit counters (sessions_app/limits.py): in Redis they
     would otherwise carry one test's requests (all from 127.0.0.1) into the next."""

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -224,14 +223,11 @@ FRESH_TOKENS: list[tuple[str, object]] = [
 
 
 def networks() -> dict:
-    """The table as the tests run it: testnet and polygon served, the others not."""
+    """The network table; as the tests run it, testnet and polygon are served, the others not
+    (outcome)."""
     from django.conf import settings
 
-    table = dict(settings.NETWORKS)
-    for name in table:
-        rpc = "http://127.0.0.1:1" if name in (T, P) else ""
-        table[name] = replace(table[name], rpc_url=rpc)
-    return table
+    return dict(settings.NETWORKS)
 
 
 def tool_label(step: object, table: dict) -> str:
@@ -247,8 +243,9 @@ def tool_label(step: object, table: dict) -> str:
 
 def outcome(text: str, table: dict) -> object:
     from sessions_app.agent.reading import read
+    from sessions_app.tests.phrasebook import unserved
 
-    reading = read(text, T, table)
+    reading = read(text, T, table, unserved(table))
     if reading.refusals:
         return REFUSE
     if reading.steps:

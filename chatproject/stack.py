@@ -2,9 +2,11 @@
 
 First PostgreSQL and Valkey of its own for DATABASE_URL / REDIS_URL that are unset
 (``embedded_servers``), and the migrations; then, as a list of processes under honcho, Anvil
-(when the testnet RPC is local), one `runmcp` per network that has an RPC URL, the backend
-under daphne and the session cleanup loop. Kept apart from the command so the plan can be read
-and tested without starting anything.
+(when the testnet RPC is local), one `runmcp` per network that has an RPC URL (each given its
+own alone), the backend under daphne and the session cleanup loop. The migrations, the backend
+and the cleanup loop get no RPC URL: the backend learns which networks are up from the MCP
+servers' health. Kept apart from the command so the plan can be read and tested without
+starting anything.
 """
 
 from __future__ import annotations
@@ -25,9 +27,14 @@ import httpx
 from django.conf import settings
 
 from chatproject.lib import embedded
-from chatproject.lib.networks import Network
+from chatproject.lib.networks import TABLE, Network
 
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+# Variables that may carry a provider's API key: each goes to the one process that uses it.
+RPC_VARIABLES = frozenset(row.rpc_env for row in TABLE)
+FORK_VARIABLE = "MAINNET_FORK_URL"
+# What the backend's own processes (migrations, daphne, cleanup) never get.
+HIDDEN_FROM_BACKEND = RPC_VARIABLES | {FORK_VARIABLE}
 
 
 @dataclass(frozen=True)
@@ -80,7 +87,8 @@ def _start_embedded(name: str, data_dir: Path, password: str) -> embedded.Server
 
 def migrate() -> int:
     """`manage.py migrate` in a process of its own, on the stack's database; its exit status."""
-    return subprocess.run([*_manage(), "migrate", "--noinput"], env=_child_env()).returncode
+    env = _without(_child_env(), HIDDEN_FROM_BACKEND)
+    return subprocess.run([*_manage(), "migrate", "--noinput"], env=env).returncode
 
 
 def plan(options: StackOptions) -> list[StackProcess]:
@@ -91,10 +99,11 @@ def plan(options: StackOptions) -> list[StackProcess]:
     if anvil:
         processes.append(anvil)
     processes += [_runmcp(network, env) for network in _served_networks()]
-    processes.append(_backend(options, env))
+    app_env = _without(env, HIDDEN_FROM_BACKEND)
+    processes.append(_backend(options, app_env))
     interval = str(options.cleanup_interval)
     argv = [*_manage(), "cleanup_sessions", "--loop", "--interval", interval]
-    processes.append(StackProcess("cleanup", argv, env))
+    processes.append(StackProcess("cleanup", argv, app_env))
     return processes
 
 
@@ -117,7 +126,11 @@ def wait_until_healthy(url: str, stopped: threading.Event, interval: float = 0.2
 
 
 def _served_networks() -> list[Network]:
-    return [network for network in settings.NETWORKS.values() if network.available]
+    return [network for network in settings.NETWORKS.values() if network.rpc_url]
+
+
+def _without(env: dict[str, str], names: set[str] | frozenset[str]) -> dict[str, str]:
+    return {key: value for key, value in env.items() if key not in names}
 
 
 def ensure_local_secret_key(path: Path) -> str:
@@ -134,7 +147,8 @@ def ensure_local_secret_key(path: Path) -> str:
 
 
 def _child_env() -> dict[str, str]:
-    """The children's environment: ours, plus each served network's MCP URL on its port.
+    """The children's environment: ours, plus each network's MCP URL: a served one's on its
+    port, none for the others (the backend then lists them as not configured).
 
     The table's default MCP URL uses the table's port; when MCP_<NAME>_PORT moves a server,
     the backend must look for it there too (unless MCP_<NAME>_URL says otherwise).
@@ -143,9 +157,10 @@ def _child_env() -> dict[str, str]:
     env.setdefault("PYTHONUNBUFFERED", "1")
     if not env.get("SECRET_KEY"):
         env["SECRET_KEY"] = ensure_local_secret_key(settings.SECRET_KEY_FILE)
-    for network in _served_networks():
-        key = f"MCP_{network.name.upper()}_URL"
-        env.setdefault(key, f"http://127.0.0.1:{network.mcp_port}/mcp")
+    served = {network.name for network in _served_networks()}
+    for network in settings.NETWORKS.values():
+        url = f"http://127.0.0.1:{network.mcp_port}/mcp" if network.name in served else ""
+        env.setdefault(f"MCP_{network.name.upper()}_URL", url)
     return env
 
 
@@ -166,8 +181,10 @@ def _anvil(env: dict[str, str]) -> StackProcess | None:
 
 
 def _runmcp(network: Network, env: dict[str, str]) -> StackProcess:
+    """A network's server, with its own RPC URL and no other."""
     argv = [*_manage(), "runmcp", network.name, "--port", str(network.mcp_port)]
-    return StackProcess(f"mcp-{network.name}", argv, env)
+    others = (RPC_VARIABLES - {network.rpc_env}) | {FORK_VARIABLE}
+    return StackProcess(f"mcp-{network.name}", argv, _without(env, others))
 
 
 def _backend(options: StackOptions, env: dict[str, str]) -> StackProcess:

@@ -108,9 +108,16 @@ def call_meta(session: str, owner: str) -> dict[str, str]:
     return meta
 
 
-async def network_health() -> dict[str, dict[str, Any]]:
-    """Each network's state (up, down, unavailable), latency and last error."""
-    return await run_on_proxy_loop(_network_health())
+async def network_health(networks: list[Network] | None = None) -> dict[str, dict[str, Any]]:
+    """Each network's state, latency and last error (of ``networks``, by default all):
+
+    - up: a replica answers and its RPC answers on the expected chain;
+    - degraded: replicas answer, but none reaches its chain (its RPC fails, or serves another
+      chain id);
+    - down: no replica answers;
+    - unavailable: no MCP server is configured for it.
+    """
+    return await run_on_proxy_loop(_network_health(networks))
 
 
 def initialize_counts() -> dict[str, int]:
@@ -118,17 +125,20 @@ def initialize_counts() -> dict[str, int]:
     return {server.connection.url: server.connection.initialize_count for server in _pool.servers()}
 
 
+NOT_CONFIGURED = "not configured on this server"
+
+
 def resolve(name: object) -> Network:
-    """The network, if it exists and has an RPC URL; else ProxyError."""
+    """The network, if it exists and has MCP servers; else ProxyError. Whether they are up is
+    for the call to find out: a server that is down or cannot reach its chain answers with its
+    own error (mcp_proxy/availability.py keeps the chat from sending there meanwhile)."""
     try:
         network = get_network(name)  # type: ignore[arg-type]
     except UnknownNetwork as exc:
         raise ProxyError("unknown_network", str(exc), networks=exc.valid) from None
-    if not network.available:
-        message = f"The {network.name} network is unavailable: {network.unavailable_reason}."
-        raise ProxyError("unavailable", message)
     if not network.mcp_urls:
-        raise ProxyError("unavailable", f"No MCP server is configured for {network.name}.")
+        message = f"The {network.name} network is unavailable: {NOT_CONFIGURED}."
+        raise ProxyError("unavailable", message)
     return network
 
 
@@ -190,7 +200,7 @@ async def _charge_cost(call: Call, tool: str, params: dict[str, Any]) -> None:
 
 
 def _tool_result(network: Network, result: dict[str, Any], started: float) -> ToolResult:
-    text = scrub(_joined_text(result.get("content")), network.name, network.rpc_url)
+    text = scrub(_joined_text(result.get("content")))
     if result.get("isError"):
         # The agent says which step failed ("Sending failed on testnet: …"); this is the reason.
         raise ProxyError("tool_error", text or f"{network.name} gave no reason.")
@@ -206,21 +216,27 @@ def _joined_text(content: object) -> str:
     return "\n".join(str(part) for part in parts)
 
 
-async def _network_health() -> dict[str, dict[str, Any]]:
-    networks = list(settings.NETWORKS.values())
+async def _network_health(networks: list[Network] | None) -> dict[str, dict[str, Any]]:
+    networks = list(settings.NETWORKS.values()) if networks is None else networks
     states = await asyncio.gather(*(_one_network_health(network) for network in networks))
     return {network.name: state for network, state in zip(networks, states, strict=True)}
 
 
 async def _one_network_health(network: Network) -> dict[str, Any]:
-    if not network.available or not network.mcp_urls:
-        reason = network.operator_hint or "no MCP server is configured"
+    if not network.mcp_urls:
+        upper = network.name.upper()
+        # For operators (/health, logs): what to set, on the backend and on its server.
+        reason = (
+            f"no MCP server is configured (MCP_{upper}_URL is empty); "
+            f"its server reads {network.rpc_env}"
+        )
         return {"state": "unavailable", "latency_ms": None, "last_error": reason, "replicas": []}
     servers = [_pool.server(network.name, url) for url in network.mcp_urls]
     replicas = await asyncio.gather(*(_replica_health(server) for server in servers))
+    states = {replica["state"] for replica in replicas}
     up = [r for r in replicas if r["state"] == "up"]
     return {
-        "state": "up" if up else "down",
+        "state": next(state for state in ("up", "degraded", "down") if state in states),
         "latency_ms": min(r["latency_ms"] for r in up) if up else None,
         "last_error": next((r["last_error"] for r in replicas if r["last_error"]), ""),
         "replicas": list(replicas),
@@ -230,8 +246,9 @@ async def _one_network_health(network: Network) -> dict[str, Any]:
 async def _replica_health(server: Server) -> dict[str, Any]:
     probe = await _pool.probe(server, settings.MCP_HEALTH_TIMEOUT)
     breaker = server.breaker
+    state = "down" if not probe.up else "up" if probe.chain_ok else "degraded"
     return {
-        "state": "up" if probe.up else "down",
+        "state": state,
         "circuit": breaker.state(),
         "latency_ms": probe.latency_ms,
         "last_error": probe.error or breaker.last_error,

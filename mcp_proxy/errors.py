@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chatproject.lib.redact import redact, url_secrets
+from chatproject.lib.redact import redact
 
 INVALID_PARAMS = -32602  # JSON-RPC
 
@@ -43,17 +43,17 @@ class ProxyError(Exception):
         return f"ProxyError({self.code!r}, {self.message!r})"
 
 
-def scrub(text: str, network_name: str, rpc_url: str) -> str:
-    """Defence in depth: an RPC URL, and any secret value in it or in the settings (a bare
-    API key quoted by the provider), never leaves the proxy."""
-    if rpc_url and rpc_url in text:
-        text = text.replace(rpc_url, f"<{network_name} RPC>")
-    return redact(text, url_secrets(rpc_url))
+def scrub(text: str) -> str:
+    """Defence in depth: no secret value of this process's settings (the MCP token, the
+    provider keys, ...) leaves the proxy. RPC URLs and their keys are the MCP servers' own:
+    the backend holds none, and each server redacts its own from what it answers
+    (mcp_servers/errors.py)."""
+    return redact(text)
 
 
-def from_rpc_error(network_name: str, rpc_url: str, code: int, message: str) -> ProxyError:
+def from_rpc_error(network_name: str, code: int, message: str) -> ProxyError:
     """A JSON-RPC error answer: the server is alive, the request was wrong or the tool failed."""
-    text = scrub(message, network_name, rpc_url)
+    text = scrub(message)
     if code == INVALID_PARAMS:
         return ProxyError("invalid_params", f"Invalid params: {text}")
     return ProxyError("tool_error", f"The {network_name} server answered with an error: {text}")

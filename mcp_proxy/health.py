@@ -4,6 +4,9 @@ The networks' health probes every replica of every network (two RPC calls each),
 cached for MCP_HEALTH_CACHE_SECONDS: any number of visitors asking /health or /api/mcp/health
 cost one round of probes per period (issue 27). The cache is keyed by the networks' settings,
 so a changed configuration is never answered from the old one's report.
+
+Each round also leaves what it found of each network in ``_known``, which any thread reads
+without waiting: mcp_proxy/availability.py decides from it which networks the chat can use.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ import asyncio
 import contextlib
 import copy
 import hashlib
+import time
+from dataclasses import dataclass
 from typing import Any
 
 from channels.layers import get_channel_layer
@@ -19,13 +24,27 @@ from django.conf import settings
 from django.db import connection
 
 from chatproject.lib.dbthreads import db
+from chatproject.lib.networks import Network
 from mcp_proxy import client
-from mcp_proxy.loop import run_on_proxy_loop
+from mcp_proxy.loop import proxy_loop, run_on_proxy_loop
 
 CHECK_TIMEOUT = 3.0
 # (configuration key, loop time it expires at, report); touched only on the proxy loop.
 _cached: tuple[str, float, dict[str, dict[str, Any]]] | None = None
 _probing: dict[str, asyncio.Future[dict[str, dict[str, Any]]]] = {}
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the last round of probes found of one network: its state (client.network_health)
+    and the time.monotonic() it was found at."""
+
+    state: str
+    checked_at: float
+
+
+# By network_key: written on the proxy loop, read from any thread (one dict lookup).
+_known: dict[tuple[str, tuple[str, ...], str], Known] = {}
 
 
 async def backend_report() -> dict[str, Any]:
@@ -104,7 +123,7 @@ async def _cached_network_health() -> dict[str, dict[str, Any]]:
     if _cached is not None and _cached[0] == key and now < _cached[1]:
         return _cached[2]
     if key not in _probing:
-        _probing[key] = asyncio.ensure_future(client.network_health())
+        _probing[key] = asyncio.ensure_future(_probe_round())
         _probing[key].add_done_callback(lambda _: _probing.pop(key, None))
     report = await asyncio.shield(_probing[key])
     seconds = float(settings.MCP_HEALTH_CACHE_SECONDS)
@@ -112,8 +131,33 @@ async def _cached_network_health() -> dict[str, dict[str, Any]]:
     return report
 
 
+async def _probe_round() -> dict[str, dict[str, Any]]:
+    networks = list(settings.NETWORKS.values())
+    report = await client.network_health(networks)
+    now = time.monotonic()
+    for network in networks:
+        _known[network_key(network)] = Known(report[network.name]["state"], now)
+    return report
+
+
 def _configuration_key() -> str:
     """What the report depends on: each network's servers and the token they are asked with."""
-    parts = [f"{n.name}|{n.available}|{','.join(n.mcp_urls)}" for n in settings.NETWORKS.values()]
+    parts = [f"{n.name}|{','.join(n.mcp_urls)}" for n in settings.NETWORKS.values()]
     parts.append(str(settings.MCP_AUTH_TOKEN))
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def network_key(network: Network) -> tuple[str, tuple[str, ...], str]:
+    """A network's state holds for its servers, asked with this token, and no others."""
+    return (network.name, network.mcp_urls, str(settings.MCP_AUTH_TOKEN))
+
+
+def known(network: Network) -> Known | None:
+    """What the last round found of ``network`` as configured now; None before any round."""
+    return _known.get(network_key(network))
+
+
+def refresh() -> None:
+    """Start a round of probes (unless the cached one is still fresh) and return at once:
+    from any thread or loop, the proxy loop included."""
+    asyncio.run_coroutine_threadsafe(_cached_network_health(), proxy_loop())

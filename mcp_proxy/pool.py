@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from django.conf import settings
 
 from chatproject.lib.logcontext import bind
 from chatproject.lib.networks import Network
+from chatproject.lib.redact import redact
 from mcp_proxy.breaker import CircuitBreaker
 from mcp_proxy.errors import ProxyError, from_rpc_error
 from mcp_proxy.rpc import AuthRefused, McpConnection, RpcError, TransportFailure
@@ -38,11 +40,14 @@ class Server:
 
 @dataclass(frozen=True)
 class Probe:
-    """One look at a server's /health."""
+    """One look at a server's /health. ``up``: the server answered (what its circuit breaker
+    cares about); ``chain_ok``: it also said its RPC answers on the expected chain (``rpc_ok``
+    and ``chain_ok`` of its report), so the network can be used through it."""
 
     up: bool
     latency_ms: int | None
     error: str
+    chain_ok: bool = False
 
 
 # Keep-alive connections per server URL: a server on a 2-core machine gains nothing from more
@@ -101,7 +106,7 @@ class Pool:
             try:
                 return await self._attempt(server, method, params, deadline)
             except RpcError as exc:
-                raise from_rpc_error(network.name, network.rpc_url, exc.code, exc.message) from None
+                raise from_rpc_error(network.name, exc.code, exc.message) from None
             except TransportFailure as exc:
                 failure = exc
                 if exc.request_sent and not retry:
@@ -168,7 +173,7 @@ class Pool:
                 server.connection.health_url, headers=_auth_headers(), timeout=limit
             ) as response:
                 status = response.status
-                await response.read()
+                body = await response.read()
         except TimeoutError:
             return Probe(False, None, "its health check timed out")
         except aiohttp.ClientError:
@@ -176,7 +181,27 @@ class Pool:
         latency_ms = int((time.perf_counter() - started) * 1000)
         if status != 200:
             return Probe(False, latency_ms, f"its health check answered HTTP {status}")
-        return Probe(True, latency_ms, "")
+        error = chain_error(body)
+        return Probe(True, latency_ms, error, chain_ok=not error)
+
+
+def chain_error(body: bytes) -> str:
+    """What a server's /health report says is wrong with its chain, or "" when its RPC answers
+    on the expected chain. The server has redacted its RPC error already; it is redacted
+    again here (the report reaches /health and the logs)."""
+    try:
+        report = json.loads(body)
+    except ValueError:
+        return "its health check did not answer with a report"
+    if not isinstance(report, dict):
+        return "its health check did not answer with a report"
+    if report.get("rpc_ok") is not True:
+        reason = str(report.get("rpc_error") or "no reason given")
+        return redact(f"its RPC is not answering: {reason}")
+    if report.get("chain_ok") is not True:
+        actual, expected = report.get("chain_id"), report.get("expected_chain_id")
+        return f"its RPC serves chain id {actual}, not {expected}"
+    return ""
 
 
 def _auth_token() -> str:

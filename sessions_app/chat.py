@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from chatproject.lib.dbthreads import db
 from chatproject.lib.networks import Network, UnknownNetwork, get_network
+from mcp_proxy.availability import current as network_availability
 from sessions_app import events, limits, manager, turns, wallet_checks
 from sessions_app.agent import confirmations, runner
 from sessions_app.broadcast import publish
@@ -136,7 +137,7 @@ async def submit_chat_message(
     """Accept a user message; with ``owner`` the session's owner and activity are re-checked;
     with ``address`` the message counts against the owner's and the address's limits first
     (raises limits.RateLimited)."""
-    network = check_network(event.network)
+    network = await check_network(event.network)
     metadata: dict[str, Any] = {"network": network.name}
     if event.wallet:
         metadata["wallet"] = event.wallet
@@ -224,14 +225,16 @@ def _unknown_wallet_request() -> events.EventError:
     )
 
 
-def check_network(name: str) -> Network:
+async def check_network(name: str) -> Network:
+    """The network, when it exists and its MCP servers' health lets it be used
+    (mcp_proxy/availability.py: a network not checked yet is tried)."""
     try:
         network = get_network(name)
     except UnknownNetwork as exc:
         raise events.EventError("unknown_network", str(exc)) from None
-    if not network.available:
-        reason = network.unavailable_reason
-        message = f"{network.name} is unavailable: {reason}."
+    availability = await network_availability(network)
+    if not availability.usable:
+        message = f"{network.name} is unavailable: {availability.reason}."
         raise events.EventError("network_unavailable", message)
     return network
 

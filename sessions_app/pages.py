@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_http_methods
 
+from mcp_proxy import availability
 from sessions_app import adoption, manager
 from sessions_app.agent import intents
 from sessions_app.auth_throttle import AuthRefused, check_login, check_signup, hash_slot
@@ -26,11 +27,19 @@ SESSIONS_PAGE_LIMIT = 100
 
 
 def public_networks() -> list[dict[str, object]]:
-    """The network table as the page may see it (never an RPC URL), with the example prompts
-    the builtin agent answers there (its intents say which)."""
+    """The network table as the page may see it (never an RPC URL), each network with
+    whether it can be used now and, if not, why (its MCP servers' health), and the example
+    prompts the builtin agent answers there (its intents say which)."""
+    networks = settings.NETWORKS.values()
+    judged = availability.first_checked(networks)
     return [
-        {**network.public_dict(), "examples": intents.examples(network)}
-        for network in settings.NETWORKS.values()
+        {
+            **network.public_dict(),
+            "available": judged[network.name].usable,
+            "unavailable_reason": judged[network.name].reason,
+            "examples": intents.examples(network),
+        }
+        for network in networks
     ]
 
 

@@ -16,10 +16,12 @@ from sessions_app.models import ChatSession
 from sessions_app.owner import Owner
 
 
-def point_network(settings: Any, name: str, rpc_url: str, *mcp_urls: str) -> None:
-    """Replace the network table in settings (never mutate the shared one)."""
+def point_network(settings: Any, name: str, *mcp_urls: str) -> None:
+    """Point the backend's network at these MCP servers (none: not configured), replacing the
+    network table in settings (never mutating the shared one). The backend holds no RPC URL:
+    the servers have their own."""
     table = dict(settings.NETWORKS)
-    table[name] = replace(table[name], rpc_url=rpc_url, mcp_urls=tuple(mcp_urls))
+    table[name] = replace(table[name], rpc_url="", mcp_urls=tuple(mcp_urls))
     settings.NETWORKS = table
 
 

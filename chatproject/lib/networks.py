@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     import environ
@@ -20,41 +19,24 @@ class Network:
     mcp_port: int
     rpc_env: str
     dev: bool
-    rpc_url: str = field(default="", repr=False)  # may carry an API key: never print it
+    # Read by the network's own MCP server (`runmcp`) alone; the backend needs none. It may
+    # carry an API key: never print it.
+    rpc_url: str = field(default="", repr=False)
     mcp_urls: tuple[str, ...] = ()
     currency: str = "ETH"
     explorer_url: str = ""  # block explorer base URL; none for dev networks
     words: tuple[str, ...] = ()  # other names people give it in a message ("ethereum")
     common_word: bool = False  # its name is an everyday word too ("base fee")
 
-    @property
-    def available(self) -> bool:
-        return bool(self.rpc_url)
-
-    @property
-    def unavailable_reason(self) -> str:
-        """Why the network cannot be used, in words for the person at the page."""
-        return "" if self.available else "not configured on this server"
-
-    @property
-    def operator_hint(self) -> str:
-        """What an operator sets to make it available (for /health and logs, not pages)."""
-        return "" if self.available else f"{self.rpc_env} is not set"
-
-    @property
-    def rpc_host(self) -> str:
-        """The RPC's host alone, safe to show (no path, no query, no credentials)."""
-        return urlsplit(self.rpc_url).hostname or "" if self.rpc_url else ""
-
     def public_dict(self) -> dict[str, object]:
-        """What pages and APIs may show: never the RPC URL itself."""
+        """What pages and APIs may show: never the RPC URL itself (which the backend does not
+        hold anyway: whether a network can be used comes from its MCP servers' health,
+        mcp_proxy/availability.py)."""
         return {
             "name": self.name,
             "chain_id": self.chain_id,
             "dev": self.dev,
             "currency": self.currency,
-            "available": self.available,
-            "unavailable_reason": self.unavailable_reason,
             "explorer_url": self.explorer_url,
         }
 

@@ -3,9 +3,9 @@ stored agent answers.
 
 Providers quote a key bare ("API key 5f3a… has exceeded its quota"), so redacting the URL
 is not enough: every value that may be a credential is replaced wherever it appears. The
-values come from the settings (each RPC URL's userinfo, query values and path segments, the
-MCP token, provider and Etherscan keys, the SECRET_KEY, passwords in DATABASE_URL and
-REDIS_URL) plus whatever the caller adds.
+values come from the settings (each RPC URL's userinfo, query values and path segments, in
+the MCP server that holds it: the backend holds none; the MCP token, provider and Etherscan
+keys, the SECRET_KEY, passwords in DATABASE_URL and REDIS_URL) plus whatever the caller adds.
 """
 
 from __future__ import annotations

@@ -15,8 +15,8 @@ from testsupport.processes import Anvil, McpServer, start_runmcp
 @pytest.fixture
 def networks(settings, anvil_testnet: Anvil, anvil_polygon: Anvil, mcp_testnet, mcp_polygon):
     """testnet and polygon served by the session's runmcp processes."""
-    point_network(settings, "testnet", anvil_testnet.url, mcp_testnet.url)
-    point_network(settings, "polygon", anvil_polygon.url, mcp_polygon.url)
+    point_network(settings, "testnet", mcp_testnet.url)
+    point_network(settings, "polygon", mcp_polygon.url)
     return settings
 
 

@@ -39,7 +39,7 @@ def test_token_is_forwarded_on_calls_and_health_probes(
     settings, anvil_testnet, guarded_server, alice
 ):
     wait_for_guarded(guarded_server)
-    point_network(settings, "testnet", anvil_testnet.url, guarded_server.url)
+    point_network(settings, "testnet", guarded_server.url)
     settings.MCP_AUTH_TOKEN = TOKEN
     chat, browser = alice.new_chat(), alice.client()
     response = call(browser, "testnet", chat.public_id, "get_network_info")
@@ -53,7 +53,7 @@ def test_wrong_token_gets_a_clear_error_without_the_token(
     settings, anvil_testnet, guarded_server, alice
 ):
     wait_for_guarded(guarded_server)
-    point_network(settings, "testnet", anvil_testnet.url, guarded_server.url)
+    point_network(settings, "testnet", guarded_server.url)
     settings.MCP_AUTH_TOKEN = "wrong-token"
     chat = alice.new_chat()
     response = call(alice.client(), "testnet", chat.public_id, "get_block_number")

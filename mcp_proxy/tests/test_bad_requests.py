@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mcp_proxy.tests.conftest import call
+from mcp_proxy.tests.conftest import call, point_network
 from sessions_app.models import ToolCall
 
 
@@ -99,7 +99,8 @@ def test_unknown_network_is_404_with_the_list_of_networks(networks, alice):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_network_without_rpc_url_is_unavailable(networks, alice):
+def test_network_without_mcp_server_is_unavailable(networks, alice):
+    point_network(networks, "base")  # no MCP server configured
     chat = alice.new_chat()
     error = assert_error(
         call(alice.client(), "base", chat.public_id, "get_block_number"), 503, "unavailable"

@@ -15,7 +15,7 @@ from mcp_proxy.tests.conftest import call, point_network
 def test_many_calls_from_many_sessions_and_loops_send_one_initialize(
     settings, unlimited, anvil_testnet, own_testnet_server, alice, bob
 ):
-    point_network(settings, "testnet", anvil_testnet.url, own_testnet_server.url)
+    point_network(settings, "testnet", own_testnet_server.url)
     chats = [alice.new_chat(), alice.new_chat(), bob.new_chat()]
     owners = [alice, alice, bob]
     for chat, owner in zip(chats, owners, strict=True):

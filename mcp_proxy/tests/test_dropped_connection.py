@@ -21,7 +21,7 @@ async def relay(settings, anvil_testnet: Anvil, own_testnet_server: McpServer):
     port = int(own_testnet_server.url.split(":")[2].split("/")[0])
     relay = TcpProxy("127.0.0.1", port)
     await relay.start()
-    point_network(settings, "testnet", anvil_testnet.url, f"http://127.0.0.1:{relay.port}/mcp")
+    point_network(settings, "testnet", f"http://127.0.0.1:{relay.port}/mcp")
     await proxy.call_tool("testnet", "get_block_number", {})
     yield relay
     await relay.stop()

@@ -1,4 +1,5 @@
-"""Every proxy error code has one status, and server messages never carry an RPC URL."""
+"""Every proxy error code has one status, and server messages never carry a secret of the
+backend's settings (RPC URLs are the MCP servers' own: tests/abuse/test_rpc_key_never_leaks)."""
 
 from __future__ import annotations
 
@@ -25,13 +26,13 @@ def test_each_code_answers_with_its_documented_status():
         ProxyError("teapot", "no such code")
 
 
-def test_rpc_url_is_scrubbed_from_server_messages():
-    url = "https://polygon.example/v2/SECRET-KEY"
-    assert scrub(f"connect to {url} failed", "polygon", url) == "connect to <polygon RPC> failed"
-    error = from_rpc_error("polygon", url, -32000, f"upstream {url} said no")
-    assert error.code == "tool_error" and "SECRET-KEY" not in error.message
+def test_settings_secrets_are_scrubbed_from_server_messages(settings):
+    settings.MCP_AUTH_TOKEN = "mcp-token-5f3a9c1e"
+    assert scrub("refused mcp-token-5f3a9c1e") == "refused [redacted]"
+    error = from_rpc_error("polygon", -32000, "upstream got mcp-token-5f3a9c1e and said no")
+    assert error.code == "tool_error" and "mcp-token-5f3a9c1e" not in error.message
 
 
 def test_json_rpc_invalid_params_maps_to_invalid_params():
-    error = from_rpc_error("testnet", "", -32602, "address is required")
+    error = from_rpc_error("testnet", -32602, "address is required")
     assert (error.code, error.status) == ("invalid_params", 400)

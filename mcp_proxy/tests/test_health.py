@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from mcp_proxy import health
+from mcp_proxy.tests.conftest import point_network
 
 OPERATOR = {"Authorization": "Bearer health-operator-token"}
 
@@ -19,6 +20,7 @@ def operator_token(settings):
 
 @pytest.mark.django_db(transaction=True)
 def test_mcp_health_shows_each_network_state_latency_and_no_url(networks, operator_token):
+    point_network(networks, "mainnet")  # no MCP server configured
     response = Client().get("/api/mcp/health", headers=OPERATOR)
     assert response.status_code == 200
     report = response.json()["networks"]
@@ -57,9 +59,7 @@ def test_backend_health_is_503_when_the_channel_layer_is_broken(networks, settin
 
 @pytest.mark.django_db(transaction=True)
 def test_down_network_does_not_make_the_backend_unhealthy(networks, settings):
-    from mcp_proxy.tests.conftest import point_network
-
-    point_network(settings, "testnet", "http://127.0.0.1:9", "http://127.0.0.1:9/mcp")
+    point_network(settings, "testnet", "http://127.0.0.1:9/mcp")
     response = Client().get("/health")
     assert response.status_code == 200
     assert response.json()["networks"]["testnet"]["state"] == "down"

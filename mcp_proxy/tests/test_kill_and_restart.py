@@ -25,7 +25,7 @@ def test_killed_server_fails_fast_other_network_unaffected_and_recovers(
 ):
     settings.MCP_CALL_TIMEOUT = 5.0
     settings.MCP_HEALTH_CACHE_SECONDS = 0  # states seconds apart: no cached report
-    point_network(settings, "testnet", anvil_testnet.url, own_testnet_server.url)
+    point_network(settings, "testnet", own_testnet_server.url)
     chat, browser = alice.new_chat(), alice.client()
     testnet_codes: list[str] = []
     for index in range(CALLS):
@@ -61,7 +61,7 @@ def test_killed_server_fails_fast_other_network_unaffected_and_recovers(
 def test_down_server_message_is_clear_and_leaks_no_url(
     networks, unlimited, anvil_testnet, own_testnet_server, alice, settings
 ):
-    point_network(settings, "testnet", anvil_testnet.url, own_testnet_server.url)
+    point_network(settings, "testnet", own_testnet_server.url)
     chat, browser = alice.new_chat(), alice.client()
     own_testnet_server.kill()
     responses = [call(browser, "testnet", chat.public_id, "get_block_number") for _ in range(5)]

@@ -25,7 +25,7 @@ def test_replicas_are_used_in_turn_and_a_killed_one_fails_no_call(
     settings, unlimited, anvil_testnet, two_replicas, alice
 ):
     first, second = two_replicas
-    point_network(settings, "testnet", anvil_testnet.url, first.url, second.url)
+    point_network(settings, "testnet", first.url, second.url)
     chat, browser = alice.new_chat(), alice.client()
     for _ in range(4):
         assert call(browser, "testnet", chat.public_id, "get_block_number").status_code == 200
@@ -48,7 +48,7 @@ def test_write_is_retried_on_another_replica_only_when_the_first_never_received_
     settings, unlimited, anvil_testnet, two_replicas, alice
 ):
     first, second = two_replicas
-    point_network(settings, "testnet", anvil_testnet.url, first.url, second.url)
+    point_network(settings, "testnet", first.url, second.url)
     chat, browser = alice.new_chat(), alice.client()
     assert call(browser, "testnet", chat.public_id, "get_block_number").status_code == 200
     first.kill()  # refused connections: the dead replica never sees the transaction

@@ -15,7 +15,7 @@ from testsupport.processes import wait_until
 def test_frozen_server_times_out_with_504_and_answers_again_when_thawed(
     settings, anvil_testnet, own_testnet_server, alice
 ):
-    point_network(settings, "testnet", anvil_testnet.url, own_testnet_server.url)
+    point_network(settings, "testnet", own_testnet_server.url)
     settings.MCP_CALL_TIMEOUT = 1.0
     chat, browser = alice.new_chat(), alice.client()
     assert call(browser, "testnet", chat.public_id, "get_block_number").status_code == 200

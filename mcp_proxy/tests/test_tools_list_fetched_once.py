@@ -12,7 +12,7 @@ from mcp_proxy.tests.conftest import point_network
 def test_thirty_first_calls_at_once_fetch_the_tool_list_once(
     settings, anvil_testnet, own_testnet_server, monkeypatch
 ):
-    point_network(settings, "testnet", anvil_testnet.url, own_testnet_server.url)
+    point_network(settings, "testnet", own_testnet_server.url)
     fetches = []
     fetch = proxy._catalog._fetch
 

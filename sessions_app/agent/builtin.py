@@ -6,11 +6,13 @@ failures included."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
 
-from chatproject.lib.networks import get_network
+from chatproject.lib.networks import Network, get_network
+from mcp_proxy import availability
 from sessions_app import wallet_checks
 from sessions_app.agent.arguments import Step
 from sessions_app.agent.calls import StepFailed, described
@@ -95,9 +97,23 @@ async def _read(text: str, network: str) -> Reading:
     """Reading a message tries every phrasing from every word: about 0.1 ms for a short
     question, 3 ms for 400 characters. A long one is read off the event loop; a short one
     here, where the thread hop would cost more than the reading."""
+    networks = settings.NETWORKS
+    unusable = _unusable(networks, network)
     if len(text) <= INLINE_READ_CHARS:
-        return read(text, network, settings.NETWORKS)
-    return await asyncio.to_thread(read, text, network, settings.NETWORKS)
+        return read(text, network, networks, unusable)
+    return await asyncio.to_thread(read, text, network, networks, unusable)
+
+
+def _unusable(networks: Mapping[str, Network], selected: str) -> dict[str, str]:
+    """The networks a message may not act on now, with why, judged by their servers' last
+    health report without waiting (mcp_proxy/availability.py). Not the selected one: the chat
+    intake let the message in on it, and if its server fails meanwhile, the call says so."""
+    judged = {name: availability.known(network) for name, network in networks.items()}
+    return {
+        name: state.reason
+        for name, state in judged.items()
+        if not state.usable and name != selected
+    }
 
 
 def _refusal(reading: Reading) -> str:

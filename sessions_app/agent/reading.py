@@ -4,8 +4,9 @@ Every word is accounted for. A request is matched against every phrasing of ever
 (intents.INTENTS); the phrasing that leaves the fewest words unplaced wins, and any word still
 unplaced (other than filler such as "please" or "what is the") turns the request into a refusal
 that names it. Token symbols, networks, amounts and addresses are checked here (arguments.py,
-references.py), before any tool runs. A pure function of the text, the selected network and
-the network table.
+references.py), before any tool runs. A pure function of the text, the selected network, the
+network table and which networks cannot be used now (their MCP servers' health, which the
+caller reads: builtin.py).
 """
 
 from __future__ import annotations
@@ -48,8 +49,14 @@ class Reading:
     small_talk: list[str] = field(default_factory=list)
 
 
-def read(text: str, selected: str, networks: Mapping[str, Network]) -> Reading:
-    """The steps and refusals of a whole message, in order."""
+def read(
+    text: str,
+    selected: str,
+    networks: Mapping[str, Network],
+    unusable: Mapping[str, str] | None = None,
+) -> Reading:
+    """The steps and refusals of a whole message, in order. ``unusable``: the networks that
+    cannot be used now, each with why in words for people (mcp_proxy/availability.py)."""
     whole = clauses.small_talk(text)  # "hi! how are you?" gets one answer, not two
     if whole is not None:
         return Reading(small_talk=[whole])
@@ -61,12 +68,17 @@ def read(text: str, selected: str, networks: Mapping[str, Network]) -> Reading:
             default, named = mention.name, True
             break
     for request in requests:
-        _read_request(request, default, named, networks, reading)
+        _read_request(request, default, named, networks, unusable or {}, reading)
     return reading
 
 
 def _read_request(
-    request: str, default: str, named: bool, networks: Mapping[str, Network], reading: Reading
+    request: str,
+    default: str,
+    named: bool,
+    networks: Mapping[str, Network],
+    unusable: Mapping[str, str],
+    reading: Reading,
 ) -> None:
     answer = clauses.small_talk(request)
     if answer is not None:
@@ -77,10 +89,9 @@ def _read_request(
     except Unusable as exc:
         reading.refusals.append(str(exc))
         return
-    if not networks[network].available:
+    if network in unusable:
         reading.refusals.append(
-            f"{network} is not available here (no RPC endpoint is configured for it on this "
-            "server), so I did nothing on it."
+            f"{network} is not available here ({unusable[network]}), so I did nothing on it."
         )
         return
     outcome = _steps_of(rest, request, networks[network], named)

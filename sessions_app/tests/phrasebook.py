@@ -9,16 +9,16 @@ alice; ``{dead}`` an address with no code.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Iterable
+from dataclasses import dataclass
 
-from chatproject.lib.networks import Network
+from mcp_proxy.availability import REASONS
 
 DEAD = "0x000000000000000000000000000000000000dEaD"
 BAD_CHECKSUM = "0xF39fd6e51aad88f6f4ce6ab8827279cfffb92266"  # alice, one letter's case flipped
 HASH = "0x" + "ab" * 32
 POLYGON_USDC = "0x3c499c542cEF5E3811e1192ce70d8cC03d5c3359"
-SERVED = ("testnet", "polygon")  # the phrasebook's networks with an RPC; the others have none
+SERVED = ("testnet", "polygon")  # the phrasebook's networks with MCP servers; the others have none
 
 
 @dataclass(frozen=True)
@@ -327,13 +327,11 @@ NEGATIVE: tuple[Case, ...] = (
 ALL: tuple[Case, ...] = POSITIVE + SMALL_TALK + NEGATIVE
 
 
-def served_only(networks: Mapping[str, Network], rpc_url: str) -> dict[str, Network]:
-    """The network table as the phrasebook expects it: SERVED at ``rpc_url``, the others
-    unavailable (a request on one is refused)."""
-    return {
-        name: replace(network, rpc_url=rpc_url if name in SERVED else "")
-        for name, network in networks.items()
-    }
+def unserved(networks: Iterable[str]) -> dict[str, str]:
+    """The networks the phrasebook cannot use, each with why: all but SERVED, as the chat says
+    of a network without MCP servers (mcp_proxy/availability.py); a request on one is
+    refused."""
+    return {name: REASONS["unavailable"] for name in networks if name not in SERVED}
 
 
 def plan_labels() -> list[tuple[str, object]]:

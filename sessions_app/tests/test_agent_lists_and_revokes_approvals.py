@@ -30,8 +30,8 @@ MAX_UINT256 = 2**256 - 1
 async def socket(
     transactional_db, settings, anvil_testnet, mcp_testnet, anvil_polygon, mcp_polygon
 ):
-    point_network(settings, "testnet", anvil_testnet.url, mcp_testnet.url)
-    point_network(settings, "polygon", anvil_polygon.url, mcp_polygon.url)
+    point_network(settings, "testnet", mcp_testnet.url)
+    point_network(settings, "polygon", mcp_polygon.url)
     grace = await database_sync_to_async(make_browser)("grace")
     chat = await database_sync_to_async(grace.new_chat)()
     socket, _ = await open_socket(grace, chat.public_id)

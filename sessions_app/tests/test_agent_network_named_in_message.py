@@ -3,8 +3,6 @@ run there and say so, and the answer names it. An unavailable network is said, a
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import httpx
 import pytest
 from channels.db import database_sync_to_async
@@ -29,12 +27,9 @@ ALICE = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
 async def socket(
     transactional_db, settings, anvil_testnet, mcp_testnet, anvil_polygon, mcp_polygon
 ):
-    point_network(settings, "testnet", anvil_testnet.url, mcp_testnet.url)
-    point_network(settings, "polygon", anvil_polygon.url, mcp_polygon.url)
-    settings.NETWORKS = {
-        **settings.NETWORKS,
-        "mainnet": replace(settings.NETWORKS["mainnet"], rpc_url=""),
-    }
+    point_network(settings, "testnet", mcp_testnet.url)
+    point_network(settings, "polygon", mcp_polygon.url)
+    point_network(settings, "mainnet")  # no MCP server: not configured
     alice = await database_sync_to_async(make_browser)("alice")
     chat = await database_sync_to_async(alice.new_chat)()
     socket, _ = await open_socket(alice, chat.public_id)

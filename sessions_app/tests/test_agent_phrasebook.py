@@ -12,8 +12,6 @@ whether it follows another turn; for a negative, the placed parts that must not 
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import httpx
 import pytest
 from channels.db import database_sync_to_async
@@ -42,7 +40,7 @@ from sessions_app.tests.phrasebook import (
     SERVED,
     SMALL_TALK,
     Case,
-    served_only,
+    unserved,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -64,8 +62,8 @@ def step_kind(step: Step, table: dict[str, Network]) -> tuple[object, ...]:
 
 def kind(case: Case) -> tuple[object, ...]:
     """What a turn of ``case`` runs, apart from its wording (the module's docstring)."""
-    table = served_only(django_settings.NETWORKS, "http://127.0.0.1:1")
-    found = read(case.text.format(token=DEAD, dead=DEAD), "testnet", table)
+    table = django_settings.NETWORKS
+    found = read(case.text.format(token=DEAD, dead=DEAD), "testnet", table, unserved(table))
     steps = [step_kind(step, table) for step in found.steps]
     return (*steps, bool(found.refusals), case.network, case.succeeds, bool(case.before))
 
@@ -86,12 +84,10 @@ def token(anvil_testnet) -> str:
 @pytest.fixture
 def networks(settings, anvil_testnet, mcp_testnet, anvil_polygon, mcp_polygon):
     """testnet and polygon served by their own runmcp; mainnet, base, arbitrum unavailable."""
-    point_network(settings, "testnet", anvil_testnet.url, mcp_testnet.url)
-    point_network(settings, "polygon", anvil_polygon.url, mcp_polygon.url)
-    table = dict(settings.NETWORKS)
-    for name in set(table) - set(SERVED):
-        table[name] = replace(table[name], rpc_url="")
-    settings.NETWORKS = table
+    point_network(settings, "testnet", mcp_testnet.url)
+    point_network(settings, "polygon", mcp_polygon.url)
+    for name in set(settings.NETWORKS) - set(SERVED):
+        point_network(settings, name)  # no MCP server: not configured
     # One reader sends the whole phrasebook within a minute: the per-owner flood limits
     # (tests/abuse/test_flood_limits.py) would stop it, so they are off here.
     settings.CHAT_MESSAGES_PER_MINUTE = 0

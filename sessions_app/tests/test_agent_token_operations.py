@@ -62,8 +62,8 @@ def erc20(anvil_testnet, token):
 async def socket(
     transactional_db, settings, anvil_testnet, mcp_testnet, anvil_polygon, mcp_polygon
 ):
-    point_network(settings, "testnet", anvil_testnet.url, mcp_testnet.url)
-    point_network(settings, "polygon", anvil_polygon.url, mcp_polygon.url)
+    point_network(settings, "testnet", mcp_testnet.url)
+    point_network(settings, "polygon", mcp_polygon.url)
     bob = await database_sync_to_async(make_browser)("bob")
     chat = await database_sync_to_async(bob.new_chat)()
     socket, _ = await open_socket(bob, chat.public_id)

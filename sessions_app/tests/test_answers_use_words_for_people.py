@@ -37,7 +37,7 @@ def for_people(text: str) -> list[str]:
 
 @pytest.fixture
 async def socket(transactional_db, settings, anvil_testnet, mcp_testnet):
-    point_network(settings, "testnet", anvil_testnet.url, mcp_testnet.url)
+    point_network(settings, "testnet", mcp_testnet.url)
     alice = await database_sync_to_async(make_browser)("alice")
     chat = await database_sync_to_async(alice.new_chat)()
     socket, _ = await open_socket(alice, chat.public_id)

@@ -37,7 +37,7 @@ def balance(rpc_url: str, address: str) -> int:
 @pytest.fixture
 def testnet_agent(settings, fake, anvil_testnet, mcp_testnet):
     """The LLM provider named by the test, over the fake server, on the real testnet."""
-    point_network(settings, "testnet", anvil_testnet.url, mcp_testnet.url)
+    point_network(settings, "testnet", mcp_testnet.url)
     settings.ANTHROPIC_API_KEY = settings.OPENAI_API_KEY = "test-key"
     settings.ANTHROPIC_BASE_URL = fake.anthropic_url
     settings.OPENAI_BASE_URL = fake.openai_url

@@ -112,7 +112,7 @@ async def record_turn(alice, server: McpServer, output: Path) -> tuple[dict[str,
 @pytest.fixture
 def alice(transactional_db, settings, anvil_testnet, recorded_server):
     server, _ = recorded_server
-    point_network(settings, "testnet", anvil_testnet.url, server.url)
+    point_network(settings, "testnet", server.url)
     return make_browser("alice")
 
 

@@ -23,9 +23,10 @@ def networks_in_page(html: str) -> list[dict[str, object]]:
     return json.loads(body)
 
 
-def test_chat_page_renders_every_network_but_never_an_rpc_url(client, settings):
+def test_chat_page_renders_every_network_but_never_an_rpc_url(client, settings, mcp_polygon):
+    # The backend holds no RPC URL; were one set, the page would still never show it.
     table = dict(settings.NETWORKS)
-    table["polygon"] = replace(table["polygon"], rpc_url=SECRET_RPC)
+    table["polygon"] = replace(table["polygon"], rpc_url=SECRET_RPC, mcp_urls=(mcp_polygon.url,))
     settings.NETWORKS = table
     response = client.get("/")
     html = response.content.decode()

@@ -30,7 +30,7 @@ PROVIDERS = ["anthropic", "openai"]
 
 @pytest.fixture(params=PROVIDERS)
 def provider(request, settings, fake, anvil_testnet, mcp_testnet):
-    point_network(settings, "testnet", anvil_testnet.url, mcp_testnet.url)
+    point_network(settings, "testnet", mcp_testnet.url)
     settings.AGENT_PROVIDER = request.param
     settings.ANTHROPIC_API_KEY = "test-key"
     settings.ANTHROPIC_BASE_URL = fake.anthropic_url

@@ -49,7 +49,7 @@ def use_fake(settings, fake, provider: str) -> None:
 async def test_a_tool_use_of_get_token_allowance_runs(
     provider, settings, fake, transactional_db, anvil_testnet, mcp_testnet
 ):
-    point_network(settings, "testnet", anvil_testnet.url, mcp_testnet.url)
+    point_network(settings, "testnet", mcp_testnet.url)
     use_fake(settings, fake, provider)
     token, _ = await database_sync_to_async(deploy_token)(anvil_testnet.url, "WUSD")
     fake.replies = [
@@ -73,7 +73,7 @@ async def test_a_tool_use_of_get_token_allowance_runs(
 
 @pytest.fixture
 async def polygon_socket(settings, fake, transactional_db, anvil_polygon, mcp_polygon):
-    point_network(settings, "polygon", anvil_polygon.url, mcp_polygon.url)
+    point_network(settings, "polygon", mcp_polygon.url)
     use_fake(settings, fake, "openai")
     alice = await database_sync_to_async(make_browser)("alice")
     chat = await database_sync_to_async(alice.new_chat)()

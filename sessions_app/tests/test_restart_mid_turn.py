@@ -31,7 +31,6 @@ def backend_env(fake, anvil_testnet, mcp_testnet) -> dict[str, str]:
         "AGENT_PROVIDER": "openai",
         "OPENAI_BASE_URL": fake.openai_url,
         "OPENAI_API_KEY": "test-key",
-        "TESTNET_RPC_URL": anvil_testnet.url,
         "MCP_TESTNET_URL": mcp_testnet.url,
     }
 

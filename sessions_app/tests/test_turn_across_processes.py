@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 async def test_turn_in_other_process_streams_here_and_obeys_interrupt_from_here(
     transactional_db, settings, fake, anvil_testnet, mcp_testnet
 ):
-    point_network(settings, "testnet", anvil_testnet.url, mcp_testnet.url)
+    point_network(settings, "testnet", mcp_testnet.url)
     settings.AGENT_PROVIDER = "openai"
     settings.OPENAI_BASE_URL = fake.openai_url
     settings.OPENAI_API_KEY = "test-key"

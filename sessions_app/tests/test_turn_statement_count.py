@@ -42,7 +42,7 @@ TRANSACTION = re.compile(r"^(BEGIN|COMMIT|SAVEPOINT|RELEASE SAVEPOINT)\b")
 
 @pytest.fixture
 def alice(transactional_db, settings, anvil_testnet, mcp_testnet, monkeypatch):
-    point_network(settings, "testnet", anvil_testnet.url, mcp_testnet.url)
+    point_network(settings, "testnet", mcp_testnet.url)
     monkeypatch.setenv("CHAT_DB_THREADS", "1")
     dbthreads.shutdown()  # the next call starts the pool with one thread
     return make_browser("alice")

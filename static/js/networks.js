@@ -73,7 +73,8 @@ export class NetworkPicker {
   showHealth() {
     const name = this.select.value;
     const state = this.health[name];
-    if (state === "down") {
+    // "degraded": its server answers but cannot reach the chain; to a person, just as down.
+    if (state === "down" || state === "degraded") {
       this.banners.show("network-down", {
         kind: "warning",
         text: `The ${name} network is down right now: its tools cannot be reached. Try again later or pick another network.`,

@@ -11,5 +11,5 @@ from testsupport.browsers import Browser
 @pytest.fixture
 def alice(transactional_db, settings, anvil_testnet, mcp_testnet) -> Browser:
     """alice, whose testnet is the session's runmcp over its Anvil."""
-    point_network(settings, "testnet", anvil_testnet.url, mcp_testnet.url)
+    point_network(settings, "testnet", mcp_testnet.url)
     return make_browser("alice")

@@ -26,7 +26,7 @@ WIDE_LOGS = {"blocks": 10_000}  # 10 units
 
 @pytest.fixture
 def budgets(settings, anvil_testnet, mcp_testnet):
-    point_network(settings, "testnet", anvil_testnet.url, mcp_testnet.url)
+    point_network(settings, "testnet", mcp_testnet.url)
     settings.TOOL_COST_PER_MINUTE = BUDGET
     settings.PROXY_RATE_LIMIT = 0  # the call rate is not what is measured here
     settings.PROXY_CALLS_PER_MINUTE = 0

@@ -30,15 +30,15 @@ FROM_ELSEWHERE = httpx.HTTPTransport(local_address="127.0.0.2")
 
 @pytest.fixture
 def mcp_stand_in() -> Iterator[RecordingServer]:
-    with recording_server("127.0.0.1", body={"ok": True}) as server:
+    report = {"status": "ok", "rpc_ok": True, "chain_ok": True}  # as runmcp's /health says
+    with recording_server("127.0.0.1", body=report) as server:
         yield server
 
 
 @pytest.fixture
 def backend(settings, mcp_stand_in) -> Iterator[Daphne]:
-    env = {row.rpc_env: "" for row in TABLE}
+    env = {f"MCP_{row.name.upper()}_URL": "" for row in TABLE}  # no server: not configured
     env |= {
-        "TESTNET_RPC_URL": "http://127.0.0.1:9",
         "MCP_TESTNET_URL": mcp_stand_in.url("/mcp"),
         "MCP_HEALTH_CACHE_SECONDS": str(CACHE_SECONDS),
         "METRICS_TOKEN": TOKEN,
@@ -101,4 +101,4 @@ def test_a_staff_user_sees_the_detail_and_a_plain_user_does_not(networks_for_hea
 def networks_for_health(settings, anvil_testnet, mcp_testnet):
     from sessions_app.tests.agent_support import point_network
 
-    point_network(settings, "testnet", anvil_testnet.url, mcp_testnet.url)
+    point_network(settings, "testnet", mcp_testnet.url)

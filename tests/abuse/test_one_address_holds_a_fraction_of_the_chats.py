@@ -14,7 +14,7 @@ import pytest
 from django.conf import settings as django_settings
 
 from sessions_app.models import ChatSession
-from testsupport.processes import Daphne, start_daphne, wait_until
+from testsupport.processes import Daphne, McpServer, start_daphne, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,13 +23,13 @@ MALLORY, ALICE = "127.0.0.2", "127.0.0.1"
 
 
 @pytest.fixture
-def daphne(transactional_db) -> Iterator[Daphne]:
+def daphne(transactional_db, mcp_testnet: McpServer) -> Iterator[Daphne]:
     database = django_settings.DATABASES["default"]
     url = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
     env = {
         "DATABASE_URL": url,
         "REDIS_URL": django_settings.REDIS_URL,
-        "TESTNET_RPC_URL": "http://127.0.0.1:9",  # a network to name; the turns fail quietly
+        "MCP_TESTNET_URL": mcp_testnet.url,  # a network to write on
         "MAX_SESSIONS": "30",
         "MAX_SESSIONS_PER_ADDRESS": str(PER_ADDRESS),
         "SESSION_CREATES_PER_MINUTE": "0",  # the caps alone here (the rates have their tests)

@@ -9,6 +9,7 @@ import logging
 import sys
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
@@ -71,7 +72,7 @@ def polygon_server(provider: str) -> Iterator[McpServer]:
 
 @pytest.fixture
 def alice(settings, provider, polygon_server):
-    point_network(settings, "polygon", provider, polygon_server.url)
+    point_network(settings, "polygon", polygon_server.url)
     return make_browser("alice")
 
 
@@ -105,8 +106,12 @@ async def test_the_agent_stored_answer_does_not_carry_the_key(alice):
 
 
 def test_a_log_line_quoting_the_key_is_redacted(settings, provider):
-    """Through the console handler LOGGING configures: message, arguments and traceback."""
-    point_network(settings, "polygon", provider)
+    """Through the console handler LOGGING configures: message, arguments and traceback, in
+    a process that holds the RPC URL (the polygon MCP server's settings)."""
+    settings.NETWORKS = {
+        **settings.NETWORKS,
+        "polygon": replace(settings.NETWORKS["polygon"], rpc_url=provider),
+    }
     console = next(h for h in logging.getLogger().handlers if h.filters)
     try:
         raise RuntimeError(f"connect to {provider} failed")

@@ -39,7 +39,7 @@ def per_owner_testnet(anvil_testnet: Anvil) -> Iterator[McpServer]:
 def visitors(
     settings: Any, anvil_testnet: Anvil, per_owner_testnet: McpServer
 ) -> tuple[Browser, Browser]:
-    point_network(settings, "testnet", anvil_testnet.url, per_owner_testnet.url)
+    point_network(settings, "testnet", per_owner_testnet.url)
     return make_browser("mallory"), make_browser("alice-the-visitor")
 
 

@@ -49,7 +49,7 @@ def accounts(anvil_polygon) -> list[str]:
 
 @pytest.fixture
 def alice(transactional_db, settings, anvil_polygon, mcp_polygon):
-    point_network(settings, "polygon", anvil_polygon.url, mcp_polygon.url)
+    point_network(settings, "polygon", mcp_polygon.url)
     return make_browser("alice")
 
 

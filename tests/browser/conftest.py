@@ -8,7 +8,6 @@ runmcp servers over real Anvil chains and the builtin agent.
 from __future__ import annotations
 
 import re
-import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,8 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.browser.helpers import ARTIFACTS, TIMEOUT_MS, Person, backend_env, start_backend
-from testsupport.processes import Anvil, Daphne, McpServer
+from testsupport.processes import Daphne, McpServer
+from testsupport.stand_in_mcp import StandInMcp, stand_in_mcp_server
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -53,24 +53,28 @@ def chromium(sync_orm_beside_playwright: None) -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="session")
-def hanging_server() -> Iterator[int]:
-    """A port that accepts connections (the kernel's backlog) but never answers them."""
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(64)
-        yield int(listener.getsockname()[1])
+def hanging_server() -> Iterator[StandInMcp]:
+    """arbitrum's "server": healthy, and its calls never finish (a turn that hangs: Stop)."""
+    with stand_in_mcp_server() as stand_in:
+        yield stand_in
+
+
+@pytest.fixture(scope="session")
+def base_server() -> Iterator[StandInMcp]:
+    """base's "server": healthy until a test turns it down (the network-down banner)."""
+    with stand_in_mcp_server() as stand_in:
+        yield stand_in
 
 
 @pytest.fixture(scope="session")
 def backend_settings(
     django_db_setup: None,
-    anvil_testnet: Anvil,
-    anvil_polygon: Anvil,
     mcp_testnet: McpServer,
     mcp_polygon: McpServer,
-    hanging_server: int,
+    hanging_server: StandInMcp,
+    base_server: StandInMcp,
 ) -> dict[str, str]:
-    return backend_env(anvil_testnet, anvil_polygon, mcp_testnet, mcp_polygon, hanging_server)
+    return backend_env(mcp_testnet, mcp_polygon, hanging_server.url, base_server.url)
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,6 @@ from playwright.sync_api import (
 
 from testsupport.processes import (
     PROCESS_START_TIMEOUT,
-    Anvil,
     Daphne,
     McpServer,
     free_port,
@@ -44,13 +43,14 @@ def backend_database_url() -> str:
 
 
 def backend_env(
-    anvil_testnet: Anvil,
-    anvil_polygon: Anvil,
     mcp_testnet: McpServer,
     mcp_polygon: McpServer,
-    hanging_port: int,
+    hanging_url: str,
+    base_url: str,
     **extra: str,
 ) -> dict[str, str]:
+    """The backend's environment: no RPC URL (the MCP servers have their own), each network's
+    MCP servers, mainnet none (not configured)."""
     env = {
         "DATABASE_URL": backend_database_url(),
         "REDIS_URL": os.environ["REDIS_URL"],
@@ -58,17 +58,13 @@ def backend_env(
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DEBUG": "false",
         "MAX_SESSIONS": str(MAX_SESSIONS),
-        "TESTNET_RPC_URL": anvil_testnet.url,
-        "POLYGON_RPC_URL": anvil_polygon.url,
         "MCP_TESTNET_URL": mcp_testnet.url,
         "MCP_POLYGON_URL": mcp_polygon.url,
-        # base is configured but its server is not running: the "network down" case.
-        "BASE_RPC_URL": anvil_polygon.url,
-        "MCP_BASE_URL": f"http://127.0.0.1:{free_port()}/mcp",
-        "ETH_RPC_URL": "",
-        # arbitrum's "server" accepts connections and never answers: a turn that hangs (Stop).
-        "ARBITRUM_RPC_URL": anvil_polygon.url,
-        "MCP_ARBITRUM_URL": f"http://127.0.0.1:{hanging_port}/mcp",
+        # base's stand-in is healthy until a test turns it down: the "network down" case.
+        "MCP_BASE_URL": base_url,
+        "MCP_MAINNET_URL": "",
+        # arbitrum's stand-in is healthy and never answers a call: a turn that hangs (Stop).
+        "MCP_ARBITRUM_URL": hanging_url,
         "MCP_CALL_TIMEOUT": "120",
     }
     env.update(extra)

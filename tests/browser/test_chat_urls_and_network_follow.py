@@ -47,7 +47,7 @@ def mcp_mainnet(anvil_mainnet: Anvil) -> Iterator[McpServer]:
 def mainnet_backend(
     backend_settings: dict[str, str], anvil_mainnet: Anvil, mcp_mainnet: McpServer
 ) -> Iterator[Daphne]:
-    env = {**backend_settings, "ETH_RPC_URL": anvil_mainnet.url, "MCP_MAINNET_URL": mcp_mainnet.url}
+    env = {**backend_settings, "MCP_MAINNET_URL": mcp_mainnet.url}
     daphne = start_backend(env, log_name="daphne-mainnet")
     yield daphne
     daphne.stop()

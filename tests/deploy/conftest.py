@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.deploy.helpers import env_serving_only_testnet
+from tests.deploy.helpers import backend_env_serving_only_testnet
 from testsupport.processes import PROCESS_START_TIMEOUT, Daphne, free_port, postgres_url, wait_until
 
 
@@ -56,10 +56,9 @@ def backends(
 ) -> Iterator[list[Daphne]]:
     """Processes A and B, configured alike (the way the compose replicas are)."""
     env = {
-        **env_serving_only_testnet(anvil_testnet.url),
+        **backend_env_serving_only_testnet(mcp_testnet.url),
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
-        "MCP_TESTNET_URL": mcp_testnet.url,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "AGENT_PROVIDER": "builtin",
     }

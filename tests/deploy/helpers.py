@@ -33,12 +33,23 @@ def network_health_state(body: object, network: str) -> str:
     return str(entry.get("state", "")) if isinstance(entry, dict) else ""
 
 
-def env_serving_only_testnet(rpc_url: str) -> dict[str, str]:
-    """Environment overrides that serve testnet at ``rpc_url`` and leave the rest unavailable."""
+def stack_env_serving_only_testnet(rpc_url: str) -> dict[str, str]:
+    """Overrides of `make run`'s environment (runstack) that serve testnet at ``rpc_url`` and
+    no other network: only a network with an RPC URL gets its MCP server."""
     from chatproject.lib.networks import TABLE
 
     env = {row.rpc_env: "" for row in TABLE}
     env["TESTNET_RPC_URL"] = rpc_url
+    return env
+
+
+def backend_env_serving_only_testnet(mcp_url: str) -> dict[str, str]:
+    """Overrides of a backend's environment: testnet's MCP server at ``mcp_url``, and no server
+    (not configured) for the other networks. The backend needs no RPC URL."""
+    from chatproject.lib.networks import TABLE
+
+    env = {f"MCP_{row.name.upper()}_URL": "" for row in TABLE}
+    env["MCP_TESTNET_URL"] = mcp_url
     return env
 
 

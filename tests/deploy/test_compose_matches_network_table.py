@@ -17,6 +17,7 @@ ROOT = Path(settings.BASE_DIR)
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
 BACKEND_ENV = SERVICES["backend"]["environment"]
+SCALE_TEXT = (ROOT / "deploy/compose.scale.yml").read_text()
 
 
 def test_the_table_in_settings_is_the_table_compose_follows():
@@ -45,6 +46,15 @@ def test_each_network_has_a_runmcp_service_on_its_port(row):
 def test_the_backend_finds_each_server_at_its_service(row):
     url = BACKEND_ENV[f"MCP_{row.name.upper()}_URL"]
     assert url == f"http://mcp-{row.name}:{row.mcp_port}/mcp"
+
+
+@pytest.mark.parametrize("row", TABLE, ids=lambda row: row.name)
+def test_the_backend_gets_no_rpc_url_in_either_file(row):
+    """It never calls an RPC: which networks are up, it learns from the servers' /health."""
+    scale = yaml.safe_load(SCALE_TEXT)["services"]["backend"]
+    for environment in (BACKEND_ENV, scale["environment"]):
+        assert row.rpc_env not in environment
+        assert row.rpc_env not in str(environment.values())
 
 
 @pytest.mark.parametrize("row", TABLE, ids=lambda row: row.name)

@@ -6,7 +6,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import yaml
 from django.conf import settings
+
+from chatproject.lib.networks import TABLE
 
 ROOT = Path(settings.BASE_DIR)
 DOCUMENTED = set(
@@ -39,3 +42,19 @@ def test_the_configuration_table_lists_every_variable_of_env_example():
     assert not DOCUMENTED - in_table, (
         f"docs/configuration.md lacks: {sorted(DOCUMENTED - in_table)}"
     )
+
+
+def test_the_rpc_urls_it_documents_are_the_mcp_servers_and_never_the_backends():
+    """Each RPC variable of .env.example is said to be its MCP server's, and none reaches a
+    backend: not compose's, not Kubernetes', not `make run`'s (test_stack_plan.py)."""
+    example = (ROOT / ".env.example").read_text()
+    rpc = {row.rpc_env for row in TABLE}
+    assert rpc <= DOCUMENTED
+    assert "read by its network's MCP server (`runmcp`) alone: the backend needs none" in " ".join(
+        line.removeprefix("# ") for line in example.splitlines()
+    )
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    assert not rpc & set(compose["services"]["backend"]["environment"])
+    backend_yaml = (ROOT / "deploy/k8s/base/backend.yaml").read_text()
+    assert "rpc-urls" not in backend_yaml
+    assert not any(variable in backend_yaml for variable in rpc)

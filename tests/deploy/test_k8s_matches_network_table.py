@@ -12,7 +12,16 @@ import importlib.util
 import pytest
 
 from chatproject.lib.networks import TABLE
-from tests.deploy.k8s import K8S, container, env_names, env_sources, find, of_kind
+from tests.deploy.k8s import (
+    K8S,
+    container,
+    env_names,
+    env_sources,
+    find,
+    of_kind,
+    pod_spec,
+    workloads,
+)
 
 spec = importlib.util.spec_from_file_location("k8s_generate", K8S / "generate.py")
 assert spec and spec.loader
@@ -79,6 +88,17 @@ def test_each_network_has_a_service_the_backend_finds_it_at(row):
     urls = find("ConfigMap", "mcp-urls")["data"]
     assert urls[f"MCP_{row.name.upper()}_URL"] == f"http://mcp-{row.name}:{row.mcp_port}/mcp"
     assert "mcp-urls" in env_sources(container(find("Deployment", "backend"), "daphne"))
+
+
+def test_the_rpc_urls_secret_reaches_the_mcp_servers_only():
+    """The backend never calls an RPC: which networks are up, it learns from their /health."""
+    for workload in workloads():
+        spec = pod_spec(workload)
+        text = str([*spec.get("initContainers", []), *spec["containers"]])
+        is_server = workload["metadata"]["name"].startswith("mcp-")
+        assert ("rpc-urls" in text) == is_server, workload["metadata"]["name"]
+        if not is_server:
+            assert not any(row.rpc_env in text for row in TABLE), workload["metadata"]["name"]
 
 
 def test_every_rpc_variable_of_the_table_is_in_the_example_secret():

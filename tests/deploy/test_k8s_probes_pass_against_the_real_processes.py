@@ -45,9 +45,11 @@ def _local(argv: list[str], pod_port: int, port: int) -> list[str]:
     return [swap.get(arg, arg).replace(*moved) for arg in argv]
 
 
-def _offline(env: dict[str, str], rpc_url: str) -> dict[str, str]:
-    """The example points at hosts of its own (*.example.org): everything here stays local."""
-    env = {**env, **{row.rpc_env: "" for row in TABLE}, "TESTNET_RPC_URL": rpc_url}
+def _offline(env: dict[str, str], rpc_url: str = "") -> dict[str, str]:
+    """The example points at hosts of its own (*.example.org): everything here stays local. An
+    MCP server gets ``rpc_url`` as every network's RPC; the backend none (it reads no RPC URL)."""
+    if rpc_url:
+        env = {**env, **{row.rpc_env: "" for row in TABLE}, "TESTNET_RPC_URL": rpc_url}
     closed = free_port()  # nothing listens there
     env.update({f"MCP_{row.name.upper()}_URL": f"http://127.0.0.1:{closed}/mcp" for row in TABLE})
     return env
@@ -130,13 +132,11 @@ def test_the_mcp_servers_wait_for_the_backends_migrations_too(database_url):
     assert _run(wait["command"], {**env, "DATABASE_URL": database_url}) == 0
 
 
-def test_the_backends_probe_passes_through_allowed_hosts(
-    database_url, redis_url, anvil_testnet, tmp_path
-):
+def test_the_backends_probe_passes_through_allowed_hosts(database_url, redis_url, tmp_path):
     daphne = container(find("Deployment", "backend"), "daphne")
     pod_port = daphne["ports"][0]["containerPort"]
     port = free_port()
-    env = with_operator_secrets(_offline(container_env(daphne), anvil_testnet.url))
+    env = with_operator_secrets(_offline(container_env(daphne)))
     env.update({"DATABASE_URL": database_url, "REDIS_URL": redis_url})
     process = Process(
         args=_local(daphne["command"], pod_port, port),

@@ -47,7 +47,7 @@ def test_postgresql_and_redis_are_reached_by_url():
         assert not [doc for doc in of_kind("Deployment") if name in doc["metadata"]["name"]]
     daphne = container(find("Deployment", "backend"), "daphne")
     assert env_sources(daphne) == [
-        *("settings", "mcp-urls", "django", "rpc-urls", "mcp-token", "metrics-token")
+        *("settings", "mcp-urls", "django", "mcp-token", "metrics-token")
     ]
 
 

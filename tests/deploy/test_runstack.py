@@ -13,7 +13,8 @@ import httpx
 import psutil
 import pytest
 
-from tests.deploy.helpers import env_serving_only_testnet, network_health_state
+from chatproject.stack import RPC_VARIABLES
+from tests.deploy.helpers import network_health_state, stack_env_serving_only_testnet
 from testsupport.processes import BASE_DIR, free_port, wait_until
 
 
@@ -53,7 +54,7 @@ def _stop_for_good(stack: subprocess.Popen, children: list[psutil.Process]) -> N
 
 def _stack_env(database_url: str, backend_port: int, anvil_port: int, mcp_port: int) -> dict:
     env = {key: value for key, value in os.environ.items() if not key.startswith("MCP_")}
-    env.update(env_serving_only_testnet(f"http://127.0.0.1:{anvil_port}"))
+    env.update(stack_env_serving_only_testnet(f"http://127.0.0.1:{anvil_port}"))
     env.update(
         DATABASE_URL=database_url,
         BACKEND_PORT=str(backend_port),
@@ -91,6 +92,11 @@ def test_runstack_serves_testnet_and_a_stop_signal_ends_every_child(
             assert any(all(part in line for part in expected) for line in command_lines)
         # The URLs name servers of their own: nothing embedded starts.
         assert not [line for line in command_lines if "postgres" in line or "valkey" in line]
+        # The backend holds no RPC URL (testnet's is set here): it learns from the servers'
+        # /health which networks are up, and lists the ones it has no server for.
+        (daphne,) = [child for child in children if "chatproject.daphne" in child.cmdline()]
+        assert not RPC_VARIABLES & set(daphne.environ())
+        assert network_health_state(health.json(), "mainnet") == "unavailable"
         assert f"http://127.0.0.1:{backend_port}/" in log_path.read_text()
 
         stack.send_signal(stop_signal)

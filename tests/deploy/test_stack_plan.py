@@ -5,10 +5,10 @@ from __future__ import annotations
 import environ
 import pytest
 
-from chatproject.lib.networks import build_network_table
-from chatproject.stack import StackOptions, missing_urls, plan
+from chatproject.lib.networks import TABLE, build_network_table
+from chatproject.stack import RPC_VARIABLES, StackOptions, missing_urls, plan
 from mcp_servers.anvil import FORK_ALIAS, FORK_CONFIG
-from tests.deploy.helpers import env_serving_only_testnet
+from tests.deploy.helpers import stack_env_serving_only_testnet
 
 
 @pytest.fixture
@@ -17,12 +17,12 @@ def configure(monkeypatch, settings):
 
     def apply(**variables: str) -> None:
         for key, value in {
-            **env_serving_only_testnet("http://127.0.0.1:8545"),
+            **stack_env_serving_only_testnet("http://127.0.0.1:8545"),
             **variables,
         }.items():
             monkeypatch.setenv(key, value)
-        monkeypatch.delenv("MCP_TESTNET_URL", raising=False)
-        monkeypatch.delenv("MCP_POLYGON_URL", raising=False)
+        for row in TABLE:
+            monkeypatch.delenv(f"MCP_{row.name.upper()}_URL", raising=False)
         settings.NETWORKS = build_network_table(environ.Env())
         settings.MAINNET_FORK_URL = variables.get("MAINNET_FORK_URL", "")
 
@@ -111,3 +111,23 @@ def test_postgresql_and_valkey_start_only_for_an_unset_url(monkeypatch, unset, s
     for name in unset:
         monkeypatch.setenv(name, "")
     assert missing_urls() == started
+
+
+def test_each_rpc_url_reaches_its_own_mcp_server_alone(configure, monkeypatch):
+    configure(POLYGON_RPC_URL="https://polygon.example/key")
+    monkeypatch.setenv("MAINNET_FORK_URL", "https://mainnet.example/fork-key")
+    processes = _by_name()
+    for name in ("backend", "cleanup"):
+        assert not RPC_VARIABLES & set(processes[name].env), name
+        assert "MAINNET_FORK_URL" not in processes[name].env
+    assert processes["mcp-polygon"].env["POLYGON_RPC_URL"] == "https://polygon.example/key"
+    assert not (RPC_VARIABLES - {"POLYGON_RPC_URL"}) & set(processes["mcp-polygon"].env)
+    assert not (RPC_VARIABLES - {"TESTNET_RPC_URL"}) & set(processes["mcp-testnet"].env)
+
+
+def test_the_backend_finds_no_server_for_a_network_make_run_does_not_serve(configure):
+    configure(POLYGON_RPC_URL="https://polygon.example/key")
+    env = _by_name()["backend"].env
+    assert env["MCP_POLYGON_URL"] == "http://127.0.0.1:5002/mcp"
+    for name in ("MAINNET", "BASE", "ARBITRUM"):
+        assert env[f"MCP_{name}_URL"] == ""  # listed as not configured on this server

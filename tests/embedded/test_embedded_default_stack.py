@@ -11,7 +11,6 @@ import asyncio
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,8 +25,9 @@ import psycopg
 import pytest
 
 from chatproject.lib.embedded import postgres_url, read_password
-from tests.deploy.helpers import DEADLINE, Visitor, env_serving_only_testnet, events_until
+from tests.deploy.helpers import DEADLINE, Visitor, events_until, stack_env_serving_only_testnet
 from testsupport.processes import BASE_DIR, PROCESS_START_TIMEOUT, free_port, wait_until
+from testsupport.stand_in_mcp import stand_in_mcp_server
 
 # The stack starts PostgreSQL (initdb the first time), migrates, then imports daphne: on a
 # loaded 2-core machine that took up to a minute and a half.
@@ -96,17 +96,15 @@ def still_running(processes: list[psutil.Process]) -> list[psutil.Process]:
 
 
 @pytest.fixture(scope="module")
-def hanging_mcp_port() -> Iterator[int]:
-    """An "MCP server" that accepts connections and never answers: a turn that runs until
-    it is interrupted."""
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(64)
-        yield int(listener.getsockname()[1])
+def hanging_mcp_url() -> Iterator[str]:
+    """An "MCP server" whose health is fine and whose calls never finish: a turn that runs
+    until it is interrupted."""
+    with stand_in_mcp_server() as stand_in:
+        yield stand_in.url
 
 
 @pytest.fixture(scope="module")
-def stack_env(anvil_testnet, hanging_mcp_port) -> Iterator[dict[str, str]]:
+def stack_env(anvil_testnet, hanging_mcp_url) -> Iterator[dict[str, str]]:
     """`make run`'s environment: no DATABASE_URL, no REDIS_URL; a fresh data folder and free
     ports, so that it never meets a `make run` of this machine."""
     # Not under pytest's basetemp (0700): as root, PostgreSQL runs as another user, who must
@@ -114,18 +112,16 @@ def stack_env(anvil_testnet, hanging_mcp_port) -> Iterator[dict[str, str]]:
     folder = Path(tempfile.mkdtemp(prefix="evmchat-embedded-"))
     unset = ("DATABASE_URL", "REDIS_URL")
     env = {k: v for k, v in os.environ.items() if k not in unset and not k.startswith("MCP_")}
-    env |= env_serving_only_testnet(anvil_testnet.url)
+    env |= stack_env_serving_only_testnet(anvil_testnet.url)
     env |= {
         "EMBEDDED_DATA_DIR": str(folder),
         "EMBEDDED_POSTGRES_PORT": str(free_port()),
         "EMBEDDED_VALKEY_PORT": str(free_port()),
         "BACKEND_PORT": str(free_port()),
         "MCP_TESTNET_PORT": str(free_port()),
-        # Arbitrum's tools answer from a server that never does (its own runmcp idles).
-        "ARBITRUM_RPC_URL": anvil_testnet.url,
-        "ARBITRUM_CHAIN_ID": "31337",
-        "MCP_ARBITRUM_PORT": str(free_port()),
-        "MCP_ARBITRUM_URL": f"http://127.0.0.1:{hanging_mcp_port}/mcp",
+        # Arbitrum has no RPC URL here, so no runmcp of the stack's: the backend finds its
+        # tools on a server that never answers a call.
+        "MCP_ARBITRUM_URL": hanging_mcp_url,
         "MCP_CALL_TIMEOUT": "120",
         # Every visitor here comes from 127.0.0.1: the per-address cap (tests/abuse) would
         # stop the module's chats, which test the default stack, not the caps.
