@@ -21,7 +21,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import random
+from collections.abc import Iterator
 from datetime import datetime
+from itertools import chain
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -227,14 +229,21 @@ def _lock_key(scope: str) -> int:
 
 
 def _has_free_place() -> bool:
-    return bool(_free_places()) or (bool(expire_stale()) and bool(_free_places()))
+    """Fewer chats hold a place than MAX_SESSIONS: one COUNT. Those idle past their timeout
+    are left out, as the claim would expire them (nothing is swept here)."""
+    return ChatSession.objects.holding_places().count() < settings.MAX_SESSIONS
 
 
-def _free_places() -> list[int]:
+def _free_places() -> Iterator[int]:
+    """The places below MAX_SESSIONS that no active chat holds, from a random one on
+    (concurrent claims rarely want the same place), one at a time: never a list of them all,
+    as MAX_SESSIONS may be large."""
     taken = set(
         ChatSession.objects.active().filter(place__isnull=False).values_list("place", flat=True)
     )
-    return [place for place in range(settings.MAX_SESSIONS) if place not in taken]
+    start = random.randrange(settings.MAX_SESSIONS) if settings.MAX_SESSIONS > 0 else 0
+    places = chain(range(start, settings.MAX_SESSIONS), range(start))
+    return (place for place in places if place not in taken)
 
 
 def _claim_a_place(chat_session: ChatSession) -> int:
@@ -243,9 +252,7 @@ def _claim_a_place(chat_session: ChatSession) -> int:
     When none is free, sessions idle past their timeout give theirs back first (rare: the
     cleanup loop and the idle watch usually did it)."""
     for attempt in range(2):
-        free = _free_places()
-        random.shuffle(free)  # concurrent claims rarely want the same place
-        for place in free:
+        for place in _free_places():
             if _try_place(chat_session, place):
                 return place
         if attempt == 0 and not expire_stale():
