@@ -34,6 +34,8 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -96,6 +98,7 @@ class CpuMeter:
 
     def __init__(self, pids: dict[str, list[int]], database: str) -> None:
         self.profiler: subprocess.Popen[bytes] | None = None
+        self.profile = True  # BENCH_PYSPY records between start() and stop()
         self.pids = pids
         self.database = database
         self.before: dict[int, tuple[float, float]] = {}
@@ -142,7 +145,8 @@ class CpuMeter:
         return (main[0], main[1]), (other[0], other[1])
 
     def start(self) -> None:
-        self.profiler = start_profiler(self.pids["daphne"][0])
+        if self.profile:
+            self.profiler = start_profiler(self.pids["daphne"][0])
         self.threads_before = self.threads()
         for processes in self._groups().values():
             for process in processes:
@@ -286,6 +290,47 @@ async def run(
             print(summary(f"  {name}", values))
 
 
+@contextmanager
+def builtin_stack(backends: int, **extra_env: str) -> Iterator[tuple[list[int], CpuMeter]]:
+    """Anvil, runmcp testnet and ``backends`` daphnes with the builtin agent on PostgreSQL and
+    Redis (migrated first); yields the daphnes' ports and a CPU meter of the processes."""
+    database_url = os.environ.get("DATABASE_URL", "")
+    if not database_url.startswith("postgres") or not os.environ.get("REDIS_URL"):
+        sys.exit("Set DATABASE_URL (PostgreSQL) and REDIS_URL: the backend runs as daphne.")
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=BASE_DIR, check=True
+    )
+    anvil = start_anvil(31337)
+    started: list[Daphne | McpServer] = []
+    # runmcp refuses the example's SECRET_KEY too (its testnet accounts derive from it).
+    secret = {"SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50)}
+    try:
+        mcp = start_runmcp("testnet", anvil.url, env=secret, wait=False)
+        started.append(mcp)
+        wait_until(mcp.ready, START_SECONDS, "runmcp testnet")
+        env = {"TESTNET_RPC_URL": anvil.url, "MCP_TESTNET_URL": mcp.url}
+        env.update({"AGENT_PROVIDER": "builtin", "LOG_LEVEL": "WARNING"})
+        env["MAX_SESSIONS"] = os.environ.get("MAX_SESSIONS", "1000000")  # never the limit
+        env.update(UNREACHABLE_LIMITS)
+        env.update(secret)
+        env.update(extra_env)
+        daphnes: list[Daphne] = []
+        for _ in range(backends):
+            daphnes.append(start_backend(env))
+            started.append(daphnes[-1])
+        pids = {
+            "daphne": [d.popen.pid for d in daphnes if d.popen],
+            "runmcp": [mcp.popen.pid] if mcp.popen else [],
+            "anvil": [anvil.popen.pid] if anvil.popen else [],
+        }
+        meter = CpuMeter(pids, database_url.rsplit("/", 1)[-1].split("?")[0])
+        yield [daphne.port for daphne in daphnes], meter
+    finally:
+        for process in reversed(started):
+            process.stop()
+        anvil.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sessions", type=int, default=100)
@@ -298,38 +343,8 @@ def main() -> None:
     )
     parser.add_argument("--backends", type=int, default=1, help="daphne processes")
     args = parser.parse_args()
-    database_url = os.environ.get("DATABASE_URL", "")
-    if not database_url.startswith("postgres") or not os.environ.get("REDIS_URL"):
-        sys.exit("Set DATABASE_URL (PostgreSQL) and REDIS_URL: the backend runs as daphne.")
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=BASE_DIR, check=True
-    )
-    anvil = start_anvil(31337)
-    started: list[Daphne | McpServer] = []
-    try:
-        mcp = start_runmcp("testnet", anvil.url, wait=False)
-        started.append(mcp)
-        wait_until(mcp.ready, START_SECONDS, "runmcp testnet")
-        env = {"TESTNET_RPC_URL": anvil.url, "MCP_TESTNET_URL": mcp.url}
-        env.update({"AGENT_PROVIDER": "builtin", "MAX_SESSIONS": "1000000", "LOG_LEVEL": "WARNING"})
-        env.update(UNREACHABLE_LIMITS)
-        env["SECRET_KEY"] = os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50)
-        backends: list[Daphne] = []
-        for _ in range(args.backends):
-            backends.append(start_backend(env))
-            started.append(backends[-1])
-        ports = [backend.port for backend in backends]
-        pids = {
-            "daphne": [b.popen.pid for b in backends if b.popen],
-            "runmcp": [mcp.popen.pid] if mcp.popen else [],
-            "anvil": [anvil.popen.pid] if anvil.popen else [],
-        }
-        meter = CpuMeter(pids, database_url.rsplit("/", 1)[-1].split("?")[0])
+    with builtin_stack(args.backends) as (ports, meter):
         asyncio.run(run(ports, args.sessions, args.turns, args.think, meter))
-    finally:
-        for process in reversed(started):
-            process.stop()
-        anvil.stop()
 
 
 if __name__ == "__main__":

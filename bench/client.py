@@ -38,6 +38,12 @@ class Browser:
         response.raise_for_status()
         self.csrf_token = response.json()["csrf_token"]
 
+    async def open_page(self, path: str = "/") -> None:
+        """Load a chat page as a tab does: the HTML, and the CSRF cookie its script reads."""
+        response = await self.http.get(path)
+        response.raise_for_status()
+        self.csrf_token = self.http.cookies["csrftoken"]
+
     async def aclose(self) -> None:
         await self.http.aclose()
 
