@@ -122,10 +122,10 @@ def create_session(request: HttpRequest) -> JsonResponse:
         limits.check_session_create(owner, address)
         manager.check_room(owner, address)  # a refusal stores nothing, not even a session
         owner = owner_from_request(request, create=True)
-        chat_session = manager.create_chat_session(owner, network, address)
+        chat_session = manager.store_chat_session(owner, network, address)
     except (manager.ChatSessionError, limits.RateLimited) as exc:
         return exc.response()
-    return JsonResponse({"session": chat_session_dict(chat_session)}, status=201)
+    return JsonResponse({"session": chat_session_dict(chat_session, empty=True)}, status=201)
 
 
 def list_sessions(request: HttpRequest) -> JsonResponse:

@@ -79,8 +79,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if self.login_groups and not await db(login_watch.still_signed_in)(self.owner):
             await self._signed_out()  # ended before this socket could hear of it
             return
-        await self.send_json(await session_state_event(self.chat_session))
-        await resume(self.chat_session)
+        state = await session_state_event(self.chat_session)
+        await self.send_json(state)
+        if state["session"]["processing"]:  # a turn waits, or its process may be gone
+            await resume(self.chat_session)
         self._watch_idle()
         self.heartbeat = asyncio.create_task(self._renew_slot())
 

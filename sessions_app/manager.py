@@ -27,6 +27,7 @@ from itertools import chain
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Q
 from django.http import JsonResponse
 from django.utils import timezone
 
@@ -119,15 +120,20 @@ def create_chat_session(owner: Owner, network: str = "testnet", address: str = "
     first message; it is refused at once when that message could not take one anyway (the
     owner's, the address's or the deployment's cap already reached). No lock: the exact
     check is ``take_place``'s."""
-    candidate = _unsaved(owner, address, network)
-    _check_room_for(candidate)
-    candidate.save(force_insert=True)
-    return candidate
+    check_room(owner, address)
+    return store_chat_session(owner, network, address)
 
 
 def check_room(owner: Owner, address: str) -> None:
     """Raises when a chat of ``owner`` from ``address`` could not take a place now."""
     _check_room_for(_unsaved(owner, address))
+
+
+def store_chat_session(owner: Owner, network: str, address: str) -> ChatSession:
+    """``create_chat_session`` for a caller that has just run ``check_room`` itself."""
+    chat_session = _unsaved(owner, address, network)
+    chat_session.save(force_insert=True)
+    return chat_session
 
 
 def _unsaved(owner: Owner, address: str, network: str = "testnet") -> ChatSession:
@@ -137,8 +143,10 @@ def _unsaved(owner: Owner, address: str, network: str = "testnet") -> ChatSessio
 
 
 def _check_room_for(candidate: ChatSession) -> None:
-    _check_scoped_caps(candidate)
-    if not _has_free_place():
+    """The owner's, the address's and the deployment's caps, counted in one query."""
+    placed = _places_held(candidate, total=Count("pk"))
+    _check_scoped_caps(candidate, placed)
+    if placed["total"] >= settings.MAX_SESSIONS:
         raise SessionLimitReached(settings.MAX_SESSIONS)
 
 
@@ -200,15 +208,22 @@ def _owner_scope(chat_session: ChatSession) -> dict[str, object]:
     return {"user__isnull": True, "owner_key": chat_session.owner_key}
 
 
-def _check_scoped_caps(chat_session: ChatSession) -> None:
+def _places_held(chat_session: ChatSession, **more: Count) -> dict[str, int]:
+    """How many places this chat's owner (``owner``) and its address (``address``) hold,
+    with ``more`` counts of the chats holding places."""
+    owner = Count("pk", filter=Q(**_owner_scope(chat_session)))
+    address = Count("pk", filter=Q(address_key=chat_session.address_key))
+    return ChatSession.objects.holding_places().aggregate(owner=owner, address=address, **more)
+
+
+def _check_scoped_caps(chat_session: ChatSession, placed: dict[str, int] | None = None) -> None:
     """Raises when this chat's owner or address already holds its cap of places."""
-    placed = ChatSession.objects.holding_places()
+    placed = _places_held(chat_session) if placed is None else placed
     per_owner = settings.MAX_SESSIONS_PER_OWNER
-    if per_owner > 0 and placed.filter(**_owner_scope(chat_session)).count() >= per_owner:
+    if per_owner > 0 and placed["owner"] >= per_owner:
         raise TooManySessions(per_owner)
     per_address = settings.MAX_SESSIONS_PER_ADDRESS
-    address = chat_session.address_key
-    if address and per_address > 0 and placed.filter(address_key=address).count() >= per_address:
+    if chat_session.address_key and per_address > 0 and placed["address"] >= per_address:
         raise TooManyFromAddress(per_address)
 
 
@@ -226,12 +241,6 @@ def _lock_scopes(chat_session: ChatSession) -> None:
 
 def _lock_key(scope: str) -> int:
     return int.from_bytes(hashlib.sha256(scope.encode()).digest()[:8], "big", signed=True)
-
-
-def _has_free_place() -> bool:
-    """Fewer chats hold a place than MAX_SESSIONS: one COUNT. Those idle past their timeout
-    are left out, as the claim would expire them (nothing is swept here)."""
-    return ChatSession.objects.holding_places().count() < settings.MAX_SESSIONS
 
 
 def _free_places() -> Iterator[int]:

@@ -11,14 +11,16 @@ from sessions_app.ask_first import asks_first
 from sessions_app.models import ChatSession, Message, ToolCall, Turn, WalletRequest
 
 
-def chat_session_dict(chat_session: ChatSession) -> dict[str, Any]:
+def chat_session_dict(chat_session: ChatSession, empty: bool = False) -> dict[str, Any]:
+    """``empty``: never written in (just created), so it has no turn and no wallet request
+    to read."""
     return {
         "id": chat_session.public_id,
         "title": chat_session.title,
         "network": chat_session.network,
         "status": chat_session.status,
-        "processing": chat_session.processing,
-        "pending_wallet_request": _card(chat_session.pending_wallet_request),
+        "processing": False if empty else chat_session.processing,
+        "pending_wallet_request": None if empty else _card(chat_session.pending_wallet_request),
         "confirm_actions": asks_first(chat_session),
         "created_at": chat_session.created_at.isoformat(),
         "last_activity_at": chat_session.last_activity_at.isoformat(),
