@@ -25,13 +25,21 @@ class Adoptable:
     held: int  # wait for a wallet answer: they stay out
 
 
-def _anonymous_chats(request: HttpRequest) -> QuerySet[ChatSession]:
+def _previous_key(request: HttpRequest) -> str:
+    """The key this browser's anonymous chats were made under, once it signed in; else ""."""
     user = getattr(request, "user", None)
     previous_key = request.session.get(BROWSER_KEY) if hasattr(request, "session") else None
     if user is None or not user.is_authenticated or not previous_key:
-        return ChatSession.objects.none()
+        return ""
     if previous_key == request.session.session_key:
-        return ChatSession.objects.none()  # not yet signed in from this session
+        return ""  # not yet signed in from this session
+    return str(previous_key)
+
+
+def _anonymous_chats(request: HttpRequest) -> QuerySet[ChatSession]:
+    previous_key = _previous_key(request)
+    if not previous_key:
+        return ChatSession.objects.none()
     return ChatSession.objects.filter(user__isnull=True, owner_key=owner_digest(previous_key))
 
 
@@ -42,6 +50,8 @@ def _waiting() -> Exists:
 
 def adoptable(request: HttpRequest) -> Adoptable:
     """What the prompt offers: this browser's anonymous chats from before it signed in."""
+    if not _previous_key(request):
+        return Adoptable(chats=0, held=0)  # the usual page: not even a query to build
     chats = _anonymous_chats(request).filter(message_seq__gt=0)
     return Adoptable(chats=chats.filter(~_waiting()).count(), held=chats.filter(_waiting()).count())
 
