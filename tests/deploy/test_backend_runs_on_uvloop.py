@@ -1,7 +1,7 @@
 """Every backend process runs daphne (and Twisted's reactor, and the turns on it) on uvloop's
 event loop: `python -m chatproject.daphne`, the command of runstack, compose, the image and the
 Kubernetes backend, sets its policy before daphne builds its loop. About 5 % less of daphne's
-CPU per turn (docs/benchmarks.md, "Turn core", fifth session)."""
+CPU per turn (docs/benchmarks.md, "Agent turns", "Measured choices in a turn's path")."""
 
 from __future__ import annotations
 
