@@ -244,7 +244,7 @@ def run_daphne_piece(piece: str, args: argparse.Namespace, env: dict[str, str]) 
         started.append(anvil)
         server = start_runmcp("testnet", anvil.url)
         started.append(server)
-        backend_env = {**env, **OUT_OF_REACH, "TESTNET_RPC_URL": anvil.url}
+        backend_env = {**env, **OUT_OF_REACH}
         backend_env["MCP_TESTNET_URL"] = server.url
         backends = {}
         for arm in args.arms:
@@ -287,7 +287,7 @@ def run_worker_piece(piece: str, args: argparse.Namespace, env: dict[str, str]) 
             server = start_runmcp("testnet", anvil.url)
             started.append(server)
             assert server.popen is not None
-            extra = {"TESTNET_RPC_URL": anvil.url, "MCP_TESTNET_URL": server.url}
+            extra = {"MCP_TESTNET_URL": server.url}
             extra["BENCH_RUNMCP_PID"] = str(server.popen.pid)
         for round_ in range(1, args.rounds + 1):
             for arm in args.arms:

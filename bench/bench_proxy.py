@@ -268,7 +268,6 @@ def run_with_stack(
     backend_env = {
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
-        "TESTNET_RPC_URL": anvil.url,
         "MCP_TESTNET_URL": server.url,
         "PROXY_RATE_LIMIT": "100000",
         "PROXY_RATE_BURST": "100000",

@@ -308,7 +308,7 @@ def builtin_stack(backends: int, **extra_env: str) -> Iterator[tuple[list[int], 
         mcp = start_runmcp("testnet", anvil.url, env=secret, wait=False)
         started.append(mcp)
         wait_until(mcp.ready, START_SECONDS, "runmcp testnet")
-        env = {"TESTNET_RPC_URL": anvil.url, "MCP_TESTNET_URL": mcp.url}
+        env = {"MCP_TESTNET_URL": mcp.url}  # the backend needs no RPC URL
         env.update({"AGENT_PROVIDER": "builtin", "LOG_LEVEL": "WARNING"})
         env["MAX_SESSIONS"] = os.environ.get("MAX_SESSIONS", "1000000")  # never the limit
         env.update(UNREACHABLE_LIMITS)

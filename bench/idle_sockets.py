@@ -72,7 +72,7 @@ def main() -> None:
     mcp = start_runmcp("testnet", anvil.url, wait=False)
     try:
         wait_until(mcp.ready, START_SECONDS, "runmcp testnet")
-        env = {"TESTNET_RPC_URL": anvil.url, "MCP_TESTNET_URL": mcp.url, "LOG_LEVEL": "WARNING"}
+        env = {"MCP_TESTNET_URL": mcp.url, "LOG_LEVEL": "WARNING"}
         env |= {"AGENT_PROVIDER": "builtin", "MAX_SESSIONS": "1000000", **UNREACHABLE_LIMITS}
         env["SECRET_KEY"] = os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50)
         daphne = start_backend(env)

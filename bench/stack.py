@@ -79,9 +79,9 @@ def rss_of(process: Process) -> int:
     return int(psutil.Process(process.popen.pid).memory_info().rss)
 
 
-def backend_env(
-    mcp: dict[str, McpServer], anvils: dict[str, Anvil], **extra: str
-) -> dict[str, str]:
+def backend_env(mcp: dict[str, McpServer], **extra: str) -> dict[str, str]:
+    """The backends' environment: the MCP servers' URLs, never an RPC URL (the backend needs
+    none: it learns which networks are usable from the servers' health)."""
     env = {
         "DATABASE_URL": os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL),
         "REDIS_URL": os.environ.get("REDIS_URL", DEFAULT_REDIS_URL),
@@ -92,10 +92,6 @@ def backend_env(
     }
     for network, server in mcp.items():
         env[f"MCP_{network.upper()}_URL"] = server.url
-    if "testnet" in anvils:
-        env["TESTNET_RPC_URL"] = anvils["testnet"].url
-    if "polygon" in anvils:
-        env["POLYGON_RPC_URL"] = anvils["polygon"].url
     env.update(extra)
     return env
 
@@ -121,7 +117,7 @@ def start_stack(
         for network in networks:
             stack.anvils[network] = start_anvil(chain_id=CHAINS[network])
             stack.mcp[network] = start_runmcp(network, stack.anvils[network].url)
-        stack.backend_env = backend_env(stack.mcp, stack.anvils, **extra_env)
+        stack.backend_env = backend_env(stack.mcp, **extra_env)
         migrate(stack.backend_env)
         for _ in range(backends):
             stack.daphnes.append(stack.start_backend(free_port()))
