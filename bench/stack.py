@@ -8,6 +8,7 @@ builtin agent. Every process binds 127.0.0.1 on a free port and is stopped by ``
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -43,6 +44,12 @@ class Stack:
     mcp: dict[str, McpServer] = field(default_factory=dict)
     daphnes: list[Daphne] = field(default_factory=list)
     backend_env: dict[str, str] = field(default_factory=dict)
+    # runmcp refuses the example's placeholder secrets; the backends share this one.
+    secret: dict[str, str] = field(
+        default_factory=lambda: {
+            "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50)
+        }
+    )
 
     @property
     def urls(self) -> list[str]:
@@ -54,7 +61,7 @@ class Stack:
 
     def restart_mcp(self, network: str) -> McpServer:
         old = self.mcp[network]
-        server = start_runmcp(network, self.anvils[network].url, port=old.port)
+        server = start_runmcp(network, self.anvils[network].url, env=self.secret, port=old.port)
         self.mcp[network] = server
         return server
 
@@ -116,8 +123,9 @@ def start_stack(
     try:
         for network in networks:
             stack.anvils[network] = start_anvil(chain_id=CHAINS[network])
-            stack.mcp[network] = start_runmcp(network, stack.anvils[network].url)
-        stack.backend_env = backend_env(stack.mcp, **extra_env)
+            url = stack.anvils[network].url
+            stack.mcp[network] = start_runmcp(network, url, env=stack.secret)
+        stack.backend_env = backend_env(stack.mcp, **stack.secret, **extra_env)
         migrate(stack.backend_env)
         for _ in range(backends):
             stack.daphnes.append(stack.start_backend(free_port()))
