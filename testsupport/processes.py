@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+import psutil
 
 from chatproject.lib.embedded import valkey_server_binary
 from mcp_servers.anvil import anvil_args, anvil_binary  # noqa: F401  (re-exported)
@@ -247,3 +248,15 @@ def postgres_url(db: dict[str, Any]) -> str:
     host = db["HOST"] or "127.0.0.1"
     port = db["PORT"] or 5432
     return f"postgres://{credentials}@{host}:{port}/{db['NAME']}"
+
+
+def still_running(processes: list[psutil.Process]) -> list[psutil.Process]:
+    """Those of ``processes`` that have not ended (a zombie counts as ended)."""
+    alive = []
+    for process in processes:
+        try:
+            if process.is_running() and process.status() != psutil.STATUS_ZOMBIE:
+                alive.append(process)
+        except psutil.NoSuchProcess:
+            pass
+    return alive

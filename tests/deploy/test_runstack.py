@@ -15,7 +15,7 @@ import pytest
 
 from chatproject.stack import RPC_VARIABLES
 from tests.deploy.helpers import network_health_state, stack_env_serving_only_testnet
-from testsupport.processes import BASE_DIR, free_port, wait_until
+from testsupport.processes import BASE_DIR, free_port, still_running, wait_until
 
 
 def _testnet_is_up(stack: subprocess.Popen, backend_port: int) -> bool:
@@ -25,17 +25,6 @@ def _testnet_is_up(stack: subprocess.Popen, backend_port: int) -> bool:
     if response.headers.get("content-type", "") != "application/json":
         return False  # not up yet, or no route yet
     return network_health_state(response.json(), "testnet") == "up"
-
-
-def _still_running(processes: list[psutil.Process]) -> list[psutil.Process]:
-    alive = []
-    for process in processes:
-        try:
-            if process.is_running() and process.status() != psutil.STATUS_ZOMBIE:
-                alive.append(process)
-        except psutil.NoSuchProcess:
-            pass
-    return alive
 
 
 def _stop_for_good(stack: subprocess.Popen, children: list[psutil.Process]) -> None:
@@ -48,7 +37,7 @@ def _stop_for_good(stack: subprocess.Popen, children: list[psutil.Process]) -> N
         except subprocess.TimeoutExpired:
             stack.kill()
             stack.wait()
-    for process in _still_running(children):
+    for process in still_running(children):
         process.kill()
 
 
@@ -101,7 +90,7 @@ def test_runstack_serves_testnet_and_a_stop_signal_ends_every_child(
 
         stack.send_signal(stop_signal)
         assert stack.wait(timeout=30) == 0  # a stop that was asked for is a clean exit
-        wait_until(lambda: not _still_running(children), 20, "every child to stop")
+        wait_until(lambda: not still_running(children), 20, "every child to stop")
     except BaseException:
         print(log_path.read_text())  # shown with the failure
         raise

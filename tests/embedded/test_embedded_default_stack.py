@@ -26,7 +26,13 @@ import pytest
 
 from chatproject.lib.embedded import postgres_url, read_password
 from tests.deploy.helpers import DEADLINE, Visitor, events_until, stack_env_serving_only_testnet
-from testsupport.processes import BASE_DIR, PROCESS_START_TIMEOUT, free_port, wait_until
+from testsupport.processes import (
+    BASE_DIR,
+    PROCESS_START_TIMEOUT,
+    free_port,
+    still_running,
+    wait_until,
+)
 from testsupport.stand_in_mcp import stand_in_mcp_server
 
 # The stack starts PostgreSQL (initdb the first time), migrates, then imports daphne: on a
@@ -82,17 +88,6 @@ class Stack:
         self.popen.send_signal(signal.SIGINT)
         assert self.popen.wait(timeout=60) == 0, self.log()[-3000:]
         return children
-
-
-def still_running(processes: list[psutil.Process]) -> list[psutil.Process]:
-    alive = []
-    for process in processes:
-        try:
-            if process.is_running() and process.status() != psutil.STATUS_ZOMBIE:
-                alive.append(process)
-        except psutil.NoSuchProcess:
-            pass
-    return alive
 
 
 @pytest.fixture(scope="module")
