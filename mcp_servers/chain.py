@@ -8,6 +8,7 @@ identifiers, and checks once that the RPC serves the chain id the network table 
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -20,7 +21,7 @@ from web3 import AsyncHTTPProvider, AsyncWeb3
 from web3.types import BlockIdentifier
 
 from chatproject.lib.networks import Network
-from mcp_servers import testnet_accounts
+from mcp_servers import testnet_accounts, testnet_kit
 from mcp_servers.accounts import DEV_ACCOUNT_NAMES, dev_account_index
 from mcp_servers.errors import ToolFailure, secret_fragments
 from mcp_servers.rpc_sessions import use_one_session_per_loop
@@ -30,6 +31,7 @@ from mcp_servers.units import short_address
 ADDRESS_RE = re.compile(r"^0x[0-9a-fA-F]{40}$")
 HASH_RE = re.compile(r"^0x[0-9a-fA-F]{64}$")
 BLOCK_TAGS = ("latest", "earliest", "pending", "safe", "finalized")
+log = logging.getLogger(__name__)
 ENS_REGISTRY = to_checksum_address("0x00000000000C2E074eC69A0dFb2997BA6C7d2e1e")
 
 
@@ -62,6 +64,7 @@ class Chain:
     _dev_accounts: list[ChecksumAddress] | None = field(default=None, init=False, repr=False)
     _ready_accounts: set[str] = field(default_factory=set, init=False, repr=False)
     _has_ens: bool | None = field(default=None, init=False, repr=False)
+    _kit: asyncio.Task[bool] | None = field(default=None, init=False, repr=False)
     cache: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -85,7 +88,20 @@ class Chain:
             if actual != self.network.chain_id and not self.allow_wrong_chain:
                 raise ToolFailure(wrong_chain_message(self.network, actual))
             self._chain_checked = True
+        if self.network.dev:
+            await self.kit_installed()
         return self.w3
+
+    async def kit_installed(self) -> bool:
+        """Whether the testnet kit (testnet_kit.py) is on this dev chain; installs it once per
+        process. A node that is not Anvil has none; a failed install is logged, not fatal."""
+        if self._kit is None or not usable(self._kit):
+            self._kit = asyncio.ensure_future(testnet_kit.install(self.w3))
+        try:
+            return await asyncio.shield(self._kit)
+        except Exception as error:  # the next call tries again
+            log.error("The testnet kit could not be installed: %s", error)
+            return False
 
     async def resolve_address(self, value: str, what: str = "address") -> ChecksumAddress:
         """A 0x address, a named dev account (dev networks) or an ENS name -> checksum address."""
@@ -142,6 +158,9 @@ class Chain:
         )
         if balance == 0 and nonce == 0:
             await self.node_request("anvil_setBalance", [address, hex(STARTING_BALANCE_WEI)])
+            if await self.kit_installed():
+                funder = self.cache.setdefault("kit_funder", testnet_kit.Funder())
+                await funder.give(w3, address)
         await self.node_request("anvil_impersonateAccount", [address])
         self._ready_accounts.add(address)
 
@@ -203,6 +222,13 @@ class Chain:
                 f"That block does not exist yet on {self.name}; the latest block is {latest}."
             )
         return number
+
+
+def usable(task: asyncio.Task[bool]) -> bool:
+    """A task that succeeded, or is still running on this event loop."""
+    if not task.done():
+        return task.get_loop() is asyncio.get_running_loop()
+    return not task.cancelled() and task.exception() is None
 
 
 def checked_address(text: str, what: str = "address") -> ChecksumAddress:

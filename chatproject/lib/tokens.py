@@ -1,8 +1,8 @@
 """Well-known ERC-20 tokens per network, at their real (EIP-55 checksummed) addresses.
 
-The agent names tokens by symbol through this list; on the testnet there are none (tokens are
-deployed per chain there and named by their 0x address). Lives beside networks.py because
-every layer may read it; it imports nothing from the apps.
+The agent names tokens by symbol through this list. The testnet's are the local kit's
+(mcp_servers/testnet_kit.py, at the same addresses on every Anvil; a test checks they agree).
+Lives beside networks.py because every layer may read it; it imports nothing from the apps.
 """
 
 from __future__ import annotations
@@ -19,6 +19,11 @@ class Token:
 
 
 TOKENS: dict[str, tuple[Token, ...]] = {
+    "testnet": (
+        Token("USDC", "0x1d0911072D093Fd059Ee37Ae998F92F28d43d0c3", 6, "USD Coin"),
+        Token("DAI", "0xdcF74d6f01eB2A97CE2F2EaeFAdAc94496682b13", 18, "Dai Stablecoin"),
+        Token("WETH", "0xeA40080CD5fc1671151f0236541ddb8E506eAb0e", 18, "Wrapped Ether"),
+    ),
     "mainnet": (
         Token("USDC", "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48", 6, "USD Coin"),
         Token("USDT", "0xdAC17F958D2ee523a2206206994597C13D831ec7", 6, "Tether USD"),
@@ -51,7 +56,7 @@ TOKENS: dict[str, tuple[Token, ...]] = {
 
 
 def tokens_on(network: str) -> list[Token]:
-    """The known tokens of ``network`` (none on the testnet or an unknown network)."""
+    """The known tokens of ``network`` (none on an unknown network)."""
     return list(TOKENS.get(network, ()))
 
 
