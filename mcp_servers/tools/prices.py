@@ -1,0 +1,194 @@
+"""USD prices with their source and age: the network's Chainlink feed, else the deepest Uniswap
+V3 pool against USDC (or DAI, for USDC itself), else none in words, never a guess.
+
+A pool quotes in a stablecoin, which the answer names ("in USDC, counted as 1 USD"); a price
+is kept per process for PRICE_CACHE_SECONDS, so a portfolio or a card does not read every feed
+each time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import eth_abi
+from eth_typing import ChecksumAddress
+from pydantic import Field
+from web3.exceptions import Web3Exception
+
+from chatproject.lib.networks import PriceFeed
+from chatproject.lib.tokens import token_by_symbol
+from mcp_servers.chain import ADDRESS_RE, Chain
+from mcp_servers.errors import ToolFailure
+from mcp_servers.results import ToolResult
+from mcp_servers.tools import uniswap
+from mcp_servers.tools.base import ToolInput
+from mcp_servers.tools.standards import call_raw
+from mcp_servers.tools.tokens import token_metadata
+from mcp_servers.units import short_address
+
+PRICE_CACHE_SECONDS = 30.0
+ROUND_DATA = ["uint80", "int256", "uint256", "uint256", "uint80"]
+TOKEN_PRICE_DESCRIPTION = (
+    'A token symbol ("ETH", "WETH", "USDC"; ETH means the network\'s own currency) or its 0x '
+    "contract address."
+)
+
+
+class TokenPriceInput(ToolInput):
+    token: str = Field(description=TOKEN_PRICE_DESCRIPTION, max_length=256)
+
+
+@dataclass(frozen=True)
+class Asset:
+    """What is priced: the native currency (address None) or an ERC-20 token."""
+
+    symbol: str
+    address: ChecksumAddress | None
+    decimals: int
+
+    @property
+    def native(self) -> bool:
+        return self.address is None
+
+
+@dataclass(frozen=True)
+class Price:
+    usd: Decimal | None
+    source: str  # where it comes from, in words; why there is none when usd is None
+    updated_at: int | None = None
+    age_seconds: int | None = None
+    stale: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "price_usd": None if self.usd is None else str(self.usd),
+            "source": self.source,
+            "updated_at": self.updated_at,
+            "age_seconds": self.age_seconds,
+            "stale": self.stale,
+        }
+
+
+def wrapped_native(chain: Chain) -> ChecksumAddress | None:
+    """WETH, or WPOL on polygon: what Uniswap trades for the native currency."""
+    token = token_by_symbol(chain.name, "W" + chain.currency)
+    return None if token is None else ChecksumAddress(token.address)  # type: ignore[arg-type]
+
+
+async def resolve_asset(chain: Chain, text: str) -> Asset:
+    """A symbol of the network's token list, the native currency, or a token's 0x address."""
+    value = text.strip()
+    if value.upper() == chain.currency.upper():
+        return Asset(chain.currency, None, 18)
+    listed = token_by_symbol(chain.name, value)
+    if listed is not None:
+        return Asset(listed.symbol, ChecksumAddress(listed.address), listed.decimals)  # type: ignore[arg-type]
+    if not ADDRESS_RE.match(value):
+        raise ToolFailure(
+            f"No token called {value!r} is known on {chain.name}: give its 0x contract address."
+        )
+    address = await chain.resolve_address(value, "token address")
+    meta = await token_metadata(chain, address)
+    return Asset(str(meta["symbol"]), address, int(str(meta["decimals"])))
+
+
+def feed_asset(chain: Chain, asset: Asset) -> str:
+    """The feed's asset name: WETH is priced as ETH, WPOL as POL."""
+    if asset.native or asset.address == wrapped_native(chain):
+        return chain.currency
+    return "ETH" if asset.symbol.upper() == "WETH" else asset.symbol.upper()
+
+
+async def price_of(chain: Chain, asset: Asset) -> Price:
+    """The asset's USD price, from the per-process cache when it is fresh enough."""
+    key = f"price:{asset.address or 'native'}"
+    cached = chain.cache.get(key)
+    if cached is not None and time.monotonic() - cached[0] < PRICE_CACHE_SECONDS:
+        return cached[1]
+    price = await fresh_price(chain, asset)
+    chain.cache[key] = (time.monotonic(), price)
+    return price
+
+
+async def fresh_price(chain: Chain, asset: Asset) -> Price:
+    feed = chain.network.feed_for(feed_asset(chain, asset))
+    if feed is not None:
+        return await feed_price(chain, feed)
+    if chain.network.uniswap is None:
+        return Price(None, f"no price: {chain.name} has no USD feed for {asset.symbol} and no "
+                           "Uniswap V3 pools known to this server")  # fmt: skip
+    token = asset.address or wrapped_native(chain)
+    if token is None:
+        return Price(None, f"no price: there is no wrapped {asset.symbol} to find a pool for")
+    return await pool_price(chain, asset, token)
+
+
+async def feed_price(chain: Chain, feed: PriceFeed) -> Price:
+    """latestRoundData(); its age counts from the latest block's time (the chain's clock)."""
+    w3 = await chain.ready()
+    raw, block = await asyncio.gather(
+        call_raw(chain, feed.address, uniswap.hex_data(uniswap.encode("latestRoundData()", []))),
+        w3.eth.get_block("latest"),
+    )
+    _, answer, _, updated_at, _ = eth_abi.decode(ROUND_DATA, raw)
+    age = max(0, int(block["timestamp"]) - int(updated_at))
+    usd = Decimal(int(answer)).scaleb(-feed.decimals)
+    source = f"Chainlink {feed.asset}/USD feed {feed.address}"
+    return Price(usd, source, int(updated_at), age, age > feed.heartbeat)
+
+
+async def pool_price(chain: Chain, asset: Asset, token: ChecksumAddress) -> Price:
+    """The mid price of the deepest pool against USDC (against DAI for USDC itself)."""
+    for stable in ("USDC", "DAI"):
+        listed = token_by_symbol(chain.name, stable)
+        if listed is None or listed.address.lower() == token.lower():
+            continue
+        try:
+            pool = await uniswap.deepest(chain, token, listed.address)
+        except (ToolFailure, Web3Exception, ValueError):
+            pool = None
+        if pool is None:
+            continue
+        sqrt_price = await uniswap.sqrt_price(chain, pool)
+        decimals = (asset.decimals, listed.decimals)
+        usd = uniswap.mid_price(sqrt_price, token, listed.address, decimals)
+        source = (f"Uniswap V3 {asset.symbol}/{stable} pool {pool.address} ({pool.fee_percent} "
+                  f"fee tier), mid price in {stable}, counted as 1 USD")  # fmt: skip
+        return Price(usd.quantize(Decimal("1e-8")).normalize(), source)
+    return Price(None, f"no price: no Chainlink feed and no Uniswap V3 pool with liquidity "
+                       f"against a stablecoin for {asset.symbol} on {chain.name}")  # fmt: skip
+
+
+def usd_value(price: Price, amount: int, decimals: int) -> Decimal | None:
+    if price.usd is None:
+        return None
+    return (Decimal(amount).scaleb(-decimals) * price.usd).quantize(Decimal("0.01"))
+
+
+def usd_text(value: Decimal) -> str:
+    """$3,000.00 for a price of note, $0.9995 for a small one."""
+    return f"${value:,.2f}" if value >= 100 else f"${value:,.4f}"
+
+
+async def get_token_price(chain: Chain, params: TokenPriceInput) -> ToolResult:
+    """The USD price of a token or of the network's own currency, with where it comes from
+    (the network's Chainlink feed, else the deepest Uniswap V3 pool against a stablecoin) and
+    how old it is; says so when there is none, never guesses."""
+    asset = await resolve_asset(chain, params.token)
+    price = await price_of(chain, asset)
+    data = {"network": chain.name, "token": asset.address, "symbol": asset.symbol,
+            **price.as_dict()}  # fmt: skip
+    name = asset.symbol if asset.native else f"{asset.symbol} ({short_address(str(asset.address))})"
+    if price.usd is None:
+        return ToolResult(f"{name} on {chain.name} has {price.source}.", data)
+    text = f"{name} on {chain.name} is {usd_text(price.usd)}, from the {price.source}"
+    if price.age_seconds is not None:
+        text += f", updated {price.age_seconds} s ago"
+    if price.stale:
+        text += (". Warning: this price is stale: the feed has not updated within its "
+                 "heartbeat, so it may be out of date")  # fmt: skip
+    return ToolResult(text + ".", data)
