@@ -126,10 +126,10 @@ def slippage_of(value: float | None) -> Decimal:
         raise ToolFailure("The slippage must be a percentage of 0 or more, like 0.5.")
     if chosen > MAX_SLIPPAGE_PERCENT:
         raise ToolFailure(
-            f"A slippage of {chosen}% is refused: at most {MAX_SLIPPAGE_PERCENT}% is allowed, "
-            "since more lets the swap give you far less than the quote."
+            f"A slippage of {chosen.normalize():f}% is refused: at most {MAX_SLIPPAGE_PERCENT}% "
+            "is allowed, since more lets the swap give you far less than the quote."
         )
-    return chosen
+    return Decimal(f"{chosen.normalize():f}")
 
 
 def path_token(chain: Chain, asset: Asset) -> ChecksumAddress:
