@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 import eth_abi
+from eth_abi.exceptions import DecodingError
 from eth_typing import ChecksumAddress
 from pydantic import Field
 from web3.exceptions import Web3Exception
@@ -31,6 +32,9 @@ from mcp_servers.tools.tokens import token_metadata
 from mcp_servers.units import short_address
 
 PRICE_CACHE_SECONDS = 30.0
+PRICE_TIMEOUT = 3.0  # a price is extra information: a slow source does not hold up a card
+PRICED_KINDS = ("transfer", "fee")
+PRICED_STANDARDS = ("native", "erc20")
 ROUND_DATA = ["uint80", "int256", "uint256", "uint256", "uint80"]
 TOKEN_PRICE_DESCRIPTION = (
     'A token symbol ("ETH", "WETH", "USDC"; ETH means the network\'s own currency) or its 0x '
@@ -115,6 +119,16 @@ async def price_of(chain: Chain, asset: Asset) -> Price:
 
 
 async def fresh_price(chain: Chain, asset: Asset) -> Price:
+    """A price read now; a source that does not answer (no contract there, a node error, too
+    slow) gives none, never a failure of the tool that asked."""
+    try:
+        async with asyncio.timeout(PRICE_TIMEOUT):
+            return await read_price(chain, asset)
+    except (TimeoutError, ToolFailure, Web3Exception, ValueError, DecodingError, OSError):
+        return Price(None, f"no price: its price source did not answer on {chain.name}")
+
+
+async def read_price(chain: Chain, asset: Asset) -> Price:
     feed = chain.network.feed_for(feed_asset(chain, asset))
     if feed is not None:
         return await feed_price(chain, feed)
@@ -147,10 +161,7 @@ async def pool_price(chain: Chain, asset: Asset, token: ChecksumAddress) -> Pric
         listed = token_by_symbol(chain.name, stable)
         if listed is None or listed.address.lower() == token.lower():
             continue
-        try:
-            pool = await uniswap.deepest(chain, token, listed.address)
-        except (ToolFailure, Web3Exception, ValueError):
-            pool = None
+        pool = await uniswap.deepest(chain, token, listed.address)
         if pool is None:
             continue
         sqrt_price = await uniswap.sqrt_price(chain, pool)
@@ -192,3 +203,40 @@ async def get_token_price(chain: Chain, params: TokenPriceInput) -> ToolResult:
         text += (". Warning: this price is stale: the feed has not updated within its "
                  "heartbeat, so it may be out of date")  # fmt: skip
     return ToolResult(text + ".", data)
+
+
+async def add_usd_to_card(chain: Chain, card: dict[str, Any]) -> None:
+    """Each transfer and the fee on an approval card gets ``usd`` where its asset has a price."""
+    for effect in card["effects"]:
+        if effect["kind"] not in PRICED_KINDS or effect["standard"] not in PRICED_STANDARDS:
+            continue
+        native = effect["standard"] == "native"
+        asset = Asset(effect["symbol"], None if native else effect["asset"], effect["decimals"])
+        value = usd_value(await price_of(chain, asset), abs(int(effect["raw"])), asset.decimals)
+        if value is not None:
+            effect["usd"] = str(value)
+            if effect["kind"] == "fee":
+                card["fee"]["usd"] = str(value)
+
+
+async def add_usd_to_portfolio(chain: Chain, data: dict[str, Any]) -> list[str]:
+    """``usd_value`` per holding that has a price and ``total_usd`` over them; returns the
+    symbols of those without one."""
+    rows = [data["native"], *(row for row in data["tokens"] if "error" not in row)]
+    assets = [Asset(chain.currency, None, 18)] + [
+        Asset(str(row["symbol"]), row["token"], int(row["decimals"])) for row in rows[1:]
+    ]
+    found = await asyncio.gather(*(price_of(chain, asset) for asset in assets))
+    total, unpriced = Decimal(0), []
+    for row, asset, price in zip(rows, assets, found, strict=True):
+        raw = int(row["balance_wei"] if "balance_wei" in row else row["balance"])
+        value = usd_value(price, raw, asset.decimals)
+        row["usd_value"] = None if value is None else str(value)
+        row["price_source"] = price.source
+        if value is None:
+            unpriced.append(asset.symbol)
+        else:
+            total += value
+    data["total_usd"] = str(total)
+    data["unpriced"] = unpriced
+    return unpriced

@@ -28,7 +28,7 @@ from mcp_servers.chain import Chain
 from mcp_servers.errors import ToolFailure
 from mcp_servers.results import ToolResult
 from mcp_servers.simulation import Simulation
-from mcp_servers.tools import decoded, simulated, uniswap
+from mcp_servers.tools import decoded, prices, simulated, uniswap
 from mcp_servers.tools.base import ADDRESS_FIELD_DESCRIPTION, ToolInput
 from mcp_servers.tools.erc20 import allowance_of, balance_of
 from mcp_servers.tools.prices import Asset, resolve_asset, wrapped_native
@@ -315,6 +315,7 @@ async def prepare_swap(chain: Chain, params: PrepareSwapInput) -> ToolResult:
         "quote": plan.quote.as_dict(plan.deadline),
         "max_cost_wei": str(max_cost),
     }
+    await prices.add_usd_to_card(chain, data["summary"])
     text = await prepared_text(chain, sender, plan, simulation)
     return ToolResult(text + verdict_sentence(spend.verdict), data)
 
@@ -364,6 +365,7 @@ async def send_swap(chain: Chain, params: SendSwapInput) -> ToolResult:
         "summary": card(plan.summary, simulation, found, spend.verdict, fee),
         "quote": plan.quote.as_dict(plan.deadline),
     }
+    await prices.add_usd_to_card(chain, data["summary"])
     q = plan.quote.as_dict()
     text = (
         f"{await chain.label(sender)} swapped {q['amount_in']} {plan.quote.token_in.symbol} "

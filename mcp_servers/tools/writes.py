@@ -15,7 +15,7 @@ from mcp_servers.chain import Chain
 from mcp_servers.errors import ToolFailure
 from mcp_servers.results import ToolResult
 from mcp_servers.simulation import Simulation, simulate
-from mcp_servers.tools import decoded, simulated
+from mcp_servers.tools import decoded, prices, simulated
 from mcp_servers.tools.base import ADDRESS_FIELD_DESCRIPTION
 from mcp_servers.tools.network import suggested_priority_fee
 from mcp_servers.tools.transactions import short_hash
@@ -165,6 +165,7 @@ async def prepare_planned(chain: Chain, tx: dict[str, Any], summary: decoded.Sum
         data = await prepared(chain, tx)
     fee = simulated.fee_effect(chain, tx["from"], int(data["max_cost_wei"]))
     data["summary"] = card(summary, simulation, found, spend.verdict, fee)
+    await prices.add_usd_to_card(chain, data["summary"])
     text = (
         f"Prepared an unsigned transaction on {chain.name} for {await chain.label(tx['from'])}'s "
         f"wallet: {summary.action}. {simulation.text} It now needs the sender's signature."
@@ -184,6 +185,7 @@ async def send_planned(
         data = await sent(chain, tx, spend)
     fee = simulated.fee_effect(chain, tx["from"], int(data["fee_wei"]))
     data["summary"] = card(summary, simulation, found, spend.verdict, fee)
+    await prices.add_usd_to_card(chain, data["summary"])
     action = summary.action[0].lower() + summary.action[1:]
     text = f"{await chain.label(tx['from'])} did: {action}, on {chain.name} " + outcome_sentence(
         data
