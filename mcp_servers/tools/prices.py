@@ -88,6 +88,8 @@ async def resolve_asset(chain: Chain, text: str) -> Asset:
     value = text.strip()
     if value.upper() == chain.currency.upper():
         return Asset(chain.currency, None, 18)
+    if value.upper() == "ETH":  # where ETH is not the network's currency (polygon): WETH
+        value = "WETH"
     listed = token_by_symbol(chain.name, value)
     if listed is not None:
         return Asset(listed.symbol, ChecksumAddress(listed.address), listed.decimals)  # type: ignore[arg-type]
