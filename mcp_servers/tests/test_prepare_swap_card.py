@@ -48,7 +48,7 @@ async def test_usdc_to_dai_is_an_exact_approval_then_the_swap(chain: Chain, sync
     texts = effect_texts(data)
     assert any(t.startswith("You send 250 USDC") for t in texts), texts
     assert any(t.startswith("You receive") and "DAI" in t for t in texts), texts
-    assert any(t.startswith("You allow") and "250 USDC" in t for t in texts), texts
+    assert "You allow the Uniswap V3 router (0x7267…378c) to spend 250 USDC" in texts, texts
     assert data["summary"]["effects"][-1]["kind"] == "fee"
     assert data["summary"]["checked"] == "simulated"
     assert f"at least {quote['minimum_out']} DAI" in text and "two signatures" in text

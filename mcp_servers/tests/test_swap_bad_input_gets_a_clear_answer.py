@@ -9,7 +9,7 @@ from web3 import Web3
 
 from mcp_servers import testnet_kit as kit
 from mcp_servers.chain import Chain
-from mcp_servers.tests.conftest import ALICE, deploy_token, error_of
+from mcp_servers.tests.conftest import ALICE, call, deploy_token, error_of
 
 pytestmark = pytest.mark.django_db
 
@@ -71,3 +71,15 @@ async def test_more_than_the_sender_holds_is_refused(chain: Chain) -> None:
 def send(w3: Web3, to: str, data: str) -> None:
     tx_hash = w3.eth.send_transaction({"from": ALICE, "to": to, "data": data})  # type: ignore[typeddict-item]
     assert w3.eth.wait_for_transaction_receipt(tx_hash)["status"] == 1
+
+
+async def test_a_network_whose_uniswap_does_not_answer_says_so(polygon_chain: Chain) -> None:
+    message = await error_of(polygon_chain, "quote_swap", token_in="POL", token_out="USDC",
+                             amount="1")  # fmt: skip
+    assert message == (
+        "Uniswap V3's factory does not answer at 0x1F98431c8aD98523631AE4a59f267346ea31F984 "
+        "on polygon."
+    )
+    price = await call(polygon_chain, "get_token_price", token="POL")  # a bare local chain 137
+    assert (price.structured_content or {})["price_usd"] is None
+    assert "no price" in price.content[0].text  # type: ignore[union-attr]

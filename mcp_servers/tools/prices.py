@@ -32,6 +32,7 @@ from mcp_servers.tools.tokens import token_metadata
 from mcp_servers.units import short_address
 
 PRICE_CACHE_SECONDS = 30.0
+PRICE_RETRY_SECONDS = 5.0  # after a source that did not answer
 PRICE_TIMEOUT = 3.0  # a price is extra information: a slow source does not hold up a card
 PRICED_KINDS = ("transfer", "fee")
 PRICED_STANDARDS = ("native", "erc20")
@@ -66,6 +67,7 @@ class Price:
     updated_at: int | None = None
     age_seconds: int | None = None
     stale: bool = False
+    unanswered: bool = False  # the source failed: asked again sooner than a price is
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -113,10 +115,12 @@ async def price_of(chain: Chain, asset: Asset) -> Price:
     """The asset's USD price, from the per-process cache when it is fresh enough."""
     key = f"price:{asset.address or 'native'}"
     cached = chain.cache.get(key)
-    if cached is not None and time.monotonic() - cached[0] < PRICE_CACHE_SECONDS:
+    if cached is not None and time.monotonic() < cached[0]:
         return cached[1]
+    await chain.ready()  # the first call on a dev chain installs its kit: not within the timeout
     price = await fresh_price(chain, asset)
-    chain.cache[key] = (time.monotonic(), price)
+    keep = PRICE_RETRY_SECONDS if price.unanswered else PRICE_CACHE_SECONDS
+    chain.cache[key] = (time.monotonic() + keep, price)
     return price
 
 
@@ -127,7 +131,8 @@ async def fresh_price(chain: Chain, asset: Asset) -> Price:
         async with asyncio.timeout(PRICE_TIMEOUT):
             return await read_price(chain, asset)
     except (TimeoutError, ToolFailure, Web3Exception, ValueError, DecodingError, OSError):
-        return Price(None, f"no price: its price source did not answer on {chain.name}")
+        source = f"no price: its price source did not answer on {chain.name}"
+        return Price(None, source, unanswered=True)
 
 
 async def read_price(chain: Chain, asset: Asset) -> Price:

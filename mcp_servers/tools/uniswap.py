@@ -60,6 +60,10 @@ async def pools_of(chain: Chain, token_a: str, token_b: str) -> list[Pool]:
     async def pool(fee: int) -> Pool | None:
         data = encode("getPool(address,address,uint24)", types, token_a, token_b, fee)
         raw = await call_raw(chain, uni.factory, hex_data(data))
+        if len(raw) < 32:  # no contract answered: nothing is deployed there
+            raise ToolFailure(
+                f"Uniswap V3's factory does not answer at {uni.factory} on {chain.name}."
+            )
         address = to_checksum_address(raw[12:32])
         return Pool(address, fee) if int(address, 16) else None
 
