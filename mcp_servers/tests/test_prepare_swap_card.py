@@ -51,6 +51,7 @@ async def test_usdc_to_dai_is_an_exact_approval_then_the_swap(chain: Chain, sync
     assert "You allow the Uniswap V3 router (0x7267…378c) to spend 250 USDC" in texts, texts
     assert data["summary"]["effects"][-1]["kind"] == "fee"
     assert data["summary"]["checked"] == "simulated"
+    assert data["summary"]["policy"]["warnings"] == []  # it does what it says, nothing more
     assert f"at least {quote['minimum_out']} DAI" in text and "two signatures" in text
 
 

@@ -200,8 +200,9 @@ async def impact_percent(
 
 async def quote_swap(chain: Chain, params: QuoteSwapInput) -> ToolResult:
     """What a Uniswap V3 swap would give now: the expected output over the pair's fee tiers
-    (the best one is chosen), the price impact and the minimum output at the slippage limit.
-    Amounts in token units ("1.5"); nothing is signed or sent."""
+    (the best one is chosen), the price impact (how much less than the pool's mid price, after
+    its fee) and the minimum output at the slippage limit. Amounts in token units ("1.5");
+    nothing is signed or sent."""
     found = await swap_quote(chain, params)
     data = {"network": chain.name, **found.as_dict()}
     return ToolResult(f"On {chain.name}, swapping {found.words()}.", data)
