@@ -8,9 +8,13 @@ from decimal import Decimal
 import pytest
 from web3 import Web3
 
+from mcp_servers import testnet_accounts
 from mcp_servers import testnet_kit as kit
 from mcp_servers.chain import Chain
+from mcp_servers.server import run_tool
 from mcp_servers.tests.conftest import call
+from mcp_servers.tools import TOOL_SPECS
+from mcp_servers.tools.base import ToolSpec
 
 pytestmark = pytest.mark.django_db
 
@@ -26,12 +30,14 @@ def units(amount: str, decimals: int) -> int:
     return int(Decimal(amount).scaleb(decimals))
 
 
-async def quote_then_swap(chain: Chain, token_in: str, token_out: str, amount: str) -> tuple:  # type: ignore[type-arg]
+async def quote_then_swap(  # type: ignore[type-arg]
+    chain: Chain, token_in: str, token_out: str, amount: str, sender: str = "carol"
+) -> tuple:
     quoted = await call(chain, "quote_swap", token_in=token_in, token_out=token_out, amount=amount)
     assert not quoted.is_error, quoted.content
     swapped = await call(
         chain, "send_swap", token_in=token_in, token_out=token_out, amount=amount,
-        from_address="carol",
+        from_address=sender,
     )  # fmt: skip
     assert not swapped.is_error, swapped.content
     return quoted.structured_content or {}, swapped.structured_content or {}
@@ -78,3 +84,27 @@ async def test_usdc_for_eth_unwraps_to_the_swapper(chain: Chain, sync_w3: Web3) 
     received = sync_w3.eth.get_balance(carol) - eth_before + fee
     assert received == units(quote["expected_out"], 18)
     assert swap["amount_received"] == quote["expected_out"]
+
+
+async def test_an_owners_own_alice_gets_the_quoted_amount_too(chain: Chain, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.TESTNET_ACCOUNTS = testnet_accounts.PER_OWNER
+    owner = "owner-swap-test"
+    alice = testnet_accounts.accounts_of(owner)[0]  # funded from the kit's faucet on first use
+    arguments = {"token_in": "DAI", "token_out": "USDC", "amount": "40"}
+    quoted = await run_tool(spec("quote_swap"), chain, arguments, "a-chat", owner)
+    swapped = await run_tool(spec("send_swap"), chain, arguments | {"from_address": "alice"},
+                             "a-chat", owner)  # fmt: skip
+    assert not swapped.is_error, swapped.content
+    quote, swap = quoted.structured_content or {}, swapped.structured_content or {}
+    assert swap["transactions"][-1]["from"] == alice != sync_address(chain, 0)
+    assert swap["status"] == "success" and len(swap["tx_hashes"]) == 2  # approval, then swap
+    received = erc20_balance(Web3(Web3.HTTPProvider(chain.network.rpc_url)), kit.USDC, alice)
+    assert received == kit.GIFT_USDC + units(quote["expected_out"], 6)
+
+
+def spec(name: str) -> ToolSpec:
+    return next(spec for spec in TOOL_SPECS if spec.name == name)
+
+
+def sync_address(chain: Chain, index: int) -> str:
+    return str(Web3(Web3.HTTPProvider(chain.network.rpc_url)).eth.accounts[index])
