@@ -305,6 +305,10 @@ if TESTNET_ACCOUNTS not in ("per_owner", "shared"):
 TESTNET_ACCOUNTS_SECRET = env.str("TESTNET_ACCOUNTS_SECRET", default="")
 # Seconds a write's simulation may take before the card says it could not be checked.
 SIMULATION_TIMEOUT = env.float("SIMULATION_TIMEOUT", default=5.0)
+# Swaps (Uniswap V3): how much less than the quote a swap may give, in percent, unless the
+# request says (at most 10); and how long a prepared swap stays valid, in seconds.
+SWAP_SLIPPAGE_PERCENT = env.float("SWAP_SLIPPAGE_PERCENT", default=0.5)
+SWAP_DEADLINE_SECONDS = env.int("SWAP_DEADLINE_SECONDS", default=1200)
 
 # Agent
 AGENT_PROVIDER = env.str("AGENT_PROVIDER", default="builtin")

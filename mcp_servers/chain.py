@@ -180,6 +180,9 @@ class Chain:
         index = accounts.index(cast(ChecksumAddress, address)) if address in accounts else -1
         if 0 <= index < len(DEV_ACCOUNT_NAMES):
             return f"{DEV_ACCOUNT_NAMES[index]} ({short_address(address)})"
+        uniswap = self.network.uniswap
+        if uniswap is not None and address.lower() == uniswap.router.lower():
+            return f"the Uniswap V3 router ({short_address(address)})"
         return short_address(address)
 
     async def require_ens(self) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,6 +63,7 @@ class Simulation:
     logs: list[Log] = field(default_factory=list)
     created: list[str] = field(default_factory=list)
     gas_used: int | None = None
+    gas_each: list[int] = field(default_factory=list)  # eth_simulateV1: per call, in order
 
     @property
     def text(self) -> str:
@@ -80,10 +82,18 @@ class Unreadable(Exception):
     """The node answered, but not in the shape the method promises."""
 
 
-async def simulate(chain: Chain, tx: dict[str, Any]) -> Simulation:
-    """What ``tx`` would do, by the best method the node has, within SIMULATION_TIMEOUT."""
+async def simulate(
+    chain: Chain, tx: dict[str, Any], before: Sequence[dict[str, Any]] = ()
+) -> Simulation:
+    """What ``tx`` would do, by the best method the node has, within SIMULATION_TIMEOUT.
+
+    ``before``: writes that run first in the same block (an approval before a swap); only
+    eth_simulateV1 runs a sequence, so without it such a write is "unchecked". The Simulation
+    then holds the effects of them all, and ``gas_each`` the gas each one used."""
     try:
         async with asyncio.timeout(settings.SIMULATION_TIMEOUT):
+            if before:
+                return await _simulate_sequence(chain, [*before, tx])
             return await _simulate(chain, tx)
     except (TimeoutError, Unreadable, Web3Exception, OSError, ValueError, KeyError) as exc:
         logger.warning("simulation on %s failed: %s", chain.name, type(exc).__name__)
@@ -105,6 +115,16 @@ async def _simulate(chain: Chain, tx: dict[str, Any]) -> Simulation:
             chain.cache["simulation_method"] = method
         return result
     raise Unreadable("no simulation method answered")
+
+
+async def _simulate_sequence(chain: Chain, txs: list[dict[str, Any]]) -> Simulation:
+    await chain.ready()
+    if chain.cache.get("simulation_method", SIMULATE_V1) != SIMULATE_V1:
+        return Simulation(UNCHECKED)
+    try:
+        return await by_simulate_v1(chain, *txs)
+    except MethodMissing:
+        return Simulation(UNCHECKED)
 
 
 async def request(chain: Chain, method: str, params: list[Any]) -> Any:
@@ -130,21 +150,26 @@ def call_object(tx: dict[str, Any]) -> dict[str, Any]:
     return call
 
 
-async def by_simulate_v1(chain: Chain, tx: dict[str, Any]) -> Simulation:
-    payload = {"blockStateCalls": [{"calls": [call_object(tx)]}], "traceTransfers": True}
+async def by_simulate_v1(chain: Chain, *txs: dict[str, Any]) -> Simulation:
+    """The calls in order in one simulated block; the first that reverts ends it."""
+    calls = [call_object(tx) for tx in txs]
+    payload = {"blockStateCalls": [{"calls": calls}], "traceTransfers": True}
     result = await request(chain, SIMULATE_V1, [payload, "latest"])
+    simulation = Simulation(SIMULATED, SIMULATE_V1)
     try:
-        call = result[0]["calls"][0]
-        status = int(call["status"], 16)
-        logs = [read_log(entry) for entry in call.get("logs") or []]
-        gas_used = int(call["gasUsed"], 16)
+        for call in result[0]["calls"][: len(txs)]:
+            if int(call["status"], 16) != 1:
+                error = call.get("error") or {}
+                raw = hex_bytes(error.get("data") or call.get("returnData") or "0x")
+                return Simulation(SIMULATED, SIMULATE_V1, True, decode_revert(raw) or None)
+            simulation.logs += [read_log(entry) for entry in call.get("logs") or []]
+            simulation.gas_each.append(int(call["gasUsed"], 16))
     except (TypeError, KeyError, IndexError, ValueError) as exc:
         raise Unreadable(SIMULATE_V1) from exc
-    if status != 1:
-        error = call.get("error") or {}
-        raw = hex_bytes(error.get("data") or call.get("returnData") or "0x")
-        return Simulation(SIMULATED, SIMULATE_V1, True, decode_revert(raw) or None)
-    return Simulation(SIMULATED, SIMULATE_V1, logs=logs, gas_used=gas_used)
+    if len(simulation.gas_each) != len(txs):
+        raise Unreadable(SIMULATE_V1)
+    simulation.gas_used = simulation.gas_each[-1]
+    return simulation
 
 
 async def by_trace_call(chain: Chain, tx: dict[str, Any]) -> Simulation:
@@ -189,7 +214,11 @@ async def by_eth_call(chain: Chain, tx: dict[str, Any]) -> Simulation:
     return Simulation(PARTLY, ETH_CALL)
 
 
-RUNNERS = {SIMULATE_V1: by_simulate_v1, TRACE_CALL: by_trace_call, ETH_CALL: by_eth_call}
+RUNNERS: dict[str, Callable[[Chain, dict[str, Any]], Awaitable[Simulation]]] = {
+    SIMULATE_V1: by_simulate_v1,
+    TRACE_CALL: by_trace_call,
+    ETH_CALL: by_eth_call,
+}
 
 
 def read_log(entry: dict[str, Any]) -> Log:

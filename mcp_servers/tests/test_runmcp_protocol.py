@@ -25,7 +25,7 @@ async def test_testnet_lists_every_tool_including_send_transaction(mcp_testnet: 
     async with Client(mcp_testnet.url) as client:
         tools = {tool.name: tool for tool in (await client.list_tools()).tools}
     assert "send_transaction" in tools and "set_network" not in tools
-    assert len(tools) == 38
+    assert len(tools) == 42
     balance = tools["get_balance"]
     assert balance.input_schema["properties"]["address"]["description"]
     assert balance.annotations.read_only_hint is True

@@ -7,9 +7,11 @@ import asyncio
 import json
 from collections.abc import Iterator
 
+import environ
 import eth_abi
 import pytest
 
+from chatproject.lib.networks import build_network_table
 from chatproject.lib.tokens import tokens_on
 from mcp_servers import testnet_accounts
 from mcp_servers import testnet_kit as kit
@@ -124,3 +126,14 @@ async def test_a_node_that_is_not_anvil_gets_no_kit(fresh_anvil: Anvil) -> None:
             return await super().request(method, params)
 
     assert not await kit.is_anvil(NotAnvil(make_web3(fresh_anvil.url, 10)))
+
+
+def test_the_network_table_names_the_kits_uniswap_and_feed() -> None:
+    testnet = build_network_table(environ.Env())["testnet"]
+    assert testnet.uniswap is not None
+    assert testnet.uniswap.factory == kit.UNISWAP_FACTORY
+    assert testnet.uniswap.quoter_v2 == kit.QUOTER_V2
+    assert testnet.uniswap.router == kit.SWAP_ROUTER
+    feed = testnet.feed_for("ETH")
+    assert feed is not None and feed.address == kit.ETH_USD_FEED
+    assert feed.decimals == kit.FEED_DECIMALS and feed.heartbeat == 86_400

@@ -16,7 +16,9 @@ from mcp_servers.tools import (
     multicall,
     network,
     nfts,
+    prices,
     signing,
+    swap,
     tokens,
     transactions,
     writes,
@@ -91,6 +93,14 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
              "Sign a message (personal_sign)", read_only=False),
     ToolSpec("sign_typed_data", signing.sign_typed_data, signing.SignTypedDataInput,
              "Sign EIP-712 typed data", read_only=False),
+    ToolSpec("get_token_price", prices.get_token_price, prices.TokenPriceInput,
+             "Token price in USD"),
+    ToolSpec("quote_swap", swap.quote_swap, swap.QuoteSwapInput, "Quote a Uniswap V3 swap"),
+    ToolSpec("prepare_swap", swap.prepare_swap, swap.PrepareSwapInput,
+             "Prepare Uniswap V3 swap", read_only=False),
+    ToolSpec("send_swap", swap.send_swap, swap.SendSwapInput,
+             "Swap on Uniswap V3 (dev accounts)", read_only=False, destructive=True,
+             dev_only=True),
 )  # fmt: skip
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from web3.exceptions import Web3Exception
 from mcp_servers.chain import Chain
 from mcp_servers.errors import ToolFailure
 from mcp_servers.results import ToolResult
+from mcp_servers.tools import prices
 from mcp_servers.tools.base import ADDRESS_FIELD_DESCRIPTION, ToolInput
 from mcp_servers.tools.standards import call_raw, calldata
 from mcp_servers.tools.tokens import decode_text
@@ -153,6 +155,7 @@ async def get_portfolio(chain: Chain, params: PortfolioInput) -> ToolResult:
         "multicall": use_multicall,
         "rpc_calls": 1 if use_multicall else len(calls) + 1,
     }
+    unpriced = await prices.add_usd_to_portfolio(chain, data)
     held = [f"{e['balance_formatted']} {e['symbol']}" for e in entries if "error" not in e]
     failed = sum(1 for e in entries if "error" in e)
     text = (
@@ -161,4 +164,12 @@ async def get_portfolio(chain: Chain, params: PortfolioInput) -> ToolResult:
         + (f"; {failed} of the listed contracts are not ERC-20 tokens" if failed else "")
         + "."
     )
-    return ToolResult(text, data)
+    return ToolResult(text + worth_sentence(data, unpriced), data)
+
+
+def worth_sentence(data: dict[str, Any], unpriced: list[str]) -> str:
+    if len(unpriced) == len(data["tokens"]) + 1 - sum("error" in e for e in data["tokens"]):
+        return " No price is known for any of it."
+    total = prices.usd_text(Decimal(data["total_usd"]))
+    missing = f" (no price for {', '.join(unpriced)})" if unpriced else ""
+    return f" Worth about {total} in USD{missing}."

@@ -15,7 +15,7 @@ from mcp_servers.chain import Chain
 from mcp_servers.errors import ToolFailure
 from mcp_servers.results import ToolResult
 from mcp_servers.simulation import Simulation, simulate
-from mcp_servers.tools import decoded, simulated
+from mcp_servers.tools import decoded, prices, simulated
 from mcp_servers.tools.base import ADDRESS_FIELD_DESCRIPTION
 from mcp_servers.tools.network import suggested_priority_fee
 from mcp_servers.tools.transactions import short_hash
@@ -51,15 +51,21 @@ async def check_funds(chain: Chain, tx: dict[str, Any], needed: int) -> None:
         )
 
 
-async def prepared(chain: Chain, tx: dict[str, Any]) -> dict[str, Any]:
-    """The unsigned EIP-1559 transaction a wallet signs, for a write already simulated."""
+async def prepared(
+    chain: Chain, tx: dict[str, Any], gas: int | None = None, nonce: int | None = None
+) -> dict[str, Any]:
+    """The unsigned EIP-1559 transaction a wallet signs, for a write already simulated.
+
+    ``gas`` and ``nonce``: given for a write that follows another one not yet mined (a swap
+    after its approval), which the node could not estimate on its own."""
     w3 = chain.w3
-    gas_estimate, block, nonce, priority = await asyncio.gather(
-        w3.eth.estimate_gas(tx),  # type: ignore[arg-type]
+    gas_estimate, block, pending, priority = await asyncio.gather(
+        w3.eth.estimate_gas(tx) if gas is None else as_result(gas),  # type: ignore[arg-type]
         w3.eth.get_block("latest"),
-        w3.eth.get_transaction_count(tx["from"], "pending"),
+        w3.eth.get_transaction_count(tx["from"], "pending") if nonce is None else as_result(0),
         suggested_priority_fee(chain),
     )
+    nonce = pending if nonce is None else nonce
     gas_limit = gas_estimate * (100 + GAS_MARGIN_PERCENT) // 100
     base_fee = int(block.get("baseFeePerGas") or 0)
     max_fee = 2 * base_fee + priority  # survives a few full blocks of base-fee increase
@@ -92,6 +98,10 @@ async def prepared(chain: Chain, tx: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+async def as_result(value: int) -> int:
+    return value
+
+
 async def prepare_transaction(chain: Chain, params: PrepareInput) -> ToolResult:
     """Build an unsigned EIP-1559 transaction for the sender's wallet to sign. It is simulated
     first: a revert is reported with its reason instead of being prepared, and the spend policy
@@ -100,11 +110,14 @@ async def prepare_transaction(chain: Chain, params: PrepareInput) -> ToolResult:
     return await prepare_planned(chain, tx, await decoded.summarize(chain, tx))
 
 
-async def inspect(chain: Chain, tx: dict[str, Any]) -> tuple[Simulation, list[effects.Effect]]:
-    """Simulate ``tx`` and read its effects; a write that would revert goes no further."""
+async def inspect(
+    chain: Chain, tx: dict[str, Any], before: list[dict[str, Any]] | None = None
+) -> tuple[Simulation, list[effects.Effect]]:
+    """Simulate ``tx`` (after ``before``, in order) and read its effects; a write that would
+    revert goes no further."""
     if tx["value"]:  # the fee is checked once the transaction is built (prepared())
         await check_funds(chain, tx, tx["value"])
-    simulation = await simulate(chain, tx)
+    simulation = await simulate(chain, tx, before or ())
     if simulation.reverted:
         raise ToolFailure(
             f"The contract call reverted: {simulation.revert_reason or 'no reason given'}."
@@ -152,6 +165,7 @@ async def prepare_planned(chain: Chain, tx: dict[str, Any], summary: decoded.Sum
         data = await prepared(chain, tx)
     fee = simulated.fee_effect(chain, tx["from"], int(data["max_cost_wei"]))
     data["summary"] = card(summary, simulation, found, spend.verdict, fee)
+    await prices.add_usd_to_card(chain, data["summary"])
     text = (
         f"Prepared an unsigned transaction on {chain.name} for {await chain.label(tx['from'])}'s "
         f"wallet: {summary.action}. {simulation.text} It now needs the sender's signature."
@@ -171,6 +185,7 @@ async def send_planned(
         data = await sent(chain, tx, spend)
     fee = simulated.fee_effect(chain, tx["from"], int(data["fee_wei"]))
     data["summary"] = card(summary, simulation, found, spend.verdict, fee)
+    await prices.add_usd_to_card(chain, data["summary"])
     action = summary.action[0].lower() + summary.action[1:]
     text = f"{await chain.label(tx['from'])} did: {action}, on {chain.name} " + outcome_sentence(
         data
