@@ -178,10 +178,14 @@ def _create_tool_call(
 def _open_wallet_request(
     chat_session_id: int, row: ToolCall, outcome: ToolOutcome
 ) -> WalletRequest | None:
-    """A prepared transaction or signature on a real network becomes the session's wallet
-    request; None for a result that holds neither, or a session that ended."""
+    """A prepared transaction (or several: ``calls``, a swap's approval then the swap) or a
+    signature on a real network becomes the session's wallet request; None for a result that
+    holds none of them, or a session that ended."""
     structured = outcome.structured or {}
     tx, sign, summary = (structured.get(k) for k in ("transaction", "signature_request", "summary"))
+    calls = prepared_calls(structured.get("calls"))
+    if calls is not None and not isinstance(tx, dict):
+        tx = calls[-1]  # what older pages show and send: the last call
     if not isinstance(tx, dict) and not isinstance(sign, dict):
         return None
     return WalletRequest.open(
@@ -189,9 +193,20 @@ def _open_wallet_request(
         row,
         description=outcome.text,
         transaction=tx if isinstance(tx, dict) else None,
+        calls=calls,
         signature_request=sign if isinstance(sign, dict) else None,
         summary=summary if isinstance(summary, dict) else None,
     )
+
+
+def prepared_calls(value: object) -> list[dict[str, Any]] | None:
+    """A result's ``calls``: a list of one or more transactions, else None (a single
+    ``transaction`` result stays exactly as before)."""
+    if not isinstance(value, list) or not value:
+        return None
+    if not all(isinstance(call, dict) for call in value):
+        return None
+    return value
 
 
 def wallet_instruction(signing: bool) -> str:
