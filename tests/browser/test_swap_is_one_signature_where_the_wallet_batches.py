@@ -197,9 +197,7 @@ def answered(request: WalletRequest) -> WalletRequest:
 
 
 def outcome_metadata(request: WalletRequest) -> dict[str, Any]:
-    message = Message.objects.get(
-        chat_session=request.chat_session, metadata__kind="wallet_result"
-    )
+    message = Message.objects.get(chat_session=request.chat_session, metadata__kind="wallet_result")
     return dict(message.metadata)
 
 
