@@ -152,7 +152,8 @@ class TurnContext:
                 # Read by people too (the builtin agent repeats it): no request id, the same
                 # words as the approval card, and one instruction: the card's button is what
                 # opens the wallet.
-                outcome.text += wallet_instruction(request.signature_request is not None)
+                signing, steps = request.signature_request is not None, len(request.calls or ())
+                outcome.text += wallet_instruction(signing, steps)
                 await self.flush(events.wallet_request(request.card()))
         return outcome
 
@@ -209,13 +210,19 @@ def prepared_calls(value: object) -> list[dict[str, Any]] | None:
     return value
 
 
-def wallet_instruction(signing: bool) -> str:
+def wallet_instruction(signing: bool, steps: int = 1) -> str:
     """What the person does with a wallet request: answer the card, whose button asks the
     wallet (never a second, separate "confirm in your wallet")."""
     if signing:
         return (
             " Sign or reject it on the card below: Sign asks your browser wallet for the "
             "signature. The outcome arrives as a new message."
+        )
+    if steps > 1:  # a swap's approval then the swap: one Approve for all of them
+        return (
+            " Approve or reject it on the card below: one Approve asks your browser wallet to "
+            f"sign and send all {steps} transactions, together where the wallet can, otherwise "
+            "one after the other. The outcome arrives as a new message."
         )
     return (
         " Approve or reject it on the card below: Approve asks your browser wallet to sign "

@@ -10,7 +10,7 @@ import pytest
 from channels.db import database_sync_to_async
 
 from sessions_app import manager
-from sessions_app.agent.context import _open_wallet_request
+from sessions_app.agent.context import _open_wallet_request, wallet_instruction
 from sessions_app.agent.tools import ToolOutcome
 from sessions_app.models import ChatSession, ToolCall, WalletRequest
 from sessions_app.owner import Owner
@@ -66,3 +66,10 @@ async def test_a_single_transaction_result_is_as_before(alices_chat):
 async def test_calls_that_are_not_transactions_are_not_taken(alices_chat, calls):
     request = await opened(alices_chat, {"calls": calls, "transaction": SWAP})
     assert request.calls is None and request.transaction == SWAP
+
+
+def test_the_person_is_told_one_approve_sends_every_step():
+    assert "one Approve asks your browser wallet to sign and send all 2 transactions" in (
+        wallet_instruction(False, 2)
+    )
+    assert "sign and send it." in wallet_instruction(False, 1)
