@@ -79,6 +79,14 @@ class JsonDisplayMixin:
     def transaction_json(self, obj: WalletRequest) -> SafeString | str:
         return pretty_json(obj.transaction)
 
+    @admin.display(description="calls")
+    def calls_json(self, obj: WalletRequest) -> SafeString | str:
+        return pretty_json(obj.calls)
+
+    @admin.display(description="transaction hashes")
+    def tx_hashes_json(self, obj: WalletRequest) -> SafeString | str:
+        return pretty_json(obj.tx_hashes)
+
     @admin.display(description="signature request")
     def signature_request_json(self, obj: WalletRequest) -> SafeString | str:
         return pretty_json(obj.signature_request)
@@ -303,10 +311,12 @@ class WalletRequestAdmin(ReadOnlyMixin, JsonDisplayMixin, admin.ModelAdmin):
         "kind",
         "description",
         "transaction_json",
+        "calls_json",
         "signature_request_json",
         "summary_json",
         "status",
         "tx_hash",
+        "tx_hashes_json",
         "signature",
         "reason",
         "created_at",

@@ -185,13 +185,14 @@ async def submit_wallet_result(
         tx_hash=event.tx_hash or "",
         signature=event.signature or "",
         reason=event.reason,
+        tx_hashes=event.tx_hashes or (),
     )
     answered = await db(WalletRequest.answer)(
         chat_session.pk, event.request_id, verdict.request_status, **verdict.outcome
     )
     if answered is None:  # another answer was taken while this one was checked
         raise _unknown_wallet_request()
-    metadata = {
+    metadata: dict[str, Any] = {
         "kind": "wallet_result",
         "network": request.network,
         "request_id": event.request_id,
@@ -200,6 +201,10 @@ async def submit_wallet_result(
         "signature": verdict.outcome.get("signature", ""),
         "reason": verdict.outcome.get("reason", ""),
     }
+    if "tx_hashes" in verdict.outcome:  # a multi-call request: every step's hash, in order
+        metadata["tx_hashes"] = verdict.outcome["tx_hashes"]
+        if event.batch_id:
+            metadata["batch_id"] = event.batch_id
     return await accept(
         chat_session, Message.Role.SYSTEM, verdict.sentence, metadata, f"wallet:{event.request_id}"
     )

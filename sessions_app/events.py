@@ -37,7 +37,11 @@ from chatproject.lib.textcheck import UNSTORABLE_MESSAGE, has_unstorable_text
 ADDRESS_PATTERN = r"^0x[0-9a-fA-F]{40}$"
 TX_HASH_PATTERN = r"^0x[0-9a-fA-F]{64}$"
 SIGNATURE_PATTERN = r"^0x[0-9a-fA-F]{130}$"
+# A wallet's EIP-5792 batch id is any string (most wallets: hex); no spaces, so no sentences.
+BATCH_ID_PATTERN = r"^[0-9A-Za-z_.:-]{1,200}$"
 MAX_FRAME_CHARS = 64 * 1024
+# A multi-call answer (a swap: approval then swap) names one hash per call at most.
+MAX_TX_HASHES = 16
 
 
 class EventError(ValueError):
@@ -71,6 +75,16 @@ class WalletResultIn(_Event):
     request_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     status: Literal["sent", "rejected", "confirmed"]  # confirmed: a kind "confirm" request
     tx_hash: Annotated[str, StringConstraints(pattern=TX_HASH_PATTERN)] | None = None
+    # A request with ``calls``: the hashes in call order, or the one hash of an atomic batch;
+    # ``batch_id`` is the wallet's EIP-5792 id of that batch, kept as the page reported it.
+    tx_hashes: (
+        Annotated[
+            list[Annotated[str, StringConstraints(pattern=TX_HASH_PATTERN)]],
+            Field(min_length=1, max_length=MAX_TX_HASHES),
+        ]
+        | None
+    ) = None
+    batch_id: Annotated[str, StringConstraints(pattern=BATCH_ID_PATTERN)] | None = None
     signature: Annotated[str, StringConstraints(pattern=SIGNATURE_PATTERN)] | None = None
     reason: Annotated[str, StringConstraints(max_length=500)] = ""
 
@@ -114,9 +128,10 @@ def validate_client_event(data: object) -> ChatMessageIn | ChatInterruptIn | Wal
             f"{settings.MAX_MESSAGE_CHARS:,}. Shorten it or split it into parts.",
         )
     if isinstance(event, WalletResultIn) and event.status == "sent" and not event.tx_hash:
-        if not event.signature:
+        if not event.signature and not event.tx_hashes:
             raise EventError(
-                "bad_event", "wallet.result with status 'sent' needs a tx_hash or a signature."
+                "bad_event",
+                "wallet.result with status 'sent' needs a tx_hash, tx_hashes or a signature.",
             )
     return event
 

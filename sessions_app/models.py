@@ -606,6 +606,12 @@ class WalletRequest(models.Model):
     transaction = models.JSONField(
         null=True, blank=True, help_text="The prepared transaction, as the wallet gets it."
     )
+    calls = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="A multi-call request (a swap: the approval, then the swap): the prepared "
+        "transactions in order, all signed from one card; ``transaction`` is the last.",
+    )
     signature_request = models.JSONField(
         null=True, blank=True, help_text="A message or typed data to sign: {method, params}."
     )
@@ -614,6 +620,9 @@ class WalletRequest(models.Model):
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     tx_hash = models.CharField(max_length=66, blank=True)
+    tx_hashes = models.JSONField(
+        null=True, blank=True, help_text="A multi-call answer's hashes, as the page reported them."
+    )
     signature = models.TextField(blank=True)
     reason = models.CharField(max_length=500, blank=True, help_text="Why the user rejected it.")
     created_at = models.DateTimeField(default=timezone.now)
@@ -656,11 +665,12 @@ class WalletRequest(models.Model):
 
     @classmethod
     def answer(
-        cls, chat_session_id: int, public_id: str, status: str, **outcome: str
+        cls, chat_session_id: int, public_id: str, status: str, **outcome: Any
     ) -> WalletRequest | None:
-        """pending -> sent or rejected, with the wallet's ``tx_hash``, ``signature`` or
-        ``reason``. Only the first answer to the session's own pending request changes it;
-        every other (a second answer, another session's id, an unknown one) gets None."""
+        """pending -> sent or rejected, with the wallet's ``tx_hash`` (and ``tx_hashes`` for
+        a multi-call request), ``signature`` or ``reason``. Only the first answer to the
+        session's own pending request changes it; every other (a second answer, another
+        session's id, an unknown one) gets None."""
         with transaction.atomic():
             mine = cls.objects.select_for_update().filter(chat_session_id=chat_session_id)
             request = mine.pending().filter(public_id=public_id).first()
@@ -687,6 +697,8 @@ class WalletRequest(models.Model):
             card["summary"] = self.summary
         if self.signature_request is not None:
             card["sign"] = self.signature_request
+        if self.calls is not None:
+            card["calls"] = self.calls
         return card
 
 

@@ -5,6 +5,11 @@ you prepared", or put words in the agent's mouth through a rejection's reason. S
 
 - a reported hash must name a transaction whose sender, recipient, value, data and nonce are
   the prepared ones, looked up on the request's network through the proxy;
+- a multi-call request (``calls``: a swap's approval, then the swap) needs every step: one
+  hash per call, in order, each matching its call as above; or one hash of an atomic batch
+  the wallet ran as a single transaction (EIP-5792 with EIP-7702: the signer's account runs
+  the calls), accepted only when it is the signer's, mined without reverting, no older than
+  the first call's nonce, and its input carries each call's recipient and data in order;
 - a signature must recover to the signer the request named;
 - a rejection carries one of a few reason codes, told to the agent in fixed sentences.
 """
@@ -13,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,7 +58,7 @@ class Verdict:
     status: str
     request_status: str
     sentence: str
-    outcome: dict[str, str] = field(default_factory=dict)
+    outcome: dict[str, Any] = field(default_factory=dict)
 
 
 def reason_code(reason: str) -> str:
@@ -67,7 +73,7 @@ def rejected(reason: str) -> Verdict:
     return Verdict("rejected", WalletRequest.Status.REJECTED, sentence, {"reason": code})
 
 
-def mismatched(what: str, reported: dict[str, str]) -> Verdict:
+def mismatched(what: str, reported: dict[str, Any]) -> Verdict:
     sentence = (
         f"Wallet: the answer did not match the prepared {what}; nothing is confirmed as "
         f"{'sent' if what == 'transaction' else 'signed'}."
@@ -82,12 +88,16 @@ async def judge(
     tx_hash: str,
     signature: str,
     reason: str,
+    tx_hashes: Sequence[str] = (),
 ) -> Verdict:
     """The verdict on one answer to ``request``."""
     if status != "sent":
         return rejected(reason)
     if request.signature_request is not None:
         return judge_signature(request.signature_request, signature)
+    if request.calls:
+        hashes = list(tx_hashes) or ([tx_hash] if tx_hash else [])
+        return await judge_calls(request.calls, request.network, hashes, chat_session)
     if not tx_hash or not isinstance(request.transaction, dict):
         return mismatched("transaction", {"signature": signature})
     found = await look_up(request.network, tx_hash, chat_session)
@@ -103,15 +113,117 @@ async def judge(
     return Verdict("sent", WalletRequest.Status.SENT, sentence, {"tx_hash": tx_hash})
 
 
-async def look_up(network: str, tx_hash: str, chat_session: ChatSession) -> dict[str, Any] | None:
-    """The transaction as the network's node has it (pending or mined); None when it stays
-    unknown (or the node unreachable) over a few seconds."""
+async def judge_calls(
+    calls: list[dict[str, Any]], network: str, hashes: list[str], chat_session: ChatSession
+) -> Verdict:
+    """The verdict on a multi-call answer: a hash per call, or one atomic batch."""
+    reported: dict[str, Any] = {"tx_hash": hashes[-1] if hashes else "", "tx_hashes": hashes}
+    if len(hashes) == len(calls):
+        return await judge_call_by_call(calls, network, hashes, chat_session)
+    if len(hashes) == 1:
+        return await judge_atomic_batch(calls, network, hashes[0], chat_session)
+    return mismatched("transaction", reported)  # checked before any lookup: no network call
+
+
+async def judge_call_by_call(
+    calls: list[dict[str, Any]], network: str, hashes: list[str], chat_session: ChatSession
+) -> Verdict:
+    """Each hash is its call's transaction (in order: the nonces say so)."""
+    reported: dict[str, Any] = {"tx_hash": hashes[-1], "tx_hashes": hashes}
+    found = [await look_up(network, tx_hash, chat_session) for tx_hash in hashes]
+    for call, mined in zip(calls, found, strict=True):
+        if mined is not None and not transaction_matches(call, mined):
+            return mismatched("transaction", reported)
+    if any(mined is None for mined in found):
+        return unconfirmed(network, hashes, reported)
+    listed = ", ".join(hashes)
+    sentence = f"Wallet: the user signed and sent the {len(calls)} transactions {listed}."
+    return Verdict("sent", WalletRequest.Status.SENT, sentence, reported)
+
+
+async def judge_atomic_batch(
+    calls: list[dict[str, Any]], network: str, tx_hash: str, chat_session: ChatSession
+) -> Verdict:
+    """One transaction that ran every call (EIP-7702: the signer's account as the batcher)."""
+    reported: dict[str, Any] = {"tx_hash": tx_hash, "tx_hashes": [tx_hash]}
+    found = await look_up(network, tx_hash, chat_session)
+    if found is None:
+        return unconfirmed(network, [tx_hash], reported)
+    if not batch_matches(calls, found):
+        return mismatched("transaction", reported)
+    receipt = await look_up(network, tx_hash, chat_session, "get_transaction_receipt")
+    if receipt is None:  # known, not mined (yet): nothing says every step ran
+        return unconfirmed(network, [tx_hash], reported)
+    if receipt.get("status") != "success":  # reverted: the steps did not happen
+        return mismatched("transaction", reported)
+    sentence = (
+        f"Wallet: the user signed and sent the {len(calls)} steps as one transaction {tx_hash}."
+    )
+    return Verdict("sent", WalletRequest.Status.SENT, sentence, reported)
+
+
+def batch_matches(calls: list[dict[str, Any]], found: dict[str, Any]) -> bool:
+    """Whether one transaction is the signer's run of every call: sent by the signer, not
+    before the first call's nonce (an older batch of the same calls is not this one), its
+    input holding each call's recipient and data, in order."""
+    signer = _normalised("from", calls[0].get("from"))
+    if any(_normalised("from", call.get("from")) != signer for call in calls):
+        return False
+    if _normalised("from", found.get("from")) != signer or not signer:
+        return False
+    first_nonce, nonce = _as_int(calls[0].get("nonce")), _as_int(found.get("nonce"))
+    if first_nonce is None or nonce is None or nonce < first_nonce:
+        return False
+    return carries_in_order(_as_bytes(found.get("input")), calls)
+
+
+def carries_in_order(payload: bytes | None, calls: list[dict[str, Any]]) -> bool:
+    """Each call's 20-byte recipient, then its data, found in ``payload`` after the last."""
+    if payload is None:
+        return False
+    position = 0
+    for call in calls:
+        recipient, data = _as_bytes(call.get("to")), _as_bytes(call.get("data"))
+        if recipient is None or len(recipient) != 20 or data is None:
+            return False
+        for part in (recipient, data):
+            at = payload.find(part, position)
+            if at < 0:
+                return False
+            position = at + len(part)
+    return True
+
+
+def _as_bytes(value: Any) -> bytes | None:
+    """Hex text as bytes ("" and "0x" are empty); None when it is not hex."""
+    text = str(value or "").lower().removeprefix("0x")
+    try:
+        return bytes.fromhex(text)
+    except ValueError:
+        return None
+
+
+def unconfirmed(network: str, hashes: list[str], reported: dict[str, Any]) -> Verdict:
+    listed = ", ".join(hashes)
+    sentence = (
+        f"Wallet: the page reported transaction{'s' if len(hashes) > 1 else ''} {listed}, "
+        f"but {'they' if len(hashes) > 1 else 'it'} could not be confirmed on {network}: "
+        "not found there yet, or not mined yet."
+    )
+    return Verdict(UNCONFIRMED, WalletRequest.Status.SENT, sentence, reported)
+
+
+async def look_up(
+    network: str, tx_hash: str, chat_session: ChatSession, tool: str = "get_transaction"
+) -> dict[str, Any] | None:
+    """The transaction (or with ``tool`` its receipt) as the network's node has it; None
+    when it stays unknown (or the node unreachable) over a few seconds."""
     for delay in LOOKUP_DELAYS:
         await asyncio.sleep(delay)
         try:
             result = await call_tool(
                 network,
-                "get_transaction",
+                tool,
                 {"tx_hash": tx_hash},
                 session=chat_session.public_id,
                 owner=chat_session.owner_ref,

@@ -152,7 +152,8 @@ class TurnContext:
                 # Read by people too (the builtin agent repeats it): no request id, the same
                 # words as the approval card, and one instruction: the card's button is what
                 # opens the wallet.
-                outcome.text += wallet_instruction(request.signature_request is not None)
+                signing, steps = request.signature_request is not None, len(request.calls or ())
+                outcome.text += wallet_instruction(signing, steps)
                 await self.flush(events.wallet_request(request.card()))
         return outcome
 
@@ -178,10 +179,14 @@ def _create_tool_call(
 def _open_wallet_request(
     chat_session_id: int, row: ToolCall, outcome: ToolOutcome
 ) -> WalletRequest | None:
-    """A prepared transaction or signature on a real network becomes the session's wallet
-    request; None for a result that holds neither, or a session that ended."""
+    """A prepared transaction (or several: ``calls``, a swap's approval then the swap) or a
+    signature on a real network becomes the session's wallet request; None for a result that
+    holds none of them, or a session that ended."""
     structured = outcome.structured or {}
     tx, sign, summary = (structured.get(k) for k in ("transaction", "signature_request", "summary"))
+    calls = prepared_calls(structured.get("calls"))
+    if calls is not None and not isinstance(tx, dict):
+        tx = calls[-1]  # what older pages show and send: the last call
     if not isinstance(tx, dict) and not isinstance(sign, dict):
         return None
     return WalletRequest.open(
@@ -189,18 +194,35 @@ def _open_wallet_request(
         row,
         description=outcome.text,
         transaction=tx if isinstance(tx, dict) else None,
+        calls=calls,
         signature_request=sign if isinstance(sign, dict) else None,
         summary=summary if isinstance(summary, dict) else None,
     )
 
 
-def wallet_instruction(signing: bool) -> str:
+def prepared_calls(value: object) -> list[dict[str, Any]] | None:
+    """A result's ``calls``: a list of one or more transactions, else None (a single
+    ``transaction`` result stays exactly as before)."""
+    if not isinstance(value, list) or not value:
+        return None
+    if not all(isinstance(call, dict) for call in value):
+        return None
+    return value
+
+
+def wallet_instruction(signing: bool, steps: int = 1) -> str:
     """What the person does with a wallet request: answer the card, whose button asks the
     wallet (never a second, separate "confirm in your wallet")."""
     if signing:
         return (
             " Sign or reject it on the card below: Sign asks your browser wallet for the "
             "signature. The outcome arrives as a new message."
+        )
+    if steps > 1:  # a swap's approval then the swap: one Approve for all of them
+        return (
+            " Approve or reject it on the card below: one Approve asks your browser wallet to "
+            f"sign and send all {steps} transactions, together where the wallet can, otherwise "
+            "one after the other. The outcome arrives as a new message."
         )
     return (
         " Approve or reject it on the card below: Approve asks your browser wallet to sign "
