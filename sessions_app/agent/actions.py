@@ -40,6 +40,10 @@ ACTIONS: dict[str, str] = {
     "read_contract": "Reading the contract",
     "get_logs": "Reading the logs",
     "get_token_transfers": "Looking up the transfers",
+    "get_token_price": "Looking up the price",
+    "quote_swap": "Quoting the swap",
+    "prepare_swap": "Preparing the swap",
+    "send_swap": "Swapping",
     "sign_message": "Signing",
     "sign_typed_data": "Signing",
 }

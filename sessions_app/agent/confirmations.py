@@ -30,6 +30,7 @@ ACTING_TOOLS = frozenset(
         "send_token_approval",
         "send_nft_transfer",
         "send_revoke_approval",
+        "send_swap",
         "sign_message",
         "sign_typed_data",
     }

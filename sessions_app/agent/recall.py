@@ -15,6 +15,7 @@ SEND_TOOLS = (
     "send_token_transfer",
     "send_token_approval",
     "send_revoke_approval",
+    "send_swap",
 )
 TX_TOOLS = (*SEND_TOOLS, "get_transaction", "get_transaction_receipt")
 ADDRESS_TOOLS = {
