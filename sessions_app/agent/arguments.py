@@ -301,7 +301,7 @@ def _coin_word(symbol: str) -> str:
     return NATIVE_UNITS.get(symbol.lower(), symbol.upper())
 
 
-MAX_SLIPPAGE = 50  # percent: beyond this a swap is a gift to whoever trades first
+MAX_SLIPPAGE = 10  # percent, as the swap tools allow: more lets a swap give far less than quoted
 
 
 def _slippage(text: str) -> float:
@@ -309,9 +309,9 @@ def _slippage(text: str) -> float:
         percent = float(text)
     except ValueError:
         _raise(f"“{text}” is not a slippage I can read: write it like 0.5%.")
-    if not 0 < percent <= MAX_SLIPPAGE:
+    if not 0 <= percent <= MAX_SLIPPAGE:
         _raise(
-            f"A slippage of {text}% is not one I use: give more than 0 and at most {MAX_SLIPPAGE}%."
+            f"A slippage of {text}% is not one I use: give from 0 to {MAX_SLIPPAGE}%."
         )
     return percent
 

@@ -66,7 +66,10 @@ def last_transaction(chat_session_id: int) -> Recalled | None:
 def _hash_of(call: ToolCall) -> str:
     if call.tool in SEND_TOOLS:
         data = (call.result or {}).get("data") if not call.is_error else None
-        return str(data.get("tx_hash") or "") if isinstance(data, dict) else ""
+        if not isinstance(data, dict):
+            return ""
+        hashes = data.get("tx_hashes") or [""]  # a swap: its approval, then the swap itself
+        return str(data.get("tx_hash") or hashes[-1] or "")
     arguments = call.arguments if isinstance(call.arguments, dict) else {}
     return str(arguments.get("tx_hash") or "")
 
