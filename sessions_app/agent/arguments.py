@@ -310,9 +310,7 @@ def _slippage(text: str) -> float:
     except ValueError:
         _raise(f"“{text}” is not a slippage I can read: write it like 0.5%.")
     if not 0 <= percent <= MAX_SLIPPAGE:
-        _raise(
-            f"A slippage of {text}% is not one I use: give from 0 to {MAX_SLIPPAGE}%."
-        )
+        _raise(f"A slippage of {text}% is not one I use: give from 0 to {MAX_SLIPPAGE}%.")
     return percent
 
 

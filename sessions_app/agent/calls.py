@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from chatproject.lib.dbthreads import db
@@ -171,13 +172,16 @@ async def swap(ctx: TurnContext, step: Step) -> Args:
 
 
 def portfolio_worth(ctx: TurnContext, step: Step, done: Call) -> str:
-    """ "What is alice's portfolio worth": the total first, then what it is made of."""
+    """ "What is alice's portfolio worth": the total in US dollars first, then what it is made
+    of (the tool's sentence, which names what has no price)."""
     text = said(ctx, step, done)
-    total = (done.outcome.structured or {}).get(PORTFOLIO_TOTAL)
-    if total is None:  # no price for any of it: the tool's sentence says why
-        return text
-    who = done.arguments["address"]
-    return f"The portfolio of {who} on {ctx.network.name} is worth ${total} in all. {text}"
+    data = done.outcome.structured or {}
+    rows = [data.get("native") or {}, *data.get("tokens", [])]
+    if data.get(PORTFOLIO_TOTAL) is None or all(row.get("usd_value") is None for row in rows):
+        return text  # no price for any of it: the tool's sentence says so
+    total = Decimal(str(data[PORTFOLIO_TOTAL]))
+    who, network = done.arguments["address"], ctx.network.name
+    return f"The portfolio of {who} on {network} is worth about ${total:,.2f} in all. {text}"
 
 
 async def approvals(ctx: TurnContext, step: Step) -> Args:

@@ -97,7 +97,7 @@ async def test_alices_portfolio_worth_leads_with_its_total(socket):
         "address": "alice",
         "tokens": [token.address for token in tokens_on("testnet")],
     }
-    assert answer.startswith("The portfolio of alice on testnet is worth $"), answer
+    assert answer.startswith("The portfolio of alice on testnet is worth about $"), answer
     assert Decimal(result["total_usd"]) > 0
 
 
