@@ -223,7 +223,8 @@ FRESH_TOKENS: list[tuple[str, object]] = [
 
 
 # Prices, quotes, swaps and portfolio values (issue 30), written before the parser was tried on
-# them, measured once, never tuned.
+# them, measured once, never tuned: coverage 95% (20 answerable; missed "price quote for 3 eth
+# to usdc"), precision 100%.
 FRESH_SWAPS: list[tuple[str, object]] = [
     ("swap 2 eth to usdc from alice", ["send_swap"]),
     ("exchange 500 usdc for dai from bob", ["send_swap"]),
