@@ -215,7 +215,7 @@ FRESH_TOKENS: list[tuple[str, object]] = [
     ("sign 'I agree' as carol", ["sign_message"]),
     ("sign a message for alice", REFUSE),
     (f"approve 10 {TK} for bob from alice and then swap it", REFUSE),
-    ("send 5 USDC from alice to bob", ["send_token_transfer"]),  # the testnet kit has USDC
+    ("send 5 USDC from alice to bob", ["send_token_transfer"]),
     (f"approve 1.5 {TK} for george from alice", REFUSE),
     ("send all my usdc to bob on polygon", REFUSE),
     ("what is my nft worth", REFUSE),

@@ -92,13 +92,17 @@ class Chain:
             await self.kit_installed()
         return self.w3
 
+    def start_kit(self) -> asyncio.Task[bool]:
+        """The kit's install, started unless it runs or succeeded (the task is kept here)."""
+        if self._kit is None or not usable(self._kit):
+            self._kit = asyncio.ensure_future(testnet_kit.install(self.w3))
+        return self._kit
+
     async def kit_installed(self) -> bool:
         """Whether the testnet kit (testnet_kit.py) is on this dev chain; installs it once per
         process. A node that is not Anvil has none; a failed install is logged, not fatal."""
-        if self._kit is None or not usable(self._kit):
-            self._kit = asyncio.ensure_future(testnet_kit.install(self.w3))
         try:
-            return await asyncio.shield(self._kit)
+            return await asyncio.shield(self.start_kit())
         except Exception as error:  # the next call tries again
             log.error("The testnet kit could not be installed: %s", error)
             return False

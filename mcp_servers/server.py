@@ -132,6 +132,8 @@ async def health(chain: Chain, tool_names: list[str]) -> dict[str, Any]:
                 chain.w3.eth.chain_id, chain.w3.eth.block_number
             )
         report["rpc_ok"] = True
+        if chain.network.dev:
+            chain.start_kit()  # a stack's first health check installs the testnet kit
     except Exception as exc:
         report["rpc_error"] = describe_error(exc, chain.name, chain.timeout, chain.secrets)
     report["chain_ok"] = report["chain_id"] == chain.network.chain_id
