@@ -73,9 +73,9 @@ HELD_OUT: list[tuple[str, object]] = [
     ("what's the gas price on polygon", ["polygon:get_gas_price"]),
     ("block number on polygon", ["polygon:get_block_number"]),
     ("what's the price of bitcoin", REFUSE),
-    ("how much is eth worth in usd", REFUSE),
-    ("swap 1 eth for usdc", REFUSE),
-    ("send 10 dai to bob", REFUSE),
+    ("how much is eth worth in usd", ["get_token_price"]),  # priced since issue 30
+    ("swap 1 eth for usdc", ["send_swap"]),  # swapped since issue 30 (the turn asks who swaps)
+    ("send 10 dai to bob", ["send_token_transfer"]),  # the testnet kit has DAI
     (f"approve usdc spending for {DEAD}", REFUSE),
     ("show my nfts", REFUSE),
     ("send 1 eth from alice to 0xabc", REFUSE),
@@ -136,7 +136,7 @@ FRESH: list[tuple[str, object]] = [
     ("what's the status of that transaction", ["get_transaction_receipt"]),
     ("show me her balance", ["get_balance"]),
     ("what's 1 eth in euros", REFUSE),
-    ("exchange 1 eth to dai", REFUSE),
+    ("exchange 1 eth to dai", ["send_swap"]),  # swapped since issue 30
     ("send 2 usdt to carol", REFUSE),
     ("send 1 eth from alice to 0x12345678", REFUSE),
     ("send -0.5 eth to bob from alice", REFUSE),
@@ -187,7 +187,7 @@ FRESH_2: list[tuple[str, object]] = [
     ("what will gas cost tomorrow", REFUSE),
     ("list alice's tokens", REFUSE),
     ("send bob some eth", REFUSE),
-    ("what's the value of alice's portfolio", REFUSE),
+    ("what's the value of alice's portfolio", ["get_portfolio"]),  # valued since issue 30
 ]  # fmt: skip
 
 
@@ -219,6 +219,44 @@ FRESH_TOKENS: list[tuple[str, object]] = [
     (f"approve 1.5 {TK} for george from alice", REFUSE),
     ("send all my usdc to bob on polygon", REFUSE),
     ("what is my nft worth", REFUSE),
+]
+
+
+# Prices, quotes, swaps and portfolio values (issue 30), written before the parser was tried on
+# them, measured once, never tuned: coverage 95% (20 answerable; missed "price quote for 3 eth
+# to usdc"), precision 100%.
+FRESH_SWAPS: list[tuple[str, object]] = [
+    ("swap 2 eth to usdc from alice", ["send_swap"]),
+    ("exchange 500 usdc for dai from bob", ["send_swap"]),
+    ("swap 1 weth for usdc from carol with slippage of 0.5%", ["send_swap"]),
+    ("can you swap 0.5 eth into dai from dave please", ["send_swap"]),
+    ("bob swaps 10 dai for usdc", ["send_swap"]),
+    ("swap 1 eth for usdc from alice, max slippage 1%", ["send_swap"]),
+    ("swap 10 usdc for dai on polygon", ["polygon:prepare_swap"]),
+    ("quote 0.5 eth for dai", ["quote_swap"]),
+    ("how much dai will 100 usdc get me", ["quote_swap"]),
+    ("how many usdc would I get for 1 weth", ["quote_swap"]),
+    ("price quote for 3 eth to usdc", ["quote_swap"]),
+    ("what's the price of ether", ["get_token_price"]),
+    ("current eth price", ["get_token_price"]),
+    ("how much is one eth worth", ["get_token_price"]),
+    ("usdc price on polygon", ["polygon:get_token_price"]),
+    ("pol price on polygon", ["polygon:get_token_price"]),
+    ("weth price in usd", ["get_token_price"]),
+    ("how much is bob's portfolio worth", ["get_portfolio"]),
+    ("total value of my holdings", ["get_portfolio"]),
+    ("portfolio worth of alice", ["get_portfolio"]),
+    ("swap all my eth for usdc", REFUSE),
+    ("swap 1 eth for doge from alice", REFUSE),
+    ("swap 1 btc for usdc from alice", REFUSE),
+    ("swap 1 eth for eth from alice", REFUSE),
+    ("swap 1 eth for usdc from alice with 100% slippage", REFUSE),
+    ("what's the price of eth in euros", REFUSE),
+    ("price of eth yesterday", REFUSE),
+    ("swap 1 eth for usdc on sepolia", REFUSE),
+    ("swap 1 eth for usdc from alice on mainnet", REFUSE),
+    ("buy 100 usdc with eth", REFUSE),
+    ("what was alice's portfolio worth last week", REFUSE),
 ]
 
 
@@ -292,6 +330,7 @@ def main() -> None:
         ("fresh", FRESH),
         ("fresh 2", FRESH_2),
         ("fresh tokens", FRESH_TOKENS),
+        ("fresh swaps", FRESH_SWAPS),
     ):
         result, misses = figures(cases, table)
         print(

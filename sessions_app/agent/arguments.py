@@ -67,7 +67,7 @@ def _token(symbol: str, net: Network) -> str:
     if token is not None:
         return token.address
     elsewhere = networks_with(symbol)
-    if net.dev:
+    if net.dev and not tokens_on(net.name):
         return _raise(
             f"{symbol.upper()} has no known address on {net.name}: tokens there are contracts "
             "deployed on that chain, so name the token by its 0x address."
@@ -231,6 +231,87 @@ def nfts(found: Parts, net: Network) -> dict[str, Any]:
 
 def nft_owner(found: Parts, net: Network) -> dict[str, Any]:
     return {"contract": check_address(found["contract"]), "token_id": int(found["token_id"])}
+
+
+def _coin(symbol: str, net: Network) -> str:
+    """A token the price and swap tools take: the network's native coin ("ETH", "POL"), a
+    listed token's symbol, or a 0x address; ETH where POL is native is its wrapped token."""
+    if symbol.lower().startswith("0x"):
+        return check_address(symbol)
+    currency = NATIVE_UNITS.get(symbol.lower())
+    if currency == net.currency:
+        return currency
+    listed = token_by_symbol(net.name, "W" + currency if currency else symbol)
+    if listed is not None:
+        return listed.symbol
+    known = ", ".join([net.currency, *(t.symbol for t in tokens_on(net.name))])
+    elsewhere = [name for name in networks_with(symbol) if name != net.name]
+    hint = f" ({symbol.upper()} is known on {', '.join(elsewhere)})" if elsewhere else ""
+    return _raise(
+        f"{symbol.upper()} is not a token I know on {net.name}{hint}. The ones I know there are "
+        f"{known}; or name the token by its 0x address."
+    )
+
+
+def price(found: Parts, net: Network) -> dict[str, Any]:
+    """ "price of ETH": the token's price in US dollars."""
+    try:
+        return {"token": _coin(found["sym"], net)}
+    except Unusable as exc:
+        raise Unusable(f"I can't price that: {exc}") from None
+
+
+def quote(found: Parts, net: Network) -> dict[str, Any]:
+    """ "quote 1 ETH to USDC": what a swap would give, checked as a swap is."""
+    sold, bought = _coin(found["unit"], net), _coin(found["out"], net)
+    if sold.lower() == bought.lower():
+        _raise(f"You asked to swap {_symbol(sold)} for {_symbol(sold)}: name two different tokens.")
+    slippage = {"slippage_percent": _slippage(found["slippage"])} if "slippage" in found else {}
+    amount = _swap_amount(found["amount"], found["unit"])
+    return {"token_in": sold, "token_out": bought, "amount": amount, **slippage}
+
+
+def _swap_amount(text: str, unit: str) -> str:
+    try:
+        return _token_amount(text, unit)
+    except Unusable as exc:
+        raise Unusable(str(exc).replace("nothing to send", "nothing to swap")) from None
+
+
+def swap(found: Parts, net: Network) -> dict[str, Any]:
+    """ "swap 1 ETH for USDC from alice": a dev account swaps; elsewhere the wallet signs."""
+    return {**quote(found, net), "sender": _sender(found, net)}
+
+
+def incomplete_swap(found: Parts, net: Network) -> NoReturn:
+    """ "swap eth for usdc", "swap 0 eth", "swap it": what is wrong, then what a swap needs."""
+    sold, bought = found.get("unit"), found.get("out")
+    if "amount" in found:
+        _swap_amount(found["amount"], sold or "eth")
+    if sold and bought and _coin_word(sold) == _coin_word(bought):
+        _raise(f"You asked to swap {sold.upper()} for {bought.upper()}: name two different tokens.")
+    sender = " from alice" if net.dev else ""
+    _raise(
+        f"Say how much of which token to swap and for which, e.g. *swap 1 {net.currency} for "
+        f"USDC{sender}* (add *with 1% slippage* to set the slippage)."
+    )
+
+
+def _coin_word(symbol: str) -> str:
+    return NATIVE_UNITS.get(symbol.lower(), symbol.upper())
+
+
+MAX_SLIPPAGE = 10  # percent, as the swap tools allow: more lets a swap give far less than quoted
+
+
+def _slippage(text: str) -> float:
+    try:
+        percent = float(text)
+    except ValueError:
+        _raise(f"“{text}” is not a slippage I can read: write it like 0.5%.")
+    if not 0 <= percent <= MAX_SLIPPAGE:
+        _raise(f"A slippage of {text}% is not one I use: give from 0 to {MAX_SLIPPAGE}%.")
+    return percent
 
 
 def portfolio(found: Parts, net: Network) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from chatproject.lib.dbthreads import db
@@ -21,6 +22,7 @@ from sessions_app.agent.tools import ToolOutcome
 
 Args = dict[str, Any]
 ToolArguments = Callable[[TurnContext, Step], Awaitable[Args]]
+PORTFOLIO_TOTAL = "total_usd"  # get_portfolio's total value in US dollars, when priced
 
 
 class StepFailed(Exception):
@@ -79,19 +81,23 @@ async def address(ctx: TurnContext, who: str) -> str:
     return who
 
 
-async def _sender(ctx: TurnContext, args: Args) -> str:
+SEND_EXAMPLE = "Say who sends it, e.g. *send 1 ETH from alice to bob*."
+SWAP_EXAMPLE = "Say who swaps, e.g. *swap 1 ETH for USDC from alice*."
+
+
+async def _sender(ctx: TurnContext, args: Args, example: str = SEND_EXAMPLE) -> str:
     """Who sends or signs: the named account or address; off the testnet, else the wallet."""
     sender = await address(ctx, args["sender"]) if args["sender"] else ""
     if not ctx.network.dev:
         sender = sender or ctx.wallet or ""
     if not sender:
-        raise StepFailed(_missing_sender(ctx))
+        raise StepFailed(_missing_sender(ctx, example))
     return sender
 
 
-def _missing_sender(ctx: TurnContext) -> str:
+def _missing_sender(ctx: TurnContext, example: str) -> str:
     if ctx.network.dev:
-        return "Say who sends it, e.g. *send 1 ETH from alice to bob*."
+        return example
     return (
         f"On {ctx.network.name} transactions are signed by your browser wallet: connect it "
         "first (or name the sender's 0x address), then ask again."
@@ -154,6 +160,28 @@ async def nfts(ctx: TurnContext, step: Step) -> Args:
 
 async def portfolio(ctx: TurnContext, step: Step) -> Args:
     return {"address": await address(ctx, step.args["who"]), "tokens": step.args["tokens"]}
+
+
+SWAP_KEYS = ("token_in", "token_out", "amount", "slippage_percent")
+
+
+async def swap(ctx: TurnContext, step: Step) -> Args:
+    """The swap's tokens and amount, from the named account, or off the testnet the wallet."""
+    sender = await _sender(ctx, step.args, SWAP_EXAMPLE)
+    return {"from_address": sender, **_only(step.args, *SWAP_KEYS)}
+
+
+def portfolio_worth(ctx: TurnContext, step: Step, done: Call) -> str:
+    """ "What is alice's portfolio worth": the total in US dollars first, then what it is made
+    of (the tool's sentence, which names what has no price)."""
+    text = said(ctx, step, done)
+    data = done.outcome.structured or {}
+    rows = [data.get("native") or {}, *data.get("tokens", [])]
+    if data.get(PORTFOLIO_TOTAL) is None or all(row.get("usd_value") is None for row in rows):
+        return text  # no price for any of it: the tool's sentence says so
+    total = Decimal(str(data[PORTFOLIO_TOTAL]))
+    who, network = done.arguments["address"], ctx.network.name
+    return f"The portfolio of {who} on {network} is worth about ${total:,.2f} in all. {text}"
 
 
 async def approvals(ctx: TurnContext, step: Step) -> Args:

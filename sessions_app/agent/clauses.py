@@ -182,12 +182,22 @@ OUT_OF_SCOPE: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), sentence)
     for pattern, sentence in (
         (
-            r"(?:\b(?:prices?|worth|usd|dollars?|euros?|eur|market\s*cap|valued?)\b|\$)",
-            "I can't give prices or values ({w}): there is no price source among my tools.",
+            r"\b(?:euros?|eur|pounds?|gbp|yen|jpy|francs?|chf|market\s*cap)\b",
+            "I can't give that ({w}): I price tokens in US dollars only, as *price of ETH*.",
         ),
         (
-            r"\b(?:swap|swaps|trade|buy|sell|exchange|bridge|stake|unstake|lend|borrow|"
-            r"deposit|withdraw|mint|burn|deploy|wrap|unwrap|convert)\b",
+            r"(?:\b(?:prices?|worth|usd|dollars?|valued?)\b|\$)",
+            "I can't place “{w}” in that request: I understand *price of ETH*, *quote 1 ETH to "
+            "USDC* and *what is 0x…'s portfolio worth?*.",
+        ),
+        (
+            r"\b(?:swap|swaps|trade|buy|sell|exchange|convert)\b",
+            "I can't place “{w}” in that request: I understand *swap 1 ETH for USDC* (*with 1% "
+            "slippage*) and *quote 1 ETH to USDC*.",
+        ),
+        (
+            r"\b(?:bridge|stake|unstake|lend|borrow|deposit|withdraw|mint|burn|deploy|wrap"
+            r"|unwrap)\b",
             "I can't {w}: none of my tools does that.",
         ),
         (
@@ -232,22 +242,8 @@ OUT_OF_SCOPE: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 
-PRICED_RES = (
-    re.compile(
-        r"\b(?:price|value|worth)\s+of\s+(?:an?\s+|one\s+|1\s+)?(?P<thing>[a-z][\w.]*)", re.I
-    ),
-    re.compile(r"\b(?P<thing>[a-z][\w.]*)\s+(?:price|worth|in\s+usd|in\s+dollars)\b", re.I),
-    re.compile(r"\bhow\s+much\s+is\s+(?:an?\s+|one\s+|1\s+)?(?P<thing>[a-z][\w.]*)\s+worth", re.I),
-)
-NOT_A_THING = {"the", "a", "an", "is", "it", "of", "what", "whats", "current", "today", "in", "s"}
-
-
 def out_of_scope(text: str) -> str | None:
     """The sentence for the first thing in ``text`` that no tool of mine can do, or None."""
-    things = (m.group("thing") for regex in PRICED_RES for m in regex.finditer(text))
-    priced = next((t for t in things if t.lower() not in NOT_A_THING), None)
-    if priced and OUT_OF_SCOPE[0][0].search(text):
-        return f"I can't price {priced.upper()}: there is no price source among my tools."
     for pattern, sentence in OUT_OF_SCOPE:
         match = pattern.search(text)
         if match:

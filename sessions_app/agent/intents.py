@@ -113,10 +113,11 @@ def help_text(network: Network) -> str:
     lines = [f"On **{network.name}** (chain id {network.chain_id}) I understand:"]
     lines += [f"- {line}" for line in (intent.help(network) for intent in listed) if line]
     if not network.dev:
-        lines.append("- what I send, approve, revoke or sign here, your wallet signs: connect it")
+        lines.append(
+            "- what I send, swap, approve, revoke or sign here, your wallet signs: connect it"
+        )
     lines.append(
-        "- add *on mainnet*, *on polygon*, … to ask another network; join requests with "
-        "*and then*. I can't price tokens or swap."
+        "- add *on mainnet*, *on polygon*, … to ask another network; join requests with *and then*."
     )
     return "\n".join(lines)
 
@@ -147,6 +148,16 @@ WHO = _slot("who")
 HAVE = r"(?:\s+(?:have|hold|holds|own|owns|got|has))?"
 ON_TOKEN = rf"(?:\s+(?:on|for|in|of|at)\s+(?:the\s+)?(?:token\s+|contract\s+)?(?P<sym>{SYM}))?"
 APPROVALS = r"(?:token\s+|live\s+|active\s+|open\s+|current\s+)?(?:approvals|allowances)\b"
+IN_USD = r"(?:\s+in\s+(?:usd|us\s+dollars|dollars|\$))?"
+ONE = r"(?:(?:an?|one|1)\s+)?"  # "price of 1 ETH" is its price
+SOLD = rf"{AMOUNT}\s*(?P<unit>{SYM})\s+(?:for|to|into|in)\s+(?P<out>{SYM})"
+_SLIP_WORD = r"(?:max(?:imum)?\s+)?slippage(?:\s+tolerance)?"
+# "with 1% slippage", "slippage 0.3%", "max slippage of 2 percent": the percent, said either side
+SLIPPAGE = (
+    rf"(?:\s*,?\s+(?:with\s+|at\s+)?(?:an?\s+)?(?P<lead>{_SLIP_WORD}(?:\s+(?:of|at))?\s+)?"
+    rf"(?P<slippage>[-+]?\d*\.?\d+)\s*(?:%|percent|pct)(?(lead)|\s+{_SLIP_WORD}))?"
+)
+PORTFOLIO = r"(?:token\s+)?(?:portfolio|holdings)"
 
 INTENTS: tuple[Intent, ...] = (
     Intent(
@@ -316,6 +327,79 @@ INTENTS: tuple[Intent, ...] = (
         tool=one("get_portfolio"),
         arguments=calls.portfolio,
         help=always("*portfolio of 0x…* (the network's known tokens)"),
+    ),
+    Intent(
+        "portfolio_value",
+        (
+            rf"(?P<who>{REF})(?:'s|\u2019s|s')?\s+{PORTFOLIO}(?:\s+(?:is|are))?\s+"
+            rf"(?:worth|value|valued)\b{IN_USD}",
+            rf"\b(?:(?:total|usd|dollar)\s+)?(?:value|worth)\s+of\s+{WHO}\s+{PORTFOLIO}{IN_USD}",
+            rf"\b{PORTFOLIO}\s+(?:value|worth)\s+(?:of|for)\s+{WHO}{IN_USD}",
+        ),
+        build=arguments.portfolio,
+        tool=one("get_portfolio"),
+        arguments=calls.portfolio,
+        answer=calls.portfolio_worth,
+        help=always("*what is 0x…'s portfolio worth?*, *value of my portfolio* (in US dollars)"),
+    ),
+    Intent(
+        "price",
+        (
+            rf"\b(?:(?:usd|dollar)\s+)?(?:price|value|worth)\s+(?:of|for)\s+{ONE}(?P<sym>{SYM})"
+            rf"(?:\s+token)?{IN_USD}",
+            rf"\b(?P<sym>{SYM})(?:\s+token)?\s+(?:(?:usd|dollar)\s+)?price\b{IN_USD}",
+            rf"\b{ONE}(?P<sym>{SYM})(?:\s+token)?\s+worth\b{IN_USD}",
+        ),
+        build=arguments.price,
+        tool=one("get_token_price"),
+        arguments=calls.taking("token"),
+        help=lambda net: (
+            f"*price of {net.currency}*, *USDC price* (in US dollars, with its source)"
+        ),
+        example=lambda net: f"Price of {net.currency}",
+    ),
+    Intent(
+        "quote",
+        (
+            rf"\b(?:swap\s+)?(?:quote|price)\s+(?:(?:for|on)\s+)?(?:(?:a\s+)?swap(?:ping)?\s+"
+            rf"(?:of\s+)?)?{SOLD}{SLIPPAGE}",
+            rf"\bhow\s+(?:much|many)\s+(?P<out>{SYM})\s+(?:would|will|does|do|can|could)\s+"
+            rf"{AMOUNT}\s*(?P<unit>{SYM})\s+(?:get|buy|give)(?:\s+(?:me|us))?{SLIPPAGE}",
+            rf"\bhow\s+(?:much|many)\s+(?P<out>{SYM})\s+(?:would|will|do|does|can|could)\s+"
+            rf"(?:i|we|you)\s+get\s+(?:for|from|with)\s+{AMOUNT}\s*(?P<unit>{SYM}){SLIPPAGE}",
+        ),
+        build=arguments.quote,
+        tool=one("quote_swap"),
+        arguments=calls.taking(*calls.SWAP_KEYS),
+        help=lambda net: (
+            f"*quote 1 {net.currency} to USDC*, *how much USDC would 1 {net.currency} get me?*"
+        ),
+    ),
+    Intent(
+        "swap",
+        (
+            rf"\b(?:swap|exchange|trade|sell)\s+{SOLD}(?:\s+(?:from|as|using)\s+"
+            rf"{_slot('sender')})?{SLIPPAGE}(?:\s+(?:from|as|using)\s+{_slot('sender2')})?",
+            rf"(?P<sender>{REF})\s+swaps\s+{SOLD}{SLIPPAGE}",
+        ),
+        build=arguments.swap,
+        tool=signed("send_swap", "prepare_swap"),
+        arguments=calls.swap,
+        acts=True,
+        help=lambda net: (
+            f"*swap 1 {net.currency} for USDC{_owner(net)}*, *swap 100 USDC to DAI{_owner(net)} "
+            "with 1% slippage* (Uniswap V3)"
+        ),
+        example=on_dev("Swap 1 ETH for USDC from alice"),
+    ),
+    Intent(
+        "swap_incomplete",  # "swap eth for usdc": says what a swap needs
+        (
+            rf"\b(?:swap|exchange|trade|quote)\b(?:\s+(?P<amount>[-+]?(?:\d[\d.,_]*|\.\d+)))?"
+            rf"(?:\s*(?P<unit>{SYM})(?:\s+(?:for|to|into|in)\s+(?P<out>{SYM}))?)?.*",
+        ),
+        build=arguments.incomplete_swap,
+        fallback=True,
     ),
     Intent(
         "sign",

@@ -10,7 +10,7 @@ from chatproject.lib.networks import DEV_ACCOUNT_NAMES, Network
 REFUSAL_RULE = (
     "Refuse what your tools can't do. Account for every part of the request (a token, an "
     "amount, a network, a date, a price, a follow-up step): if no tool can do a part of it, "
-    'say plainly which part and why (e.g. "I can\'t price ETH: no tool gives prices"), and '
+    'say plainly which part and why (e.g. "I can\'t bridge ETH: no tool does that"), and '
     "never answer a nearby question instead (the ETH balance when USDC was asked). Do not "
     "call a tool that changes a chain when any part of the request is unclear or impossible."
 )
@@ -36,6 +36,10 @@ def system_prompt(network: Network, wallet: str | None = None) -> str:
         "Report real results only: quote the tools' answers, never invent balances, hashes or "
         "blocks, and say plainly when a tool fails and why.",
         REFUSAL_RULE,
+        "Prices are in US dollars, with their source (get_token_price; get_portfolio values a "
+        "portfolio). Quote a swap (quote_swap) when asked what it would give; amounts are in the "
+        'token\'s own units ("1.5"); pass a slippage only when the user gives one; a swap is '
+        + ("send_swap, from a named account." if network.dev else "prepare_swap, for the wallet."),
         f"Name the network in every answer: say that each result is from {network.name}. "
         f"If the user asks about another network, say that this turn runs on {network.name} "
         "and that they can pick the other network in the page; never answer from "

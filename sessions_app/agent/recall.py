@@ -15,6 +15,7 @@ SEND_TOOLS = (
     "send_token_transfer",
     "send_token_approval",
     "send_revoke_approval",
+    "send_swap",
 )
 TX_TOOLS = (*SEND_TOOLS, "get_transaction", "get_transaction_receipt")
 ADDRESS_TOOLS = {
@@ -65,7 +66,10 @@ def last_transaction(chat_session_id: int) -> Recalled | None:
 def _hash_of(call: ToolCall) -> str:
     if call.tool in SEND_TOOLS:
         data = (call.result or {}).get("data") if not call.is_error else None
-        return str(data.get("tx_hash") or "") if isinstance(data, dict) else ""
+        if not isinstance(data, dict):
+            return ""
+        hashes = data.get("tx_hashes") or [""]  # a swap: its approval, then the swap itself
+        return str(data.get("tx_hash") or hashes[-1] or "")
     arguments = call.arguments if isinstance(call.arguments, dict) else {}
     return str(arguments.get("tx_hash") or "")
 
