@@ -73,8 +73,8 @@ HELD_OUT: list[tuple[str, object]] = [
     ("what's the gas price on polygon", ["polygon:get_gas_price"]),
     ("block number on polygon", ["polygon:get_block_number"]),
     ("what's the price of bitcoin", REFUSE),
-    ("how much is eth worth in usd", ["get_token_price"]),  # priced since issue 30
-    ("swap 1 eth for usdc", ["send_swap"]),  # swapped since issue 30 (the turn asks who swaps)
+    ("how much is eth worth in usd", ["get_token_price"]),  # priced by get_token_price
+    ("swap 1 eth for usdc", ["send_swap"]),  # the turn asks who swaps
     ("send 10 dai to bob", ["send_token_transfer"]),  # the testnet kit has DAI
     (f"approve usdc spending for {DEAD}", REFUSE),
     ("show my nfts", REFUSE),
@@ -136,7 +136,7 @@ FRESH: list[tuple[str, object]] = [
     ("what's the status of that transaction", ["get_transaction_receipt"]),
     ("show me her balance", ["get_balance"]),
     ("what's 1 eth in euros", REFUSE),
-    ("exchange 1 eth to dai", ["send_swap"]),  # swapped since issue 30
+    ("exchange 1 eth to dai", ["send_swap"]),
     ("send 2 usdt to carol", REFUSE),
     ("send 1 eth from alice to 0x12345678", REFUSE),
     ("send -0.5 eth to bob from alice", REFUSE),
@@ -187,7 +187,7 @@ FRESH_2: list[tuple[str, object]] = [
     ("what will gas cost tomorrow", REFUSE),
     ("list alice's tokens", REFUSE),
     ("send bob some eth", REFUSE),
-    ("what's the value of alice's portfolio", ["get_portfolio"]),  # valued since issue 30
+    ("what's the value of alice's portfolio", ["get_portfolio"]),
 ]  # fmt: skip
 
 
@@ -222,7 +222,7 @@ FRESH_TOKENS: list[tuple[str, object]] = [
 ]
 
 
-# Prices, quotes, swaps and portfolio values (issue 30), written before the parser was tried on
+# Prices, quotes, swaps and portfolio values, written before the parser was tried on
 # them, measured once, never tuned: coverage 95% (20 answerable; missed "price quote for 3 eth
 # to usdc"), precision 100%.
 FRESH_SWAPS: list[tuple[str, object]] = [

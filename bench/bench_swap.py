@@ -1,5 +1,5 @@
 """What quoting and preparing a Uniswap V3 swap costs: quote_swap and prepare_swap on the
-local testnet's kit (issue 30).
+local testnet's kit.
 
     .venv/bin/python bench/bench_swap.py [--calls 200] [--warmup 20]
 

@@ -279,6 +279,11 @@ async def install(w3: AsyncWeb3) -> bool:
     plan = steps(await node_accounts(node))
     if await node.nonce(DEPLOYER) >= len(plan):
         return True
+    if not await node.request("anvil_getAutomine", []):
+        # Started with --no-mining or a block time: 31 transactions would each wait for a
+        # block (or forever). Such a chain has no kit; the tools say so where they need it.
+        log.warning("The testnet node does not mine on its own; the testnet kit is not installed.")
+        return False
     started = time.monotonic()
     await node.request("anvil_impersonateAccount", [DEPLOYER])
     await node.request("anvil_setBalance", [DEPLOYER, hex(DEPLOYER_BALANCE)])

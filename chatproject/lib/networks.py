@@ -117,7 +117,7 @@ UNISWAP_TESTNET = Uniswap(
 DAY = 86_400
 # Chainlink's USD feeds (the proxies, 8 decimals), from data.chain.link. Heartbeats: ETH/USD 1 h
 # on mainnet, 20 min on Base, 24 h for the USDC feeds; polygon's 27 s and arbitrum ETH/USD's
-# 24 h were not confirmed from a second source (issue 30).
+# 24 h were not confirmed from a second source.
 FEEDS_MAINNET = (
     PriceFeed("ETH", "0x5f4eC3Df9cbd43714FE2740f5E3616155c5b8419", 8, 3_600),
     PriceFeed("USDC", "0x8fFfFfd4AfB6115b954Bd326cbe7B4BA576818f6", 8, DAY),

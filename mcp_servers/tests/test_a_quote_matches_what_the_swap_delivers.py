@@ -1,5 +1,5 @@
 """quote_swap's expected output is what send_swap then delivers, to the base unit, read from
-the swapper's balances on the testnet kit's Uniswap V3 pools (issue 30)."""
+the swapper's balances on the testnet kit's Uniswap V3 pools."""
 
 from __future__ import annotations
 

@@ -52,7 +52,7 @@ async def test_usdc_to_dai_is_an_exact_approval_then_the_swap(chain: Chain, sync
     assert data["summary"]["effects"][-1]["kind"] == "fee"
     assert data["summary"]["checked"] == "simulated"
     assert data["summary"]["policy"]["warnings"] == []  # it does what it says, nothing more
-    assert f"at least {quote['minimum_out']} DAI" in text and "two signatures" in text
+    assert f"at least {quote['minimum_out']} DAI" in text and "two transactions" in text
 
 
 async def test_eth_to_usdc_has_no_approval_and_sends_value(chain: Chain) -> None:

@@ -1,6 +1,6 @@
 """Base has only SwapRouter02, whose exactInputSingle has no deadline: the encoder puts the
 deadline in multicall(deadline, data) there, and in the struct for the SwapRouter elsewhere.
-Checked by decoding the calldata (issue 30)."""
+Checked by decoding the calldata."""
 
 from __future__ import annotations
 

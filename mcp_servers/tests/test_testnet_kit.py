@@ -137,3 +137,14 @@ def test_the_network_table_names_the_kits_uniswap_and_feed() -> None:
     feed = testnet.feed_for("ETH")
     assert feed is not None and feed.address == kit.ETH_USD_FEED
     assert feed.decimals == kit.FEED_DECIMALS and feed.heartbeat == 86_400
+
+
+async def test_a_node_that_does_not_mine_on_its_own_gets_no_kit_and_no_wait() -> None:
+    anvil = start_anvil(chain_id=31337, extra=["--no-mining"])
+    w3 = make_web3(anvil.url, 10)
+    try:
+        assert not await asyncio.wait_for(kit.install(w3), timeout=5)
+        assert await w3.eth.get_transaction_count(kit.DEPLOYER) == 0
+    finally:
+        await w3.provider.disconnect()  # type: ignore[attr-defined]
+        anvil.stop()

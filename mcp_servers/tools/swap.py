@@ -325,8 +325,9 @@ async def prepared_text(chain: Chain, sender: str, plan: Plan, simulation: Simul
     q = plan.quote.as_dict()
     t_in, t_out = plan.quote.token_in.symbol, plan.quote.token_out.symbol
     steps = (
-        f"It needs two signatures from the wallet, in this order: first allowing the Uniswap "
-        f"router to spend exactly {q['amount_in']} {t_in}, then the swap."
+        f"It is two transactions, in this order: first allowing the Uniswap router to spend "
+        f"exactly {q['amount_in']} {t_in}, then the swap; a wallet that takes batches signs "
+        f"both at once, others ask twice."
         if len(plan.calls) == 2
         else "It needs one signature from the wallet."
     )

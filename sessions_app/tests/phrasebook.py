@@ -213,7 +213,7 @@ POSITIVE: tuple[Case, ...] = (
     fails("who owns token 1 of {dead}", "get_nft_owner"),
     fails("owner of token 1 in {dead}", "get_nft_owner"),
     ok(f"portfolio of {DEAD} on polygon", "get_portfolio", network="polygon"),
-    # prices, quotes, swaps and a portfolio's value (issue 30: the testnet kit's pools and feed)
+    # prices, quotes, swaps and a portfolio's value (the testnet kit's pools and feed)
     ok("price of ETH", "get_token_price"),
     ok("what's the price of eth?", "get_token_price"),
     ok("ETH price", "get_token_price"),

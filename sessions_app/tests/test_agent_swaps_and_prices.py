@@ -1,4 +1,4 @@
-"""Swaps, quotes, prices and a portfolio's value (issue 30) through the real stack: websocket,
+"""Swaps, quotes, prices and a portfolio's value through the real stack: websocket,
 turn, builtin agent, mcp_proxy, runmcp on Anvil with the testnet kit (USDC, DAI, WETH, Uniswap V3
 pools and an ETH/USD feed at $3,000). One turn of each intent: the tool called with the
 arguments the words gave, its outcome, and the answer on the testnet; a swap mines and is the

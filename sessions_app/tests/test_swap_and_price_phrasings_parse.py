@@ -1,4 +1,4 @@
-"""Swaps, swap quotes, prices and a portfolio's value (issue 30) as the builtin agent reads them:
+"""Swaps, swap quotes, prices and a portfolio's value as the builtin agent reads them:
 the parser alone, a pure function of the text and the network table (every network usable), so
 the whole file runs in milliseconds. Each phrasing reads into one step with the tool and the
 arguments it sends; bad input (an unknown token on that network, a zero or missing amount, the
