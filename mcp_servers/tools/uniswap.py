@@ -11,7 +11,7 @@ from typing import Any
 import eth_abi
 from eth_typing import ChecksumAddress
 from eth_utils import keccak, to_checksum_address
-from web3.exceptions import ContractLogicError, Web3Exception
+from web3.exceptions import ContractLogicError
 
 from chatproject.lib.networks import SWAP_ROUTER_02, Uniswap
 from mcp_servers.chain import Chain
@@ -118,8 +118,8 @@ async def quote(
     try:
         raw = await call_raw(chain, uni.quoter_v2, hex_data(data))
         out, after, _, gas = eth_abi.decode(["uint256", "uint160", "uint32", "uint256"], raw)
-    except (ContractLogicError, Web3Exception, ValueError, eth_abi.exceptions.DecodingError):
-        return None
+    except (ContractLogicError, eth_abi.exceptions.DecodingError):
+        return None  # the quoter reverted: the pool cannot fill it (a node's failure is raised)
     return Quote(pool, int(out), int(after), int(gas)) if out else None
 
 
