@@ -47,7 +47,10 @@ DEPLOYER_BALANCE = 10**6 * 10**18
 ETH_USD = 3_000
 FEED_DECIMALS = 8
 NEVER = 2**32 - 1  # the deadline of the set-up's own Uniswap calls
-INSTALL_WAIT = 60.0  # how long a process waits for another one's install
+INSTALL_WAIT = 60.0  # how long an install may take, however many servers share it
+# Each step's gas limit: the largest steps (NonfungiblePositionManager's deployment, and a pool's
+# creation inside createAndInitializePoolIfNecessary) use about 5.5M; only what is used is paid.
+STEP_GAS = 12_000_000
 
 # What each dev account is given; its ETH is its own (STARTING_BALANCE_WEI).
 GIFT_USDC = 10_000 * 10**6
@@ -149,6 +152,10 @@ class Step:
     data: str
     value: int = 0
 
+    # A fixed, ample gas limit: one the node estimated when the transaction arrived may have
+    # been estimated before the step ahead of it (another server's) was mined, and run out.
+    gas: int = STEP_GAS
+
 
 def steps(node_accounts: list[ChecksumAddress]) -> list[Step]:
     """Every transaction of the install, in nonce order (the addresses above depend on it)."""
@@ -234,7 +241,9 @@ class Node:
         return int(await self.request("eth_getTransactionCount", [address, "latest"]), 16)
 
     async def send(self, sender: str, step: Step, nonce: int | None = None) -> None:
-        tx: dict[str, Any] = {"from": sender, "data": step.data, "value": hex(step.value)}
+        tx: dict[str, Any] = {
+            "from": sender, "data": step.data, "value": hex(step.value), "gas": hex(step.gas),
+        }  # fmt: skip
         if step.to:
             tx["to"] = step.to
         if nonce is not None:
@@ -242,7 +251,7 @@ class Node:
         tx_hash = await self.request("eth_sendTransaction", [tx])
         receipt = await self.receipt(tx_hash, sender, nonce)
         if int(receipt["status"], 16) != 1:
-            raise KitError(f"step at nonce {nonce} reverted")
+            raise StepReverted(f"step at nonce {nonce} reverted")
 
     async def receipt(self, tx_hash: str, sender: str, nonce: int | None) -> dict[str, Any]:
         """The receipt; KitError when another process's transaction took the nonce (Anvil
@@ -263,6 +272,10 @@ class KitError(Exception):
     pass
 
 
+class StepReverted(KitError):
+    """A step was mined and failed: the kit on this chain lacks what it would have done."""
+
+
 async def is_anvil(node: Node) -> bool:
     try:
         version = str(await node.request("web3_clientVersion", []))
@@ -280,22 +293,35 @@ async def install(w3: AsyncWeb3) -> bool:
     if await node.nonce(DEPLOYER) >= len(plan):
         return True
     if not await node.request("anvil_getAutomine", []):
-        # Started with --no-mining or a block time: 31 transactions would each wait for a
+        # Started with --no-mining or a block time: 30 transactions would each wait for a
         # block (or forever). Such a chain has no kit; the tools say so where they need it.
         log.warning("The testnet node does not mine on its own; the testnet kit is not installed.")
         return False
     started = time.monotonic()
     await node.request("anvil_impersonateAccount", [DEPLOYER])
     await node.request("anvil_setBalance", [DEPLOYER, hex(DEPLOYER_BALANCE)])
-    try:
-        for nonce in range(await node.nonce(DEPLOYER), len(plan)):
-            await node.send(DEPLOYER, plan[nonce], nonce)
-    except KitError:
-        await wait_for_other_install(node, len(plan))  # another process holds that nonce
+    await run_steps(node, plan)
     # Anvil lists impersonated addresses among its accounts: the deployer leaves that list.
     await node.request("anvil_stopImpersonatingAccount", [DEPLOYER])
     log.info("Installed the testnet kit in %.2f s.", time.monotonic() - started)
     return True
+
+
+async def run_steps(node: Node, plan: list[Step]) -> None:
+    """Send the step the deployer's nonce is at, until none is left. Servers installing at once
+    share the work: a step another one sent first fails here on its nonce, and the loop goes on
+    from the nonce the chain then has (nobody waits for a server that stopped)."""
+    deadline = time.monotonic() + INSTALL_WAIT
+    while (nonce := await node.nonce(DEPLOYER)) < len(plan):
+        if time.monotonic() > deadline:
+            raise KitError("the testnet kit's install did not finish")
+        try:
+            await node.send(DEPLOYER, plan[nonce], nonce)
+        except StepReverted as error:
+            log.error("The testnet kit is incomplete on this chain: %s.", error)
+        except KitError as error:
+            log.info("Testnet kit step %s went elsewhere (%s).", nonce, error)
+            await asyncio.sleep(0.02 + secrets.randbelow(50) / 1000)
 
 
 async def node_accounts(node: Node) -> list[ChecksumAddress]:
@@ -303,14 +329,6 @@ async def node_accounts(node: Node) -> list[ChecksumAddress]:
     Anvil lists after them."""
     accounts = [to_checksum_address(a) for a in await node.request("eth_accounts", [])]
     return [a for a in accounts if a != DEPLOYER][: len(DEV_ACCOUNT_NAMES)]
-
-
-async def wait_for_other_install(node: Node, total: int) -> None:
-    deadline = time.monotonic() + INSTALL_WAIT
-    while await node.nonce(DEPLOYER) < total:
-        if time.monotonic() > deadline:
-            raise KitError("the testnet kit's install did not finish")
-        await asyncio.sleep(0.1)
 
 
 class Funder:

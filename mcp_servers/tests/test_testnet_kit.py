@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 from collections.abc import Iterator
 
 import environ
@@ -148,3 +149,33 @@ async def test_a_node_that_does_not_mine_on_its_own_gets_no_kit_and_no_wait() ->
     finally:
         await w3.provider.disconnect()  # type: ignore[attr-defined]
         anvil.stop()
+
+
+async def pools_with_liquidity(w3) -> list[bool]:  # type: ignore[no-untyped-def]
+    found = []
+    for a, b, fee, _, _ in kit.POOLS:
+        token0, token1, _, _ = kit.sorted_pair(a, b, 0, 0)
+        raw = await w3.eth.call(
+            {"to": kit.UNISWAP_FACTORY,
+             "data": kit.call("getPool(address,address,uint24)", token0, token1, fee)}
+        )  # fmt: skip
+        pool = "0x" + bytes(raw)[12:32].hex()
+        found.append(await read_uint(w3, w3.to_checksum_address(pool), "liquidity()") > 0)
+    return found
+
+
+async def test_servers_racing_with_uneven_timing_still_fill_every_pool(
+    fresh_anvil: Anvil, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three installs whose steps leave at random moments (as busy servers' do): every step
+    lands once, in order, with the gas it needs, and every pool has its liquidity."""
+    send = kit.Node.send
+
+    async def jittered(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        await asyncio.sleep(random.random() * 0.03)
+        return await send(self, *args, **kwargs)
+
+    monkeypatch.setattr(kit.Node, "send", jittered)
+    clients = [make_web3(fresh_anvil.url, 10) for _ in range(3)]
+    assert await asyncio.gather(*(kit.install(w3) for w3 in clients)) == [True, True, True]
+    assert await pools_with_liquidity(clients[0]) == [True, True, True]
