@@ -25,11 +25,19 @@ def backend_pid_after_a_pause() -> int:
         return int(cursor.fetchone()[0])
 
 
-def still_connected(pids: set[int]) -> set[int]:
+def still_connected(pids: set[int], within: float = 3.0) -> set[int]:
+    """The backends of ``pids`` still listed after ``within`` seconds: a closed connection's
+    backend leaves pg_stat_activity when its process exits, a moment after the close; an
+    open one stays."""
+    deadline = time.monotonic() + within
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pid FROM pg_stat_activity WHERE pid = ANY(%s)", [list(pids)])
-            return {row[0] for row in cursor.fetchall()}
+        while True:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pid FROM pg_stat_activity WHERE pid = ANY(%s)", [list(pids)])
+                listed = {row[0] for row in cursor.fetchall()}
+            if not listed or time.monotonic() > deadline:
+                return listed
+            time.sleep(0.05)
     finally:
         connection.close()  # this helper thread's own connection
 
