@@ -33,6 +33,7 @@ from eth_utils import keccak, to_checksum_address
 from web3.types import Nonce
 from web3.utils.address import get_create_address
 
+from mcp_servers.abi import parse_signature
 from mcp_servers.accounts import DEV_ACCOUNT_NAMES
 
 if TYPE_CHECKING:
@@ -93,20 +94,9 @@ def abi(name: str) -> list[dict[str, Any]]:
 
 
 def call(signature: str, *args: Any) -> str:
-    types = signature[signature.index("(") + 1 : -1]
-    encoded = eth_abi.encode(split_types(types), list(args)) if types else b""
-    return "0x" + (keccak(text=signature)[:4] + encoded).hex()
-
-
-def split_types(types: str) -> list[str]:
-    """ "address,(address,uint24),uint256" -> its top-level types."""
-    parts, depth, start = [], 0, 0
-    for index, char in enumerate(types):
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if char == "," and depth == 0:
-            parts.append(types[start:index])
-            start = index + 1
-    return [*parts, types[start:]]
+    """Calldata for ``signature`` ("fund(address,uint256,uint256)") with ``args``."""
+    parsed = parse_signature(signature)
+    return "0x" + (parsed.selector + eth_abi.encode(list(parsed.inputs), list(args))).hex()
 
 
 def deployment(name: str, types: list[str] | None = None, *args: Any) -> str:
