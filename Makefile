@@ -46,18 +46,26 @@ test-tools: $(CHECKOV_STAMP)
 run: $(VENV)/.runtime node_modules/.installed
 	$(PY) manage.py runstack
 
-lint: setup
+# Static checks: style, the import contracts (docs/architecture.md, "Layers") and the Kubernetes
+# manifests (schemas and checkov: tests/deploy/lint_manifests.py).
+lint: setup $(CHECKOV_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(PY) -m tests.deploy.lint_manifests
 
 typecheck: setup
 	$(VENV)/bin/mypy chatproject sessions_app mcp_proxy mcp_servers
+
+# Two workers (pytest-xdist), one per core of the development machine; each module runs whole
+# on one worker (conftest.py), with its own test database and Redis database.
+TEST_WORKERS ?= 2
 
 # makemigrations also checks the database's migration history when it can reach one; before
 # the tests start their own PostgreSQL there is none to reach, and its warning is no news.
 pytest: setup test-tools
 	$(PY) -W "ignore:Got an error checking a consistent migration history" \
 		manage.py makemigrations --check --dry-run
-	$(VENV)/bin/pytest --durations=25 $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup --durations=25 $(PYTEST_ARGS)
 
 test: lint typecheck pytest

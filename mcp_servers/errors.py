@@ -31,14 +31,6 @@ class ToolFailure(Exception):
     """A failure whose message is already a sentence fit for the user."""
 
 
-class OverCap(Exception):
-    """Adding the amount would pass the asset's daily cap; nothing was added (models.py)."""
-
-    def __init__(self, asset: str, spent: int) -> None:
-        super().__init__(asset)
-        self.asset, self.spent = asset, spent
-
-
 def secret_fragments(url: str) -> list[str]:
     """The parts of a URL that may carry a key (its query values, userinfo, key-like path)."""
     return url_secrets(url)

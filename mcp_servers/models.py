@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db import models, transaction
 
-from mcp_servers.errors import OverCap
+from mcp_servers.overcap import OverCap
 
 
 class SpendTotal(models.Model):

@@ -34,7 +34,8 @@ from django.db import DatabaseError, connection
 
 from mcp_servers.caller import CALLER_OWNER
 from mcp_servers.effects import APPROVAL, NATIVE, OPERATOR, TRANSFER, Effect
-from mcp_servers.errors import OverCap, ToolFailure
+from mcp_servers.errors import ToolFailure
+from mcp_servers.overcap import OverCap
 from mcp_servers.units import format_units, parse_units
 
 if TYPE_CHECKING:

@@ -20,13 +20,13 @@ import asyncio
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-from eth_account import Account
-from eth_account.messages import SignableMessage, encode_defunct, encode_typed_data
+from typing import TYPE_CHECKING, Any
 
 from mcp_proxy.client import ProxyError, call_tool
 from sessions_app.models import ChatSession, WalletRequest
+
+if TYPE_CHECKING:
+    from eth_account.messages import SignableMessage
 
 # What a rejection may say; anything else from the page becomes GENERIC_REASON.
 REASON_SENTENCES: dict[str, str] = {
@@ -276,6 +276,8 @@ def judge_signature(signature_request: dict[str, Any], signature: str) -> Verdic
     message = signable(signature_request)
     if not signature or expected is None or message is None:
         return mismatched("signature request", reported)
+    from eth_account import Account  # loaded when a signature is checked: see signable
+
     try:
         recovered = Account.recover_message(message, signature=signature)
     except Exception:  # a malformed signature: eth_keys raises several kinds
@@ -297,7 +299,11 @@ def requested_signer(signature_request: dict[str, Any]) -> str | None:
 
 
 def signable(signature_request: dict[str, Any]) -> SignableMessage | None:
-    """What the wallet was asked to sign, as eth_account encodes it; None when unreadable."""
+    """What the wallet was asked to sign, as eth_account encodes it; None when unreadable.
+    eth_account is imported here, not at the top: it loads in about a second of CPU, which
+    every backend start would pay for the rare signature request."""
+    from eth_account.messages import encode_defunct, encode_typed_data
+
     method, params = signature_request.get("method"), signature_request.get("params") or []
     try:
         if method == "personal_sign":

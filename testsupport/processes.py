@@ -5,7 +5,9 @@ Everything binds to 127.0.0.1 on a free port, so several runs can share the mach
 
 from __future__ import annotations
 
+import itertools
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -40,10 +42,34 @@ RPC_ENV = {
 }
 
 
+# Servers the tests start listen on ports below Linux's ephemeral range (32768-60999), from
+# which the kernel picks the ports of outgoing connections and of bind(0): a port handed out
+# here is not taken by a connection before its server binds it. Under pytest-xdist each worker
+# has a range of its own, so two workers never hand out the same port; a random start keeps two
+# runs side by side apart too.
+PORTS = range(20000, 32768)
+_offsets = itertools.count(random.randrange(len(PORTS)))
+
+
+def worker_ports() -> range:
+    """This process's share of PORTS: all of it, or one worker's slice under xdist."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    size = len(PORTS) // workers
+    return range(PORTS.start + worker * size, PORTS.start + (worker + 1) * size)
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    ports = worker_ports()
+    for _ in range(len(ports)):
+        port = ports[next(_offsets) % len(ports)]
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # in use, or just closed (TIME_WAIT): the next one
+            return port
+    raise RuntimeError(f"no free port in {ports}")
 
 
 def wait_until(check: object, timeout: float, what: str) -> None:

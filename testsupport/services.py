@@ -17,6 +17,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
@@ -85,6 +86,21 @@ def pytest_load_initial_conftests(
     services = start_missing_services()
     early_config.stash[SERVICES_KEY] = services
     early_config.add_cleanup(services.stop)
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        os.environ["REDIS_URL"] = redis_database_of_worker(os.environ["REDIS_URL"], worker)
+
+
+def redis_database_of_worker(url: str, worker: str) -> str:
+    """An xdist worker ("gw0", "gw1", ...) gets the Redis database after the session's: its
+    limit counters, socket slots and channel-layer prefix (which carries the database number)
+    are its own, so one worker clearing its counters never resets the other's in mid-test.
+    The controller starts the servers before it starts the workers, which inherit the URLs:
+    both workers share one PostgreSQL (pytest-django gives each its own test database)."""
+    parsed = urlparse(url)
+    base = int(parsed.path.strip("/") or 0)
+    database = (base + 1 + int(worker.removeprefix("gw"))) % 16
+    return parsed._replace(path=f"/{database}").geturl()
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
