@@ -32,7 +32,7 @@ from tests.browser.helpers import (
     start_backend,
     wait_until_ready,
 )
-from tests.browser.screens import screen, someone
+from tests.browser.screens import desktop_only, screen, someone
 from testsupport.processes import Daphne, free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
@@ -351,6 +351,7 @@ def test_send_receive_and_allow_are_shown_with_warnings_first_and_calldata_behin
     fits(tab, card)  # the long calldata wraps inside the card too
 
 
+@desktop_only
 @pytest.mark.parametrize("server_verdict", ["cannot_verify", "allowed"])
 def test_what_could_not_be_checked_never_reads_allowed(someone, server_verdict):
     """Even if a verdict said "allowed" for an unchecked write, the card does not repeat it."""

@@ -13,9 +13,16 @@ import pytest
 from playwright.sync_api import Page, Route, expect
 
 from tests.browser.helpers import open_chat, send_message, wait_for_answers, wait_until_ready
-from tests.browser.screens import chat_list, chat_titles, close_chat_list, screen, someone
+from tests.browser.screens import (
+    chat_list,
+    chat_titles,
+    close_chat_list,
+    desktop_only,
+    screen,
+    someone,
+)
 
-pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db"), desktop_only]
 __all__ = ["screen", "someone"]
 
 CHAT_LIST = re.compile(r"/api/chats(\?|$)")

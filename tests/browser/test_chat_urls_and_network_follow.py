@@ -1,4 +1,5 @@
-"""Issue 31, items 4 and 7, in the page on a desktop and a phone: every chat has its address
+"""Issue 31, items 4 and 7, in the page (on a desktop: the phone's chat list is
+tests/browser/test_chat_list_sidebar.py's): every chat has its address
 (/c/<id>) that reload, back and forward and the chat list land in; opening a mainnet chat sets
 the network picker to mainnet, so the next question runs there, and each turn names its network
 once; an expired or a closed chat takes the next message and goes on with its history.
@@ -22,10 +23,10 @@ from tests.browser.helpers import (
     wait_for_answers,
     wait_until_ready,
 )
-from tests.browser.screens import chat_list, screen, someone
+from tests.browser.screens import chat_list, desktop_only, screen, someone
 from testsupport.processes import Anvil, Daphne, McpServer, start_anvil, start_runmcp
 
-pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db"), desktop_only]
 __all__ = ["screen", "someone"]
 
 

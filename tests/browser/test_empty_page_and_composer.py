@@ -10,12 +10,13 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.helpers import open_chat, send_message, wait_for_answers, wait_until_ready
-from tests.browser.screens import screen, someone
+from tests.browser.screens import desktop_only, screen, someone
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 __all__ = ["screen", "someone"]
 
 
+@desktop_only
 def test_example_prompts_follow_the_network_and_one_click_gets_an_answer(someone, screenshot):
     tab = someone().new_tab()
     open_chat(tab)
@@ -35,6 +36,7 @@ def test_example_prompts_follow_the_network_and_one_click_gets_an_answer(someone
     expect(tab.locator("#examples")).to_have_count(0)
 
 
+@desktop_only
 def test_messages_have_times_and_the_input_is_focused_and_grows(someone):
     tab = someone().new_tab()
     open_chat(tab)

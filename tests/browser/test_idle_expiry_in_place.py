@@ -24,10 +24,10 @@ from tests.browser.helpers import (
     wait_for_answers,
     wait_until_ready,
 )
-from tests.browser.screens import screen, someone
+from tests.browser.screens import desktop_only, screen, someone
 from testsupport.processes import Daphne
 
-pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db"), desktop_only]
 __all__ = ["screen", "someone"]
 
 # Long enough to load the page and type on a busy machine, shorter than the page's own 12 s

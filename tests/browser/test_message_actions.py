@@ -9,9 +9,9 @@ from playwright.sync_api import expect
 
 from sessions_app.models import Message
 from tests.browser.helpers import open_chat, send_message, wait_for_answers, wait_until_ready
-from tests.browser.screens import screen, someone
+from tests.browser.screens import desktop_only, screen, someone
 
-pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db"), desktop_only]
 __all__ = ["screen", "someone"]
 
 SHOWN = ":not([hidden])"

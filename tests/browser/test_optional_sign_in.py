@@ -10,9 +10,16 @@ from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
 from tests.browser.helpers import open_chat, send_message, wait_for_answers, wait_until_ready
-from tests.browser.screens import chat_list, chat_titles, close_chat_list, screen, someone
+from tests.browser.screens import (
+    chat_list,
+    chat_titles,
+    close_chat_list,
+    desktop_only,
+    screen,
+    someone,
+)
 
-pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db"), desktop_only]
 __all__ = ["screen", "someone"]
 
 PASSWORD = "a-long-pass-phrase-17"

@@ -19,10 +19,10 @@ from tests.browser.helpers import (
     wait_for_answers,
     wait_until_ready,
 )
-from tests.browser.screens import screen, someone
+from tests.browser.screens import desktop_only, screen, someone
 from testsupport.processes import Daphne
 
-pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db"), desktop_only]
 __all__ = ["screen", "someone"]
 
 SHOWN = ":not([hidden])"

@@ -18,9 +18,9 @@ from tests.browser.helpers import (
     wait_for_answers,
     wait_until_ready,
 )
-from tests.browser.screens import chat_list, screen, someone
+from tests.browser.screens import chat_list, desktop_only, screen, someone
 
-pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db"), desktop_only]
 __all__ = ["screen", "someone"]
 
 
