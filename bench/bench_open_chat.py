@@ -175,8 +175,16 @@ def main() -> None:
         default="own",
         help="SESSION_ENGINE: own (chatproject.lib.session_store) or django (cached_db)",
     )
+    parser.add_argument(
+        "--database-pool",
+        choices=("on", "off"),
+        default="",
+        help="DATABASE_POOL: Django's psycopg pool, or a connection per HTTP request",
+    )
     args = parser.parse_args()
     arms = {"HTTP_HANDLER": args.handler, "SESSION_ENGINE": SESSION_STORES[args.session_store]}
+    if args.database_pool:
+        arms["DATABASE_POOL"] = str(args.database_pool == "on")
     print(" ".join(f"{name}={value}" for name, value in arms.items()))
     with builtin_stack(1, **arms, **SOCKET_CAP) as (ports, meter):
         asyncio.run(run(ports[0], args.browsers, args.at_once, args.rounds, args.warmup, meter))
