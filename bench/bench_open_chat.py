@@ -20,7 +20,10 @@ reported (a fresh process compiles its templates and fills its caches then).
 --handler django serves HTTP with Django's own ASGI handler (a thread hand-off per middleware
 hook) instead of the product's one-hop handler (chatproject/lib/handler.py); --session-store
 django with Django's cached_db session store instead of chatproject/lib/session_store.py (a
-new browser session written twice). Both together are the opening as Django serves it.
+new browser session written twice); --autobahn-debug-lines eager leaves autobahn formatting
+its settings for a debug line on every connection (chatproject/daphne.py makes that text only
+when the line is written); --database-pool on|off sets DATABASE_POOL (Django's psycopg pool).
+The three A arms together are the opening as the libraries serve it.
 
 BENCH_PYSPY=FILE records daphne with py-spy over the measured rounds (raw folded stacks, GIL
 samples only; BENCH_PYSPY_ALL=1: every thread on a CPU); with BENCH_PYSPY_STEP=page, session or
@@ -181,8 +184,15 @@ def main() -> None:
         default="",
         help="DATABASE_POOL: Django's psycopg pool, or a connection per HTTP request",
     )
+    parser.add_argument(
+        "--autobahn-debug-lines",
+        choices=("lazy", "eager"),
+        default="lazy",
+        help="lazy: chatproject.daphne formats autobahn's per-connection debug line when written",
+    )
     args = parser.parse_args()
     arms = {"HTTP_HANDLER": args.handler, "SESSION_ENGINE": SESSION_STORES[args.session_store]}
+    arms["AUTOBAHN_DEBUG_LINES"] = args.autobahn_debug_lines
     if args.database_pool:
         arms["DATABASE_POOL"] = str(args.database_pool == "on")
     print(" ".join(f"{name}={value}" for name, value in arms.items()))
