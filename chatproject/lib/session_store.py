@@ -13,7 +13,7 @@ as Django's own would, rather than silently trying another key the request alrea
 It overrides ``create``/``acreate`` and ``save``/``asave`` and sets ``_session_key`` through
 ``_get_new_session_key``, internals of Django's session backends: requirements.txt pins
 Django's version, and
-chatproject/tests/test_a_new_browser_session_is_written_once.py fails when they change.
+tests/test_a_new_browser_session_is_written_once.py fails when they change.
 """
 
 from __future__ import annotations
