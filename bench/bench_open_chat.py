@@ -17,6 +17,14 @@ reported per browser, with each step's latency (p50, p95). "Whole opening" is th
 of one browser. Sockets close after each round; a first round of --warmup browsers is not
 reported (a fresh process compiles its templates and fills its caches then).
 
+--handler django serves HTTP with Django's own ASGI handler (a thread hand-off per middleware
+hook) instead of the product's one-hop handler (chatproject/lib/handler.py); --session-store
+django with Django's cached_db session store instead of chatproject/lib/session_store.py (a
+new browser session written twice); --autobahn-debug-lines eager leaves autobahn formatting
+its settings for a debug line on every connection (chatproject/daphne.py makes that text only
+when the line is written); --database-pool on|off sets DATABASE_POOL (Django's psycopg pool).
+The three A arms together are the opening as the libraries serve it.
+
 BENCH_PYSPY=FILE records daphne with py-spy over the measured rounds (raw folded stacks, GIL
 samples only; BENCH_PYSPY_ALL=1: every thread on a CPU); with BENCH_PYSPY_STEP=page, session or
 socket, over that step of the first round only.
@@ -44,6 +52,11 @@ STEPS = ("page", "session", "socket")
 # belongs to the step: the meter reads CPU this long after the last browser's answer.
 SETTLE_SECONDS = 0.5
 SOCKET_CAP = {"MAX_SOCKETS_PER_OWNER": "1000000"}
+# The arms of the A/Bs (--handler, --session-store): the product's piece or Django's own.
+SESSION_STORES = {
+    "own": "chatproject.lib.session_store",
+    "django": "django.contrib.sessions.backends.cached_db",
+}
 
 
 @dataclass
@@ -153,8 +166,37 @@ def main() -> None:
     parser.add_argument("--at-once", type=int, default=10, help="browsers in a step at a time")
     parser.add_argument("--rounds", type=int, default=1, help="measured rounds in one process")
     parser.add_argument("--warmup", type=int, default=10, help="browsers of the unreported round")
+    parser.add_argument(
+        "--handler",
+        choices=("one_hop", "django"),
+        default="one_hop",
+        help="HTTP_HANDLER of the daphne: one_hop (the product's) or django (Django's own)",
+    )
+    parser.add_argument(
+        "--session-store",
+        choices=tuple(SESSION_STORES),
+        default="own",
+        help="SESSION_ENGINE: own (chatproject.lib.session_store) or django (cached_db)",
+    )
+    parser.add_argument(
+        "--database-pool",
+        choices=("on", "off"),
+        default="",
+        help="DATABASE_POOL: Django's psycopg pool, or a connection per HTTP request",
+    )
+    parser.add_argument(
+        "--autobahn-debug-lines",
+        choices=("lazy", "eager"),
+        default="lazy",
+        help="lazy: chatproject.daphne formats autobahn's per-connection debug line when written",
+    )
     args = parser.parse_args()
-    with builtin_stack(1, **SOCKET_CAP) as (ports, meter):
+    arms = {"HTTP_HANDLER": args.handler, "SESSION_ENGINE": SESSION_STORES[args.session_store]}
+    arms["AUTOBAHN_DEBUG_LINES"] = args.autobahn_debug_lines
+    if args.database_pool:
+        arms["DATABASE_POOL"] = str(args.database_pool == "on")
+    print(" ".join(f"{name}={value}" for name, value in arms.items()))
+    with builtin_stack(1, **arms, **SOCKET_CAP) as (ports, meter):
         asyncio.run(run(ports[0], args.browsers, args.at_once, args.rounds, args.warmup, meter))
 
 

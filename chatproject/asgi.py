@@ -6,12 +6,16 @@ from __future__ import annotations
 import gc
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatproject.settings")
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)  # what django.core.asgi.get_asgi_application() does first
 
 from django.conf import settings  # noqa: E402
+
+from chatproject.lib.handler import http_handler  # noqa: E402
+
+django_asgi_app = http_handler(settings.HTTP_HANDLER)
 from django.core.exceptions import ImproperlyConfigured  # noqa: E402
 
 if not settings.DEBUG and settings.SECRET_KEY == settings.DEFAULT_SECRET_KEY:

@@ -66,6 +66,12 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/?signed_out=1"  # the page then drops the tab's chat of the old owner
 ASGI_APPLICATION = "chatproject.asgi.application"
+# Django's HTTP requests: "one_hop" calls the middleware chain in one thread hand-off
+# (chatproject/lib/handler.py: 15 hand-offs a page under Django's own handler); "django", Django's
+# ASGIHandler as it is (the A arm of bench/bench_open_chat.py --handler).
+HTTP_HANDLER = env.str("HTTP_HANDLER", default="one_hop")
+if HTTP_HANDLER not in ("one_hop", "django"):
+    raise ImproperlyConfigured(f"HTTP_HANDLER must be one_hop or django, not {HTTP_HANDLER!r}")
 
 TEMPLATES = [
     {
@@ -197,7 +203,9 @@ CACHES = {
         "KEY_PREFIX": "evmchat",
     }
 }
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# cached_db, whose new session is written once (chatproject/lib/session_store.py); Django's own,
+# which writes it twice, is the A arm of bench/bench_open_chat.py --session-store.
+SESSION_ENGINE = env.str("SESSION_ENGINE", default="chatproject.lib.session_store")
 # TLS deployments (docs/security.md): cookies only over HTTPS, HSTS, and the proxy's
 # X-Forwarded-Proto trusted for "is this request secure" (only behind a proxy that sets it).
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
