@@ -58,7 +58,7 @@ typecheck: setup
 	$(VENV)/bin/mypy chatproject sessions_app mcp_proxy mcp_servers
 
 # Two workers (pytest-xdist), one per core of the development machine; each module runs whole
-# on one worker (conftest.py), with its own test database and Redis database.
+# on one worker (--dist loadfile), with its own test database, Redis database and ports.
 TEST_WORKERS ?= 2
 
 # makemigrations also checks the database's migration history when it can reach one; before
@@ -66,6 +66,6 @@ TEST_WORKERS ?= 2
 pytest: setup test-tools
 	$(PY) -W "ignore:Got an error checking a consistent migration history" \
 		manage.py makemigrations --check --dry-run
-	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup --durations=25 $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile --durations=25 $(PYTEST_ARGS)
 
 test: lint typecheck pytest

@@ -9,8 +9,6 @@ import pytest
 
 from testsupport.processes import Anvil, McpServer, start_anvil, start_runmcp
 
-ROOT = Path(__file__).resolve().parent
-
 
 def pytest_configure(config: pytest.Config) -> None:
     """STATIC_ROOT is where collectstatic puts the files (the Docker image runs it); a checkout
@@ -19,16 +17,6 @@ def pytest_configure(config: pytest.Config) -> None:
     from django.conf import settings
 
     Path(settings.STATIC_ROOT).mkdir(exist_ok=True)
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under `make test`'s `pytest -n 2 --dist loadgroup` a module runs on one worker, so its
-    module-scoped servers start once: each test gets its file as xdist group, unless it names
-    a group of its own (modules that must not run beside each other share one)."""
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(item.path.relative_to(ROOT).as_posix()))
 
 
 @pytest.fixture(autouse=True, scope="module")

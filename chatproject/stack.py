@@ -11,13 +11,14 @@ starting anything.
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 import shlex
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,9 +116,27 @@ def backend_url(options: StackOptions) -> str:
 def wait_until_healthy(url: str, stopped: threading.Event, interval: float = 0.2) -> bool:
     """True once GET <url>health answers 200 (the backend serves and its database and channel
     layer work); False when ``stopped`` is set first (the stack ended before that)."""
+    return _wait(lambda: httpx.get(f"{url}health", timeout=2).status_code == 200, stopped, interval)
+
+
+def wait_until_mcp_servers_answer(stopped: threading.Event, interval: float = 0.2) -> bool:
+    """True once the /health of every MCP server the stack starts answers, whatever it says
+    about its chain; False when ``stopped`` is set first. The backend's first /health asks
+    them, and keeps the answer for MCP_HEALTH_CACHE_SECONDS: asked before they listen, it
+    would show their networks as down for that long."""
+    urls = [f"http://127.0.0.1:{network.mcp_port}/health" for network in _served_networks()]
+    return all(_wait(functools.partial(_answers, url), stopped, interval) for url in urls)
+
+
+def _answers(url: str) -> bool:
+    httpx.get(url, timeout=2)  # any status: it listens (an error is raised otherwise)
+    return True
+
+
+def _wait(answered: Callable[[], bool], stopped: threading.Event, interval: float) -> bool:
     while not stopped.is_set():
         try:
-            if httpx.get(f"{url}health", timeout=2).status_code == 200:
+            if answered():
                 return True
         except httpx.HTTPError:
             pass

@@ -26,6 +26,7 @@ from chatproject.stack import (
     migrate,
     plan,
     wait_until_healthy,
+    wait_until_mcp_servers_answer,
 )
 
 env = environ.Env()
@@ -81,8 +82,9 @@ class Command(BaseCommand):
         return exit_status(manager.returncode)
 
     def announce(self, url: str, stopped: threading.Event) -> None:
-        """The URL is printed once the backend answers /health: a click on it then works."""
-        if wait_until_healthy(url, stopped):
+        """The URL is printed once the MCP servers answer and then the backend answers /health:
+        a click on it then works, with the networks as they are."""
+        if wait_until_mcp_servers_answer(stopped) and wait_until_healthy(url, stopped):
             self.stdout.write(f"Chat at {url}  (Ctrl-C stops everything)")
             self.stdout.flush()
 
