@@ -72,6 +72,20 @@ def free_port() -> int:
     raise RuntimeError(f"no free port in {ports}")
 
 
+def imported_modules(*args: str, env: dict[str, str] | None = None) -> set[str]:
+    """Every module ``python <args>`` imports (python -X importtime lists them on stderr)."""
+    run = subprocess.run(
+        [sys.executable, "-X", "importtime", *args],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    return {line.rsplit("|", 1)[-1].strip() for line in run.stderr.splitlines() if "|" in line}
+
+
 def wait_until(check: object, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

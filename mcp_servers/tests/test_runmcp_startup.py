@@ -4,25 +4,9 @@ skips py_ecc's BLS12-381 pairing tables, which only BLS keystores use."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import eth_keyfile
 
-from testsupport.processes import BASE_DIR
-
-
-def imported_modules(*args: str) -> set[str]:
-    """Every module the command imports (python -X importtime lists them on stderr)."""
-    run = subprocess.run(
-        [sys.executable, "-X", "importtime", *args],
-        cwd=BASE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert run.returncode == 0, run.stderr[-2000:]
-    return {line.rsplit("|", 1)[-1].strip() for line in run.stderr.splitlines() if "|" in line}
+from testsupport.processes import imported_modules
 
 
 def test_runmcp_loads_neither_the_app_registry_nor_the_bls_pairing_tables():

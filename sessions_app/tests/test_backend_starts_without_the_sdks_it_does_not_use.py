@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import os
 import secrets
-import subprocess
-import sys
 
-from testsupport.processes import BASE_DIR
+from testsupport.processes import imported_modules
 
 LOAD_THE_BACKEND = (
     "import django; django.setup(); import chatproject.asgi; "
@@ -19,23 +17,14 @@ LOAD_THE_BACKEND = (
 
 
 def backend_modules() -> set[str]:
-    """Every module a backend's ASGI application imports (python -X importtime lists them)."""
+    """Every module a backend's ASGI application imports."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "chatproject.settings",
         "SECRET_KEY": secrets.token_hex(32),
         "AGENT_PROVIDER": "builtin",
     }
-    run = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", LOAD_THE_BACKEND],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert run.returncode == 0, run.stderr[-2000:]
-    return {line.rsplit("|", 1)[-1].strip() for line in run.stderr.splitlines() if "|" in line}
+    return imported_modules("-c", LOAD_THE_BACKEND, env=env)
 
 
 def test_the_builtin_agents_backend_loads_no_model_sdk_web3_or_eth_account():

@@ -106,8 +106,9 @@ def checkov_problems(scan: dict[str, Any]) -> list[str]:
 def main() -> int:
     problems = renderer_problems()
     for which in ("base", OVERLAY):
+        manifests = documents(which)
         for version in SCHEMA_VERSIONS:
-            problems += schema_problems(documents(which), version)
+            problems += schema_problems(manifests, version)
     problems += checkov_problems(run_checkov(rendered_yaml(OVERLAY)))
     for problem in problems:
         print(f"deploy/k8s: {problem}", file=sys.stderr)
