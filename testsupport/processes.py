@@ -51,10 +51,15 @@ PORTS = range(20000, 32768)
 _offsets = itertools.count(random.randrange(len(PORTS)))
 
 
+def worker_index() -> int:
+    """This pytest-xdist worker's number ("gw1" is 1); 0 without xdist."""
+    return int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+
+
 def worker_ports() -> range:
     """This process's share of PORTS: all of it, or one worker's slice under xdist."""
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
-    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    worker = worker_index()
     size = len(PORTS) // workers
     return range(PORTS.start + worker * size, PORTS.start + (worker + 1) * size)
 

@@ -22,7 +22,7 @@ from urllib.parse import urlparse
 import pytest
 
 from chatproject.lib.embedded import Server, start_postgres, start_valkey
-from testsupport.processes import free_port
+from testsupport.processes import free_port, worker_index
 
 
 def start_throwaway_postgres(root: Path) -> Server:
@@ -86,20 +86,19 @@ def pytest_load_initial_conftests(
     services = start_missing_services()
     early_config.stash[SERVICES_KEY] = services
     early_config.add_cleanup(services.stop)
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
-    if worker:
-        os.environ["REDIS_URL"] = redis_database_of_worker(os.environ["REDIS_URL"], worker)
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        os.environ["REDIS_URL"] = redis_database_of_worker(os.environ["REDIS_URL"], worker_index())
 
 
-def redis_database_of_worker(url: str, worker: str) -> str:
-    """An xdist worker ("gw0", "gw1", ...) gets the Redis database after the session's: its
+def redis_database_of_worker(url: str, worker: int) -> str:
+    """xdist worker ``worker`` (1 for "gw1") gets the Redis database after the session's: its
     limit counters, socket slots and channel-layer prefix (which carries the database number)
     are its own, so one worker clearing its counters never resets the other's in mid-test.
     The controller starts the servers before it starts the workers, which inherit the URLs:
     both workers share one PostgreSQL (pytest-django gives each its own test database)."""
     parsed = urlparse(url)
     base = int(parsed.path.strip("/") or 0)
-    database = (base + 1 + int(worker.removeprefix("gw"))) % 16
+    database = (base + 1 + worker) % 16
     return parsed._replace(path=f"/{database}").geturl()
 
 
