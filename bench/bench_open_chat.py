@@ -42,7 +42,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench_turns import CpuMeter, builtin_stack, percentile, start_profiler
+from bench_turns import CpuMeter, builtin_stack, machine_speed, percentile, start_profiler
 from client import Browser, receive
 
 STEPS = ("page", "session", "socket")
@@ -131,6 +131,7 @@ def line(name: str, cpu: dict[str, float], seconds: list[float]) -> str:
 
 
 def report(rounds: list[dict[str, Any]], browsers: int) -> None:
+    print(machine_speed())
     print(f"{browsers} browsers, {len(rounds)} round(s); daphne CPU per browser, latency (ms)")
     for number, result in enumerate(rounds, 1):
         print(f"round {number}\n| step | daphne CPU | of which system | p50 | p95 |")

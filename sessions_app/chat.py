@@ -106,8 +106,8 @@ def session_state(chat_session: ChatSession) -> dict[str, Any]:
     fresh = ChatSession.objects.with_busy().get(pk=chat_session.pk)
     for field in ChatSession._meta.concrete_fields:  # the caller's copy is refreshed too
         setattr(chat_session, field.attname, getattr(fresh, field.attname))
-    if fresh.message_seq == 0:  # a new tab's chat: no history to read
-        return events.session_state(chat_session_dict(fresh), [])
+    if fresh.message_seq == 0:  # a new tab's chat: no history, turn or wallet request to read
+        return events.session_state(chat_session_dict(fresh, empty=True), [])
     messages, has_more = history_page(fresh)
     return events.session_state(chat_session_dict(fresh), messages, has_more)
 

@@ -1,8 +1,9 @@
 """A new browser's session (chatproject/lib/session_store.py) is written once, with its data:
-one INSERT of its row and one cache write, where Django's own store inserts it empty and then
-updates it. Signing in (a new key for the same data) and signing out work as with Django's.
+one INSERT of its row and one cache write, where Django's own store looks its new key up,
+inserts it empty and then updates it. Signing in (a new key for the same data) and signing
+out work as with Django's.
 
-The store overrides Django internals (``create``, ``save`` and ``_get_new_session_key`` of the
+The store overrides Django internals (``create``, ``save`` and the ``_session_key`` of the
 session backends): Django is pinned, and the last test fails, naming what changed, when an
 upgrade reshapes them."""
 
@@ -49,6 +50,10 @@ def test_a_new_chat_writes_its_browser_session_once_with_the_browsers_key(monkey
     assert created.status_code == 201
     writes = session_writes(captured)
     assert len(writes) == 1 and writes[0].startswith("INSERT"), writes
+    reads = [
+        q["sql"] for q in captured if q["sql"].startswith("SELECT") and "django_session" in q["sql"]
+    ]
+    assert reads == [], "a new key is not looked up first"
     key = browser.cookies["sessionid"].value
     assert Session.objects.get(session_key=key).get_decoded() == {BROWSER_KEY: key}
     assert [k for k in cache_writes if key in k] == [SessionStore.cache_key_prefix + key]

@@ -7,11 +7,13 @@ for every chat opened by a new browser (docs/benchmarks.md, "Opening a chat"). H
 ``create()`` picks a free key as Django's does and the session's first ``save()`` inserts the
 row with its data: the one write of the response.
 
-A collision with a key that was free when picked (32 random characters) makes that save fail
-as Django's own would, rather than silently trying another key the request already used.
+A new key is 32 random characters, not looked up first: Django asks the cache and then the
+database whether the key is taken, a round trip each for every new browser, where a key already
+taken is as likely as guessing one. Should it happen, the INSERT of the session's first save
+refuses it (must_create), as Django's own save would.
 
-It overrides ``create``/``acreate`` and ``save``/``asave`` and sets ``_session_key`` through
-``_get_new_session_key``, internals of Django's session backends: requirements.txt pins
+It overrides ``create``/``acreate`` and ``save``/``asave`` and sets ``_session_key``,
+internals of Django's session backends: requirements.txt pins
 Django's version, and
 tests/test_a_new_browser_session_is_written_once.py fails when they change.
 """
@@ -19,6 +21,12 @@ tests/test_a_new_browser_session_is_written_once.py fails when they change.
 from __future__ import annotations
 
 from django.contrib.sessions.backends import cached_db
+from django.contrib.sessions.backends.base import VALID_KEY_CHARS
+from django.utils.crypto import get_random_string
+
+
+def new_session_key() -> str:
+    return get_random_string(32, VALID_KEY_CHARS)
 
 
 class SessionStore(cached_db.SessionStore):
@@ -27,13 +35,13 @@ class SessionStore(cached_db.SessionStore):
         self._unwritten = False  # created here, not in the database yet
 
     def create(self) -> None:
-        self._session_key = self._get_new_session_key()  # type: ignore[attr-defined]
+        self._session_key = new_session_key()
         self._get_session(no_load=True)  # type: ignore[attr-defined]  # nothing to load
         self._unwritten = True
         self.modified = True
 
     async def acreate(self) -> None:
-        self._session_key = await self._aget_new_session_key()  # type: ignore[attr-defined]
+        self._session_key = new_session_key()
         self._get_session(no_load=True)  # type: ignore[attr-defined]  # nothing to load
         self._unwritten = True
         self.modified = True

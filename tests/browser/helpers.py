@@ -7,6 +7,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
@@ -19,6 +20,7 @@ from playwright.sync_api import (
     WebSocketRoute,
 )
 
+from sessions_app.models import ChatSession, Message, WalletRequest
 from testsupport.processes import (
     PROCESS_START_TIMEOUT,
     Daphne,
@@ -127,6 +129,14 @@ def open_chat(page: Page, path: str = "/") -> str:
     page.goto(path)
     page.wait_for_function("() => document.body.dataset.sessionId !== undefined")
     return str(page.evaluate("document.body.dataset.sessionId"))
+
+
+def pending_wallet_request(session_id: str, **fields: Any) -> WalletRequest:
+    """A pending wallet request in the chat, where a turn leaves one: after the user's message
+    that asked for it (a chat never written in has none, and its socket does not look)."""
+    chat_session = ChatSession.objects.get(public_id=session_id)
+    chat_session.add_message(Message.Role.USER, "Prepare it for my wallet")
+    return WalletRequest.objects.create(chat_session=chat_session, **fields)
 
 
 def stored_session_id(page: Page) -> str | None:

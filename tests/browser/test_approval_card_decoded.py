@@ -8,8 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from sessions_app.models import ChatSession, WalletRequest
-from tests.browser.helpers import open_chat, wait_until_ready
+from tests.browser.helpers import open_chat, pending_wallet_request, wait_until_ready
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
@@ -52,9 +51,9 @@ def test_the_card_shows_the_decoded_approval_and_hides_the_calldata(person, scre
     tab = person().new_tab()
     session_id = open_chat(tab)
     wait_until_ready(tab)
-    WalletRequest.objects.create(
+    pending_wallet_request(
+        session_id,
         public_id=REQUEST["request_id"],
-        chat_session=ChatSession.objects.get(public_id=session_id),
         network=REQUEST["network"],
         description=REQUEST["description"],
         transaction=REQUEST["tx"],

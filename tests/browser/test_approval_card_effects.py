@@ -23,12 +23,12 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from sessions_app.models import ChatSession, WalletRequest
 from tests.browser.helpers import (
     ARTIFACTS,
     MAX_SESSIONS,
     backend_database_url,
     open_chat,
+    pending_wallet_request,
     start_backend,
     wait_until_ready,
 )
@@ -239,8 +239,8 @@ def card_for(page: Page, summary: dict[str, Any], **request: Any) -> Locator:
     """Opens a chat whose pending wallet request carries ``summary``; returns its card."""
     session_id = open_chat(page)
     wait_until_ready(page)
-    WalletRequest.objects.create(
-        chat_session=ChatSession.objects.get(public_id=session_id),
+    pending_wallet_request(
+        session_id,
         network="polygon",
         description="Prepared an unsigned transaction on polygon for 0xf39F…2266's wallet.",
         summary=summary,

@@ -21,8 +21,8 @@ import pytest
 from eth_abi import encode
 from playwright.sync_api import Locator, Page, expect
 
-from sessions_app.models import ChatSession, Message, WalletRequest
-from tests.browser.helpers import open_chat, wait_until_ready
+from sessions_app.models import Message, WalletRequest
+from tests.browser.helpers import open_chat, pending_wallet_request, wait_until_ready
 from testsupport.processes import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
@@ -154,8 +154,8 @@ def swap_card(page: Page, calls: list[dict[str, str]]) -> tuple[Locator, WalletR
     """Opens a chat whose pending wallet request is the swap; its card and its row."""
     session_id = open_chat(page)
     wait_until_ready(page)
-    request = WalletRequest.objects.create(
-        chat_session=ChatSession.objects.get(public_id=session_id),
+    request = pending_wallet_request(
+        session_id,
         network="polygon",
         description="Prepared a swap on polygon for 0xf39F…2266's wallet.",
         transaction=calls[-1],
