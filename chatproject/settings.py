@@ -104,13 +104,18 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://…)")
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 # PostgreSQL connection pool (psycopg_pool): under ASGI every request otherwise opens (and forks
-# a server process for) its own connection. Opt-in via DATABASE_POOL=1 (mcp_proxy's benchmark).
-if env.bool("DATABASE_POOL", default=False):
+# a server process for) its own connection, a sixth of creating a chat (docs/benchmarks.md,
+# "Opening a chat"; bench_open_chat.py --database-pool off is the other arm). Off: a connection
+# per request, or kept CONN_MAX_AGE seconds (Django refuses both at once).
+if env.bool("DATABASE_POOL", default=True):
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 2,
         "max_size": env.int("DATABASE_POOL_SIZE", default=20),
         "timeout": 10,
     }
+    # The pool checks a connection before handing it out (an empty query): after a PostgreSQL
+    # outage its idle connections are dead, and each would fail one more request.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
     # Parameters travel apart from the SQL, and a statement a connection runs for the fifth
     # time is prepared: PostgreSQL stops parsing and planning the same few statements of every

@@ -235,11 +235,12 @@ def _places_held(chat_session: ChatSession) -> PlacesHeld:
     (docs/benchmarks.md, "Opening a chat"); test_places_held_counts_what_holding_places_holds
     holds it to the ``holding_places`` rule and the ``for_owner`` rule."""
     idle_since, _ = idle_cutoffs()
+    owner_param: int | str
     if chat_session.user_id is not None:
         sql, owner_param = PLACES_HELD_BY_USER, chat_session.user_id
     else:
         sql, owner_param = PLACES_HELD_BY_BROWSER, chat_session.owner_key
-    params = [owner_param, chat_session.address_key, ChatSession.Status.ACTIVE, idle_since]
+    params = (owner_param, chat_session.address_key, ChatSession.Status.ACTIVE, idle_since)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return PlacesHeld(*cursor.fetchone())

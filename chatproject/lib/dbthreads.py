@@ -121,3 +121,8 @@ def shutdown() -> None:
     for _ in range(threads):
         executor.submit(close_here)
     executor.shutdown(wait=True)
+    # With the connection pool (DATABASE_POOL), a closed connection goes back to the pool, open:
+    # closing the pool closes them on PostgreSQL (the next query opens a new pool).
+    for connection in connections.all():
+        if getattr(connection, "pool", None) is not None:  # PostgreSQL's wrapper, pool on
+            connection.close_pool()  # type: ignore[attr-defined]
