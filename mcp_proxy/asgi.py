@@ -2,8 +2,10 @@
 
 Why: under ASGI, Django's handler runs every middleware hook of every request through a
 thread hand-off (asgiref). Through that chain the tool call cost daphne 4.5-4.9 ms of CPU
-against 2.1-2.4 ms here, at 90-150 calls/s against 205-225 (bench/bench_infra.py --piece
-proxy-app, docs/benchmarks.md, "Hand-written infrastructure A/Bs"). The tool call is the hot
+against 2.1-2.4 ms here; through the product's one-hop handler (chatproject/lib/handler.py:
+the whole chain in one hand-off) 2.7-2.9 ms against 1.7 ms, at 317-335 calls/s against
+527-531 (bench/bench_infra.py --piece proxy-app, docs/benchmarks.md, "Hand-written
+infrastructure A/Bs"). The tool call is the hot
 path of the HTTP API, so it skips that chain: the view is the same function
 (sessions_app.tool_api.call, handed in by chatproject/asgi.py) and the request is Django's own
 ``ASGIRequest``; what changes is that the parts of the chain the view needs run inline --
