@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from sessions_app.models import ChatSession
@@ -108,6 +109,10 @@ def test_new_chat_still_starts_afresh_from_an_expired_one(someone):
     tab = someone().new_tab()
     session_id = open_chat(tab)
     wait_until_ready(tab)
+    # Idle for all but a second of its window; the reloaded page's socket watches the rest.
+    almost_idle = timezone.now() - timedelta(seconds=SESSION_TIMEOUT - 1)
+    ChatSession.objects.filter(public_id=session_id).update(last_activity_at=almost_idle)
+    tab.reload()
     ended = tab.locator("#chat-ended")
     expect(ended).to_be_visible(timeout=(SESSION_TIMEOUT + 5) * 1000)
     ended.get_by_role("button", name="New chat").click()
