@@ -17,6 +17,8 @@ def pytest_configure(config: pytest.Config) -> None:
     from django.conf import settings
 
     Path(settings.STATIC_ROOT).mkdir(exist_ok=True)
+    # The users tests create in this process hash quickly (testsupport/hashers.py).
+    settings.PASSWORD_HASHERS = ["testsupport.hashers.QuickPBKDF2PasswordHasher"]
 
 
 @pytest.fixture(autouse=True, scope="module")
