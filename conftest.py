@@ -19,6 +19,9 @@ def pytest_configure(config: pytest.Config) -> None:
     Path(settings.STATIC_ROOT).mkdir(exist_ok=True)
     # The users tests create in this process hash quickly (testsupport/hashers.py).
     settings.PASSWORD_HASHERS = ["testsupport.hashers.QuickPBKDF2PasswordHasher"]
+    from testsupport import flush_retry
+
+    flush_retry.install()  # a teardown's TRUNCATE that deadlocked with a backend: again
 
 
 @pytest.fixture(autouse=True, scope="module")
