@@ -19,9 +19,9 @@ def pytest_configure(config: pytest.Config) -> None:
     Path(settings.STATIC_ROOT).mkdir(exist_ok=True)
     # The users tests create in this process hash quickly (testsupport/hashers.py).
     settings.PASSWORD_HASHERS = ["testsupport.hashers.QuickPBKDF2PasswordHasher"]
-    from testsupport import flush_retry
+    from testsupport import flush
 
-    flush_retry.install()  # a teardown's TRUNCATE that deadlocked with a backend: again
+    flush.install()  # a test's teardown empties the tables with DELETE, again after a deadlock
 
 
 @pytest.fixture(autouse=True, scope="module")
