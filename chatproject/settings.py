@@ -104,10 +104,12 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://…)")
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 # PostgreSQL connection pool (psycopg_pool): under ASGI every request otherwise opens (and forks
-# a server process for) its own connection, a sixth of creating a chat (docs/benchmarks.md,
-# "Opening a chat"; bench_open_chat.py --database-pool off is the other arm). Off: a connection
-# per request, or kept CONN_MAX_AGE seconds (Django refuses both at once).
-if env.bool("DATABASE_POOL", default=True):
+# a server process for) its own connection, 8 % of creating a chat (docs/benchmarks.md,
+# "Opening a chat", --database-pool on|off). Opt-in: with it, the chat's database threads take
+# their persistent connections from the same pool, and one run of the fault tests saw such a
+# connection outlive the pool's close. Off: a connection per request, or kept CONN_MAX_AGE
+# seconds (Django refuses both).
+if env.bool("DATABASE_POOL", default=False):
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 2,
         "max_size": env.int("DATABASE_POOL_SIZE", default=20),
