@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
 
 from django.db import DatabaseError, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,8 @@ _owner_pid = 0
 # reconnects before its next call. One integer compared per call; no health-check query.
 _generation = 0
 _local = threading.local()
+# Each database thread's connection objects (Django's, one per alias), for shutdown().
+_opened: list[BaseDatabaseWrapper] = []
 
 
 def _pool() -> ThreadPoolExecutor:
@@ -49,11 +52,15 @@ def _pool() -> ThreadPoolExecutor:
         if _executor is None or _owner_pid != os.getpid():
             workers = int(os.environ.get("CHAT_DB_THREADS", "0")) or DEFAULT_WORKERS
             _executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="chat-db")
+            if _owner_pid != os.getpid():
+                _opened.clear()  # a forked child's: the parent's threads are not here
             _owner_pid = os.getpid()
         return _executor
 
 
 def _run(function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    if not getattr(_local, "known", False):
+        _remember_this_threads_connections()
     if getattr(_local, "generation", 0) != _generation:
         connections.close_all()  # opened before another thread found the database gone
         _local.generation = _generation
@@ -65,6 +72,14 @@ def _run(function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     if any(c.errors_occurred for c in connections.all(initialized_only=True)):
         _check_connections()  # an error the function handled itself (turns.finish_and_claim_next)
     return result
+
+
+def _remember_this_threads_connections() -> None:
+    """``shutdown`` closes them after the thread has exited. (Asking each thread to close its
+    own missed one when the executor started a new thread for a close request.)"""
+    with _lock:
+        _opened.extend(connections[alias] for alias in connections)
+    _local.known = True
 
 
 def _check_connections() -> None:
@@ -106,21 +121,23 @@ def shutdown() -> None:
     global _executor
     with _lock:
         executor, _executor = _executor, None
-    if executor is None:
-        return
-    threads = len(getattr(executor, "_threads", ())) or 1
-    barrier = threading.Barrier(threads)
+        opened, _opened[:] = list(_opened), []
+    if executor is not None:
+        executor.shutdown(wait=True)  # the threads finish their calls and exit
+    # On a thread of its own: a caller may be a coroutine, where Django refuses to close.
+    closer = threading.Thread(target=_close, args=(opened,), name="chat-db-close")
+    closer.start()
+    closer.join()
 
-    def close_here() -> None:
-        connections.close_all()
+
+def _close(opened: list[BaseDatabaseWrapper]) -> None:
+    for connection in opened:
+        # Its thread is gone: Django lets another close it once sharing is allowed.
+        connection.inc_thread_sharing()
         try:
-            barrier.wait(timeout=5)  # one call per thread: each closes its own connections
-        except threading.BrokenBarrierError:
-            pass
-
-    for _ in range(threads):
-        executor.submit(close_here)
-    executor.shutdown(wait=True)
+            connection.close()
+        finally:
+            connection.dec_thread_sharing()
     # With the connection pool (DATABASE_POOL), a closed connection goes back to the pool, open:
     # closing the pool closes them on PostgreSQL (the next query opens a new pool).
     for connection in connections.all():
