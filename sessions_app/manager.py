@@ -201,13 +201,6 @@ def address_digest(address: str) -> str:
     return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()
 
 
-def _owner_scope(chat_session: ChatSession) -> dict[str, object]:
-    """The chats of this chat's owner, as the cap counts them (the for_owner rule)."""
-    if chat_session.user_id is not None:
-        return {"user_id": chat_session.user_id}
-    return {"user__isnull": True, "owner_key": chat_session.owner_key}
-
-
 # The owner's places (the for_owner rule), the address's and everyone's, among the chats
 # that hold one (ChatSession.objects.holding_places).
 _PLACES_HELD = (  # SQL of constants: the table and the two owner rules below
