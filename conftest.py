@@ -11,7 +11,9 @@ from testsupport.processes import Anvil, McpServer, start_anvil, start_runmcp
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """STATIC_ROOT is where collectstatic puts the files (the Docker image runs it); a checkout
+    """The test process's settings and Django patches, before any test runs.
+
+    STATIC_ROOT is where collectstatic puts the files (the Docker image runs it); a checkout
     serves them from the finders and has none, and WhiteNoise warns "No directory at" for every
     handler a test builds (about 700 warnings a run). An empty one is what it expects."""
     from django.conf import settings

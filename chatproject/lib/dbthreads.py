@@ -51,7 +51,11 @@ def _pool() -> ThreadPoolExecutor:
     with _lock:
         if _executor is None or _owner_pid != os.getpid():
             workers = int(os.environ.get("CHAT_DB_THREADS", "0")) or DEFAULT_WORKERS
-            _executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="chat-db")
+            _executor = ThreadPoolExecutor(
+                max_workers=workers,
+                thread_name_prefix="chat-db",
+                initializer=_remember_this_threads_connections,
+            )
             if _owner_pid != os.getpid():
                 _opened.clear()  # a forked child's: the parent's threads are not here
             _owner_pid = os.getpid()
@@ -59,8 +63,6 @@ def _pool() -> ThreadPoolExecutor:
 
 
 def _run(function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-    if not getattr(_local, "known", False):
-        _remember_this_threads_connections()
     if getattr(_local, "generation", 0) != _generation:
         connections.close_all()  # opened before another thread found the database gone
         _local.generation = _generation
@@ -75,11 +77,11 @@ def _run(function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
 
 
 def _remember_this_threads_connections() -> None:
-    """``shutdown`` closes them after the thread has exited. (Asking each thread to close its
-    own missed one when the executor started a new thread for a close request.)"""
+    """Run once by each new thread: ``shutdown`` closes them after the thread has exited.
+    (Asking each thread to close its own missed one when the executor started a new thread
+    for a close request.)"""
     with _lock:
         _opened.extend(connections[alias] for alias in connections)
-    _local.known = True
 
 
 def _check_connections() -> None:
