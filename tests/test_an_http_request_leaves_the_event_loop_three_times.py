@@ -25,6 +25,7 @@ from django.core.handlers.asgi import ASGIHandler
 from django.core.handlers.base import BaseHandler
 
 from chatproject.lib.handler import OneHopASGIHandler, http_handler
+from testsupport import local_http
 from testsupport.browsers import make_browser
 
 PINNED = "5.2.19"
@@ -58,7 +59,7 @@ def open_chat(handler: ASGIHandler, hand_offs: list[str]) -> dict[str, Any]:
 
     async def run() -> dict[str, Any]:
         transport = httpx.ASGITransport(app=handler)
-        async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as http:
+        async with local_http.async_client(transport=transport, base_url=BASE_URL) as http:
             hand_offs.clear()
             page = await http.get("/")
             page_hand_offs = list(hand_offs)

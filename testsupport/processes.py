@@ -24,6 +24,7 @@ import psutil
 
 from chatproject.lib.embedded import valkey_server_binary
 from mcp_servers.anvil import anvil_args, anvil_binary  # noqa: F401  (re-exported)
+from testsupport import local_http
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # How long a Python server (daphne, runmcp) may take to come up. About 1-2 s on a quiet
@@ -153,7 +154,7 @@ class Anvil(Process):
     def answers(self, timeout: float) -> bool:
         body = {"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}
         try:
-            return httpx.post(self.url, json=body, timeout=timeout).status_code == 200
+            return local_http.post(self.url, json=body, timeout=timeout).status_code == 200
         except httpx.HTTPError:
             return False
 
@@ -199,7 +200,7 @@ class McpServer(Process):
         return f"http://127.0.0.1:{self.port}/health"
 
     def ready(self) -> bool:
-        return httpx.get(self.health_url, timeout=1).status_code < 500
+        return local_http.get(self.health_url, timeout=1).status_code < 500
 
 
 def runmcp_env(network: str, rpc_url: str, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -236,7 +237,7 @@ class Daphne(Process):
         return f"http://127.0.0.1:{self.port}"
 
     def ready(self) -> bool:
-        return httpx.get(f"{self.base_url}/api/csrf", timeout=1).status_code == 200
+        return local_http.get(f"{self.base_url}/api/csrf", timeout=1).status_code == 200
 
 
 def start_daphne(

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from mcp_proxy.tests.conftest import call, point_network
+from testsupport import local_http
 from testsupport.processes import McpServer, start_runmcp
 
 TOKEN = "proxy-test-token-3f9a"
@@ -22,13 +23,12 @@ def guarded_server(anvil_testnet) -> Iterator[McpServer]:
 
 
 def wait_for_guarded(server: McpServer) -> None:
-    import httpx
 
     from testsupport.processes import wait_until
 
     headers = {"authorization": f"Bearer {TOKEN}"}
     wait_until(
-        lambda: httpx.get(server.health_url, headers=headers, timeout=1).status_code == 200,
+        lambda: local_http.get(server.health_url, headers=headers, timeout=1).status_code == 200,
         30,
         "guarded runmcp",
     )

@@ -13,6 +13,7 @@ from django.conf import settings as django_settings
 
 from chatproject.asgi import application
 from sessions_app.models import ToolCall
+from testsupport import local_http
 from testsupport.browsers import Browser
 
 BASE_URL = "http://127.0.0.1"
@@ -24,7 +25,7 @@ def served(browser: Browser | None, *requests: tuple[str, str, dict[str, Any]]) 
 
     async def send_all() -> list[httpx.Response]:
         transport = httpx.ASGITransport(app=application)
-        async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as http:
+        async with local_http.async_client(transport=transport, base_url=BASE_URL) as http:
             if browser is not None:
                 http.cookies.set(django_settings.SESSION_COOKIE_NAME, browser.session_key)
             token = (await http.get("/api/csrf")).json()["csrf_token"]

@@ -7,8 +7,7 @@ import subprocess
 import sys
 import time
 
-import httpx
-
+from testsupport import local_http
 from testsupport.processes import BASE_DIR, Anvil, free_port, runmcp_env, start_runmcp
 
 
@@ -47,7 +46,7 @@ def test_allow_wrong_chain_serves_anyway_and_sigterm_stops_within_two_seconds(
     anvil_testnet: Anvil,
 ) -> None:
     server = start_runmcp("polygon", anvil_testnet.url, args=["--allow-wrong-chain"])
-    health = httpx.get(server.health_url, timeout=10).json()
+    health = local_http.get(server.health_url, timeout=10).json()
     assert (health["chain_id"], health["chain_ok"], health["status"]) == (31337, False, "degraded")
     assert server.popen is not None
     started = time.monotonic()

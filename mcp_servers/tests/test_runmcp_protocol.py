@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import httpx
 import httpx2
 import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
+from testsupport import local_http
 from testsupport.processes import Anvil, McpServer, start_runmcp
 
 TOKEN = "s3cret-bearer-token"
@@ -72,7 +72,7 @@ async def test_two_servers_answer_with_their_own_chain(
 
 
 async def test_health_reports_chain_rpc_and_tools(mcp_testnet: McpServer) -> None:
-    async with httpx.AsyncClient() as http:
+    async with local_http.async_client() as http:
         report = (await http.get(mcp_testnet.health_url)).json()
     assert report["network"] == "testnet"
     assert report["expected_chain_id"] == report["chain_id"] == 31337
@@ -83,7 +83,7 @@ async def test_health_reports_chain_rpc_and_tools(mcp_testnet: McpServer) -> Non
 
 
 async def test_foreign_host_and_origin_are_refused(mcp_testnet: McpServer) -> None:
-    async with httpx.AsyncClient() as http:
+    async with local_http.async_client() as http:
         host = await http.post(
             mcp_testnet.url, json=PING, headers={**JSON_HEADERS, "Host": "evil.example"}
         )
@@ -102,7 +102,7 @@ async def test_oversized_body_is_refused(mcp_testnet: McpServer) -> None:
     padding = "x" * (300 * 1024)
     body = {"jsonrpc": "2.0", "id": 1, "method": "tools/call",
             "params": {"name": "get_block_number", "arguments": {"pad": padding}}}  # fmt: skip
-    async with httpx.AsyncClient() as http:
+    async with local_http.async_client() as http:
         response = await http.post(mcp_testnet.url, json=body, headers=JSON_HEADERS)
     assert response.status_code == 413
 
@@ -115,7 +115,7 @@ def mcp_with_token(anvil_testnet: Anvil) -> Iterator[McpServer]:
 
 
 async def test_bearer_token_is_required_and_accepted(mcp_with_token: McpServer) -> None:
-    async with httpx.AsyncClient() as http:
+    async with local_http.async_client() as http:
         missing = await http.post(mcp_with_token.url, json=PING, headers=JSON_HEADERS)
         wrong = await http.post(
             mcp_with_token.url, json=PING, headers={**JSON_HEADERS, "Authorization": "Bearer nope"}

@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
-import httpx
 import pytest
 from aiohttp import web
 
 from mcp_servers.chain import Chain
 from mcp_servers.tests.conftest import call, network_for
 from mcp_servers.tests.guard import REFUSAL, summary_of, text_of
+from testsupport import local_http
 from testsupport.processes import Anvil, McpServer, free_port
 
 TEN_MB = 10 * 1024 * 1024
@@ -139,7 +139,7 @@ async def test_a_ten_megabyte_request_is_refused_by_the_server(mcp_testnet: McpS
     body = {"jsonrpc": "2.0", "id": 1, "method": "tools/call",
             "params": {"name": "prepare_transaction", "arguments": arguments}}  # fmt: skip
     headers = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
-    async with httpx.AsyncClient(timeout=30) as http:
+    async with local_http.async_client(timeout=30) as http:
         response = await http.post(mcp_testnet.url, json=body, headers=headers)
     assert response.status_code == 413
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
 from channels.db import database_sync_to_async
 from eth_abi import encode
@@ -28,6 +27,7 @@ from sessions_app.tests.agent_support import (
     point_network,
     receive_until,
 )
+from testsupport import local_http
 from testsupport.browsers import Browser
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -45,7 +45,7 @@ ALWAYS_REVERTS = "0x6460006000fd6000526005601bf3"
 
 def rpc(anvil, method: str, *params: Any) -> Any:
     body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}
-    answer = httpx.post(anvil.url, json=body, timeout=10).json()
+    answer = local_http.post(anvil.url, json=body, timeout=10).json()
     assert "error" not in answer, answer
     return answer["result"]
 

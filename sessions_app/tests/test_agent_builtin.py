@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
 from channels.db import database_sync_to_async
 
@@ -17,6 +16,7 @@ from sessions_app.tests.agent_support import (
     shown_status,
     stored_message,
 )
+from testsupport import local_http
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,7 +28,7 @@ BOB = (
 
 def rpc(anvil, method, params):
     body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
-    return httpx.post(anvil.url, json=body, timeout=10).json()["result"]
+    return local_http.post(anvil.url, json=body, timeout=10).json()["result"]
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ run there and say so, and the answer names it. An unavailable network is said, a
 
 from __future__ import annotations
 
-import httpx
 import pytest
 from channels.db import database_sync_to_async
 
@@ -16,6 +15,7 @@ from sessions_app.tests.agent_support import (
     open_socket,
     point_network,
 )
+from testsupport import local_http
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -39,7 +39,7 @@ async def socket(
 
 def rpc(anvil, method, params):
     body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
-    return httpx.post(anvil.url, json=body, timeout=10).json()["result"]
+    return local_http.post(anvil.url, json=body, timeout=10).json()["result"]
 
 
 async def test_named_network_wins_over_the_selector(socket):

@@ -12,7 +12,6 @@ whether it follows another turn; for a negative, the placed parts that must not 
 
 from __future__ import annotations
 
-import httpx
 import pytest
 from channels.db import database_sync_to_async
 from django.conf import settings as django_settings
@@ -42,6 +41,7 @@ from sessions_app.tests.phrasebook import (
     Case,
     unserved,
 )
+from testsupport import local_http
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -108,7 +108,7 @@ async def socket(transactional_db, networks):
 
 def height(anvil) -> int:
     body = {"jsonrpc": "2.0", "id": 1, "method": "eth_blockNumber", "params": []}
-    return int(httpx.post(anvil.url, json=body, timeout=10).json()["result"], 16)
+    return int(local_http.post(anvil.url, json=body, timeout=10).json()["result"], 16)
 
 
 async def check(case: Case, socket, token: str, anvils) -> str:

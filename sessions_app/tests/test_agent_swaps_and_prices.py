@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import httpx
 import pytest
 from channels.db import database_sync_to_async
 
@@ -22,13 +21,14 @@ from sessions_app.tests.agent_support import (
     open_socket,
     point_network,
 )
+from testsupport import local_http
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def rpc(anvil, method: str, params: list) -> object:
     body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
-    return httpx.post(anvil.url, json=body, timeout=10).json()["result"]
+    return local_http.post(anvil.url, json=body, timeout=10).json()["result"]
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import secrets
 
-import httpx
 import pytest
 from channels.db import database_sync_to_async
 from web3 import HTTPProvider, Web3
@@ -30,6 +29,7 @@ from sessions_app.tests.agent_support import (
     point_network,
     receive_until,
 )
+from testsupport import local_http
 from testsupport.solidity import compile_sources
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -156,7 +156,7 @@ async def test_a_signed_message_from_the_wallet_is_not_looked_up_as_a_transactio
     socket, anvil_polygon
 ):
     body = {"jsonrpc": "2.0", "id": 1, "method": "eth_accounts", "params": []}
-    wallet = httpx.post(anvil_polygon.url, json=body, timeout=10).json()["result"][0]
+    wallet = local_http.post(anvil_polygon.url, json=body, timeout=10).json()["result"][0]
     seen = await ask(socket, "sign the message 'gm'", network="polygon", wallet=wallet)
     assert tools_of(seen) == ["sign_message"], answer_text(seen)
     request = of_type(seen, "wallet.request")[0]
@@ -168,7 +168,7 @@ async def test_a_signed_message_from_the_wallet_is_not_looked_up_as_a_transactio
         "method": "eth_sign",
         "params": [wallet, request["sign"]["params"][0]],
     }
-    signature = httpx.post(anvil_polygon.url, json=sign, timeout=10).json()["result"]
+    signature = local_http.post(anvil_polygon.url, json=sign, timeout=10).json()["result"]
     await socket.send_json_to(
         {
             "type": "wallet.result",

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 
-import httpx
 import pytest
 from channels.db import database_sync_to_async
 
@@ -21,6 +20,7 @@ from sessions_app.tests.agent_support import (
     open_socket,
     point_network,
 )
+from testsupport import local_http
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -47,7 +47,7 @@ async def socket(transactional_db, settings, anvil_testnet, mcp_testnet):
 
 def wei_balance(anvil, address: str) -> int:
     body = {"jsonrpc": "2.0", "id": 1, "method": "eth_getBalance", "params": [address, "latest"]}
-    return int(httpx.post(anvil.url, json=body, timeout=10).json()["result"], 16)
+    return int(local_http.post(anvil.url, json=body, timeout=10).json()["result"], 16)
 
 
 def test_every_tool_has_words_for_people():

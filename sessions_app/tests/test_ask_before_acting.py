@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 
-import httpx
 import pytest
 from channels.db import database_sync_to_async
 
@@ -22,6 +21,7 @@ from sessions_app.tests.agent_support import (
     receive_until,
 )
 from sessions_app.tests.fake_llm import Reply
+from testsupport import local_http
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,7 +31,7 @@ SEND = {"from_address": "alice", "to": "bob", "value": "1"}
 
 def balance(rpc_url: str, address: str) -> int:
     body = {"jsonrpc": "2.0", "id": 1, "method": "eth_getBalance", "params": [address, "latest"]}
-    return int(httpx.post(rpc_url, json=body, timeout=10).json()["result"], 16)
+    return int(local_http.post(rpc_url, json=body, timeout=10).json()["result"], 16)
 
 
 @pytest.fixture

@@ -76,7 +76,8 @@ def test_only_staff_see_the_admin_link(client, django_user_model):
 
 
 @pytest.mark.parametrize("path", ["/static/js/chat.js", "/static/css/app.css"])
-def test_static_files_are_served_locally(client, path):
+def test_static_files_are_served_locally(client, path, settings):
+    settings.WHITENOISE_AUTOREFRESH = False  # as the product serves them (conftest.py)
     response = client.get(path)
     assert response.status_code == 200
     assert b"".join(response.streaming_content if response.streaming else [response.content])

@@ -5,7 +5,6 @@ decodes (token, amount in units, recipient, the policy's verdict) or the signatu
 
 from __future__ import annotations
 
-import httpx
 import pytest
 from channels.db import database_sync_to_async
 from web3 import HTTPProvider, Web3
@@ -21,6 +20,7 @@ from sessions_app.tests.agent_support import (
     receive_until,
 )
 from sessions_app.tests.fake_llm import Reply
+from testsupport import local_http
 from testsupport.solidity import compile_sources
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -104,7 +104,7 @@ async def test_a_prepared_token_transfer_reaches_the_card_decoded(
 async def test_a_message_signature_goes_through_the_wallet_request_flow(
     polygon_socket, fake, anvil_polygon
 ):
-    wallet = httpx.post(
+    wallet = local_http.post(
         anvil_polygon.url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_accounts", "params": []}
     ).json()["result"][0]
     fake.replies = [
@@ -120,7 +120,7 @@ async def test_a_message_signature_goes_through_the_wallet_request_flow(
     # The page's wallet signs (played here by the node) and answers with the signature.
     message_hex = request["sign"]["params"][0]
     body = {"jsonrpc": "2.0", "id": 1, "method": "eth_sign", "params": [wallet, message_hex]}
-    signature = httpx.post(anvil_polygon.url, json=body).json()["result"]
+    signature = local_http.post(anvil_polygon.url, json=body).json()["result"]
     await polygon_socket.send_json_to(
         {
             "type": "wallet.result",

@@ -6,13 +6,13 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-import httpx
 import pytest
 from django.db import connections
 
 from sessions_app import manager
 from sessions_app.models import ChatSession
 from sessions_app.owner import Owner
+from testsupport import local_http
 
 LIMIT = 5
 REQUESTS = 20
@@ -20,7 +20,7 @@ REQUESTS = 20
 
 def create_over_http(base_url: str, start: threading.Barrier) -> int:
     """One browser: fetch the CSRF cookie, wait for the others, then ask for a session."""
-    with httpx.Client(base_url=base_url, timeout=60) as browser:
+    with local_http.client(base_url=base_url, timeout=60) as browser:
         token = browser.get("/api/csrf").json()["csrf_token"]
         start.wait(timeout=60)
         response = browser.post("/api/sessions", json={}, headers={"X-CSRFToken": token})

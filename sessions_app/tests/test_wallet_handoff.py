@@ -4,7 +4,6 @@ signs with eth_sendTransaction -> wallet.result -> the agent checks the receipt.
 
 from __future__ import annotations
 
-import httpx
 import pytest
 from channels.db import database_sync_to_async
 
@@ -19,6 +18,7 @@ from sessions_app.tests.agent_support import (
     point_network,
     receive_until,
 )
+from testsupport import local_http
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,7 +27,7 @@ TARGET = "0x000000000000000000000000000000000000bEEF"
 
 def rpc(anvil, method, params):
     body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
-    return httpx.post(anvil.url, json=body, timeout=10).json()["result"]
+    return local_http.post(anvil.url, json=body, timeout=10).json()["result"]
 
 
 @pytest.fixture

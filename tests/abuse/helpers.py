@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import httpx
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import Resolver404, resolve
 
 from sessions_app.models import ChatSession, Message, ToolCall
+from testsupport import local_http
 
 
 def row_counts() -> tuple[int, int, int]:
@@ -86,5 +86,5 @@ def install_string_contract(anvil_url: str, address: str, text: str) -> str:
     """Put code at ``address`` on the Anvil that answers every call with ``text``."""
     body = {"jsonrpc": "2.0", "id": 1, "method": "anvil_setCode"}
     body["params"] = [address, string_returning_code(text)]
-    assert "error" not in httpx.post(anvil_url, json=body, timeout=10).json()
+    assert "error" not in local_http.post(anvil_url, json=body, timeout=10).json()
     return address

@@ -14,6 +14,7 @@ import httpx
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from testsupport import local_http
 from testsupport.processes import PROCESS_START_TIMEOUT, Daphne, start_daphne, wait_until
 
 DEADLINE = 30.0
@@ -45,9 +46,9 @@ class Visitor:
         self.address = address
         self.cookies = httpx.Cookies()
 
-    def http(self, backend: Daphne) -> httpx.Client:
-        transport = httpx.HTTPTransport(local_address=self.address)
-        return httpx.Client(
+    def http(self, backend: Daphne) -> local_http.Client:
+        transport = local_http.transport(local_address=self.address)
+        return local_http.client(
             base_url=backend.base_url, cookies=self.cookies, transport=transport, timeout=DEADLINE
         )
 

@@ -15,6 +15,7 @@ import httpx
 from django.conf import settings
 
 from tests.abuse.counting_hasher import COUNT_FILE_ENV, read_counts
+from testsupport import local_http
 from testsupport.processes import (
     PROCESS_START_TIMEOUT,
     Daphne,
@@ -46,8 +47,8 @@ class Visitor:
     """One browser from one address: its cookies, and the CSRF token of the form it loaded."""
 
     def __init__(self, backend: SignInBackend, address: str) -> None:
-        transport = httpx.HTTPTransport(local_address=address)
-        self.client = httpx.Client(base_url=backend.base_url, transport=transport, timeout=60)
+        transport = local_http.transport(local_address=address)
+        self.client = local_http.client(base_url=backend.base_url, transport=transport, timeout=60)
 
     def post_form(self, path: str, form: dict[str, str], **headers: str) -> httpx.Response:
         """Load the form's page (for the CSRF cookie and token), then submit it."""

@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from tests.deploy.helpers import nginx_test_config
+from testsupport import local_http
 from testsupport.processes import BASE_DIR, Daphne, Process, free_port, start_daphne, wait_until
 
 NGINX_BIN = os.environ.get("NGINX_BIN") or shutil.which("nginx")
@@ -77,7 +78,9 @@ def balancer(backend, tmp_path_factory) -> Iterator[Nginx]:
     args = [NGINX_BIN, "-p", str(workdir), "-c", str(workdir / "nginx.conf"), "-g", "daemon off;"]
     nginx = Nginx(args=args, env=dict(os.environ), port=port)
     nginx.start()
-    wait_until(lambda: httpx.get(f"{nginx.base_url}/api/csrf").status_code == 200, 120, "nginx")
+    wait_until(
+        lambda: local_http.get(f"{nginx.base_url}/api/csrf").status_code == 200, 120, "nginx"
+    )
     yield nginx
     nginx.stop()
 
@@ -97,7 +100,7 @@ def test_a_huge_chunked_upload_never_reaches_daphne(backend, balancer):
     assert daphne.popen is not None
     before = rss_kib(daphne.popen.pid)
     try:
-        response = httpx.post(
+        response = local_http.post(
             f"{balancer.base_url}/api/interrupt", content=chunks(200 * 1024 * 1024), timeout=60
         )
         assert response.status_code == 413
@@ -109,7 +112,7 @@ def test_a_huge_chunked_upload_never_reaches_daphne(backend, balancer):
 
 
 def test_a_body_over_the_cap_is_refused_by_nginx_and_one_under_it_passes(balancer):
-    over = httpx.post(f"{balancer.base_url}/api/interrupt", content=b"x" * (200 * 1024))
+    over = local_http.post(f"{balancer.base_url}/api/interrupt", content=b"x" * (200 * 1024))
     assert over.status_code == 413
-    under = httpx.post(f"{balancer.base_url}/api/interrupt", content=b"{}")
+    under = local_http.post(f"{balancer.base_url}/api/interrupt", content=b"{}")
     assert under.status_code == 403  # reached the backend: its CSRF check answers

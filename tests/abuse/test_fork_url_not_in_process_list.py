@@ -25,6 +25,7 @@ import yaml
 from chatproject.lib.networks import build_network_table
 from chatproject.stack import StackOptions, plan
 from mcp_servers.anvil import anvil_binary
+from testsupport import local_http
 from testsupport.processes import Anvil, free_port, start_anvil, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,7 +49,7 @@ def fork_url(fork_source) -> str:
 
 def _node_info(url: str) -> dict:
     body = {"jsonrpc": "2.0", "id": 1, "method": "anvil_nodeInfo", "params": []}
-    return httpx.post(url, json=body, timeout=5).json()["result"]
+    return local_http.post(url, json=body, timeout=5).json()["result"]
 
 
 def _command_lines_holding(secret: str) -> list[int]:

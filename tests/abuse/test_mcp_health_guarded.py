@@ -6,9 +6,9 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 
-import httpx
 import pytest
 
+from testsupport import local_http
 from testsupport.processes import Anvil, McpServer, start_runmcp
 
 TOKEN = secrets.token_urlsafe(24)
@@ -25,7 +25,7 @@ def guarded(anvil_testnet: Anvil) -> Iterator[McpServer]:
 @pytest.mark.parametrize("host", ["evil.example", "evil.example:5000", "attacker.test:80"])
 def test_a_foreign_host_is_refused_on_health_as_on_mcp(guarded, host):
     for path in ("/health", "/mcp"):
-        response = httpx.get(
+        response = local_http.get(
             f"http://127.0.0.1:{guarded.port}{path}", headers={**AUTH, "Host": host}, timeout=10
         )
         assert response.status_code == 421, (path, response.status_code, response.text)
@@ -34,15 +34,15 @@ def test_a_foreign_host_is_refused_on_health_as_on_mcp(guarded, host):
 
 def test_a_foreign_origin_is_refused_on_health(guarded):
     headers = {**AUTH, "Origin": "http://evil.example"}
-    response = httpx.get(guarded.health_url, headers=headers, timeout=10)
+    response = local_http.get(guarded.health_url, headers=headers, timeout=10)
     assert response.status_code == 403
 
 
 def test_health_without_the_token_is_refused(guarded):
-    assert httpx.get(guarded.health_url, timeout=10).status_code == 401
+    assert local_http.get(guarded.health_url, timeout=10).status_code == 401
 
 
 def test_health_with_the_token_and_a_local_host_answers(guarded):
-    response = httpx.get(guarded.health_url, headers=AUTH, timeout=10)
+    response = local_http.get(guarded.health_url, headers=AUTH, timeout=10)
     assert response.status_code == 200
     assert response.json()["chain_id"] == 31337

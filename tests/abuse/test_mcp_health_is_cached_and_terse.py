@@ -12,12 +12,12 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
-import httpx
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
 from chatproject.lib.networks import TABLE
+from testsupport import local_http
 from testsupport.processes import Daphne, free_port, postgres_url, start_daphne
 from testsupport.recording_http import RecordingServer, recording_server
 
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 TOKEN = "health-operator-3c9f1d"
 CACHE_SECONDS = 3
-FROM_ELSEWHERE = httpx.HTTPTransport(local_address="127.0.0.2")
+FROM_ELSEWHERE = local_http.transport(local_address="127.0.0.2")
 
 
 @pytest.fixture
@@ -57,7 +57,7 @@ def probes(server: RecordingServer) -> int:
 
 def test_anonymous_visitors_share_one_round_of_probes_and_see_states_only(backend, mcp_stand_in):
     base = f"http://127.0.0.1:{backend.port}"
-    with httpx.Client(base_url=base, transport=FROM_ELSEWHERE, timeout=10) as mallory:
+    with local_http.client(base_url=base, transport=FROM_ELSEWHERE, timeout=10) as mallory:
         answers = [mallory.get("/api/mcp/health") for _ in range(20)]
         answers += [mallory.get("/health") for _ in range(20)]
         assert probes(mcp_stand_in) <= 2  # one round (two if a period ended mid-way), not 40
@@ -77,7 +77,7 @@ def test_anonymous_visitors_share_one_round_of_probes_and_see_states_only(backen
 
 def test_the_operator_sees_replicas_latency_and_errors(backend, mcp_stand_in):
     base = f"http://127.0.0.1:{backend.port}"
-    with httpx.Client(base_url=base, timeout=10) as client:
+    with local_http.client(base_url=base, timeout=10) as client:
         wrong = client.get("/api/mcp/health", headers={"Authorization": "Bearer guess"})
         right = client.get("/api/mcp/health", headers={"Authorization": f"Bearer {TOKEN}"})
     assert wrong.json()["networks"]["testnet"] == {"state": "up"}

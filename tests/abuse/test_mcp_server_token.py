@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from testsupport import local_http
 from testsupport.processes import Anvil, McpServer, start_runmcp
 
 TOKEN = secrets.token_urlsafe(24)
@@ -41,7 +42,7 @@ def guarded(anvil_testnet: Anvil) -> Iterator[McpServer]:
 def nonce(anvil: Anvil) -> int:
     body = {"jsonrpc": "2.0", "id": 1, "method": "eth_getTransactionCount"}
     body["params"] = [ALICE, "latest"]
-    return int(httpx.post(anvil.url, json=body, timeout=10).json()["result"], 16)
+    return int(local_http.post(anvil.url, json=body, timeout=10).json()["result"], 16)
 
 
 def wrong_authorizations() -> st.SearchStrategy[str]:
@@ -68,7 +69,7 @@ def test_any_other_authorization_is_refused_and_writes_nothing(
 ):
     before = nonce(anvil_testnet)
     headers = {**JSON_HEADERS, "Authorization": authorization}
-    response = httpx.post(guarded.url, json=SEND, headers=headers, timeout=10)
+    response = local_http.post(guarded.url, json=SEND, headers=headers, timeout=10)
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "unauthorized"
     assert TOKEN not in response.text
@@ -79,7 +80,7 @@ def test_any_other_authorization_is_refused_and_writes_nothing(
 @pytest.mark.parametrize("path", ["/mcp", "/mcp/", "/health", "/", "/metrics", "/mcp?x=1"])
 def test_every_path_and_method_needs_the_token(guarded, method, path):
     url = f"http://127.0.0.1:{guarded.port}{path}"
-    response = httpx.request(method, url, headers=JSON_HEADERS, timeout=10)
+    response = local_http.request(method, url, headers=JSON_HEADERS, timeout=10)
     assert response.status_code == 401, (method, path, response.status_code)
 
 
@@ -92,7 +93,7 @@ def test_websocket_upgrade_without_token_gets_nothing(guarded):
     }
     url = f"http://127.0.0.1:{guarded.port}/mcp"
     try:
-        response = httpx.get(url, headers=headers, timeout=10)
+        response = local_http.get(url, headers=headers, timeout=10)
     except httpx.HTTPError:
         return  # the connection was refused or dropped: nothing was served
     assert response.status_code != 101
@@ -101,5 +102,7 @@ def test_websocket_upgrade_without_token_gets_nothing(guarded):
 
 def test_the_exact_token_is_accepted(guarded):
     headers = {**JSON_HEADERS, "Authorization": f"Bearer {TOKEN}"}
-    response = httpx.get(f"http://127.0.0.1:{guarded.port}/health", headers=headers, timeout=10)
+    response = local_http.get(
+        f"http://127.0.0.1:{guarded.port}/health", headers=headers, timeout=10
+    )
     assert response.status_code == 200

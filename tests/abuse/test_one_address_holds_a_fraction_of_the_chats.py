@@ -14,6 +14,7 @@ import pytest
 from django.conf import settings as django_settings
 
 from sessions_app.models import ChatSession
+from testsupport import local_http
 from testsupport.processes import Daphne, McpServer, start_daphne, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -46,9 +47,9 @@ class Visitor:
     """A browser at ``address`` with its own cookie jar."""
 
     def __init__(self, daphne: Daphne, address: str) -> None:
-        transport = httpx.HTTPTransport(local_address=address)
+        transport = local_http.transport(local_address=address)
         base = f"http://127.0.0.1:{daphne.port}"
-        self.http = httpx.Client(base_url=base, transport=transport, timeout=30)
+        self.http = local_http.client(base_url=base, transport=transport, timeout=30)
         self.token = self.http.get("/api/csrf").json()["csrf_token"]
 
     def post(self, path: str, body: dict[str, object]) -> httpx.Response:

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import httpx
 import pytest
 from channels.db import database_sync_to_async
 
@@ -24,6 +23,7 @@ from sessions_app.tests.agent_support import (
     point_network,
 )
 from tests.abuse.helpers import post_json
+from testsupport import local_http
 from testsupport.processes import McpServer, free_port, start_runmcp
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -90,7 +90,7 @@ def test_the_proxy_answer_does_not_carry_the_key(alice):
 
 
 def test_the_mcp_server_health_does_not_carry_the_key(polygon_server):
-    report = httpx.get(polygon_server.health_url, timeout=10)
+    report = local_http.get(polygon_server.health_url, timeout=10)
     assert "rpc_error" in report.json(), report.text
     assert KEY not in report.text
 

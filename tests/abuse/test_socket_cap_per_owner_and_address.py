@@ -10,7 +10,6 @@ import asyncio
 import os
 from contextlib import AsyncExitStack
 
-import httpx
 import pytest
 import redis
 from asgiref.sync import sync_to_async
@@ -19,6 +18,7 @@ from django.conf import settings as django_settings
 from sessions_app.consumers import CLOSE_TOO_MANY_SOCKETS
 from sessions_app.socket_slots import KEY_PREFIX
 from tests.abuse.live_backends import DEADLINE, Visitor, backends, closed_with, next_event
+from testsupport import local_http
 from testsupport.processes import postgres_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -95,7 +95,7 @@ async def test_the_event_stream_counts_as_a_socket(a_and_b):
     async with AsyncExitStack() as stack:
         for backend in (a, b, b):
             await hold(stack, alice, backend, alice_chat)
-        async with httpx.AsyncClient(base_url=a.base_url, cookies=alice.cookies) as client:
+        async with local_http.async_client(base_url=a.base_url, cookies=alice.cookies) as client:
             response = await client.get(f"/api/chat/stream?session_id={alice_chat}")
     assert response.status_code == 429
     assert response.json()["error"]["code"] == "too_many_sockets"

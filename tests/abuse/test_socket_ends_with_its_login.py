@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 
-import httpx
 import pytest
 from asgiref.sync import sync_to_async
 from django.conf import settings as django_settings
@@ -21,6 +20,7 @@ from sessions_app.login_watch import CLOSE_SIGNED_OUT, SIGNED_OUT_CODE
 from sessions_app.models import Message
 from sessions_app.owner import Owner
 from tests.abuse.live_backends import DEADLINE, Visitor, backends, closed_with, next_event
+from testsupport import local_http
 from testsupport.processes import postgres_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -119,7 +119,7 @@ async def test_password_change_closes_the_sockets_of_the_old_login(two_backends)
 async def test_the_stream_ends_with_the_login(two_backends):
     a, b = two_backends
     alice, chat_id = await sync_to_async(signed_in)("alice", b)
-    async with httpx.AsyncClient(base_url=a.base_url, cookies=alice.cookies) as client:
+    async with local_http.async_client(base_url=a.base_url, cookies=alice.cookies) as client:
         url = f"/api/chat/stream?session_id={chat_id}"
         async with client.stream("GET", url, timeout=DEADLINE) as response:
             assert response.status_code == 200

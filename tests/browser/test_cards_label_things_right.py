@@ -9,12 +9,12 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.helpers import open_chat, send_message, wait_for_answers, wait_until_ready
 from tests.browser.screens import fits_the_screen, screen, someone
+from testsupport import local_http
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 __all__ = ["screen", "someone"]
@@ -28,7 +28,7 @@ WEI = Decimal(10) ** 18
 
 def rpc(url: str, method: str, *params: object) -> dict[str, str]:
     body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}
-    return httpx.post(url, json=body, timeout=10).json()["result"]  # type: ignore[no-any-return]
+    return local_http.post(url, json=body, timeout=10).json()["result"]  # type: ignore[no-any-return]
 
 
 def row(refs: Locator, label: str) -> Locator:

@@ -16,13 +16,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from eth_abi import encode
 from playwright.sync_api import Locator, Page, expect
 
 from sessions_app.models import Message, WalletRequest
 from tests.browser.helpers import open_chat, pending_wallet_request, wait_until_ready
+from testsupport import local_http
 from testsupport.processes import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
@@ -100,7 +100,7 @@ ONE_BY_ONE_WALLET = """
 
 def rpc(url: str, method: str, *params: object) -> Any:
     body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}
-    return httpx.post(url, json=body, timeout=10).json()["result"]
+    return local_http.post(url, json=body, timeout=10).json()["result"]
 
 
 def swap_calls(anvil_url: str) -> list[dict[str, str]]:

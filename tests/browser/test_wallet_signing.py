@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.helpers import open_chat, send_message, wait_for_answers, wait_until_ready
+from testsupport import local_http
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
@@ -21,7 +21,7 @@ PROVIDER_JS = (Path(__file__).parent / "wallet_provider.js").read_text()
 
 def rpc(url: str, method: str, *params: object) -> object:
     body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}
-    return httpx.post(url, json=body, timeout=10).json()["result"]
+    return local_http.post(url, json=body, timeout=10).json()["result"]
 
 
 def test_approving_a_wallet_request_sends_a_real_transaction_that_the_agent_reports(

@@ -12,6 +12,8 @@ from typing import Any, Protocol
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
 
+from testsupport import local_http
+
 DEADLINE = 60.0
 
 
@@ -61,7 +63,9 @@ class Visitor:
         self.csrf_token = ""
 
     async def post(self, backend: Endpoint, path: str, body: dict[str, Any]) -> httpx.Response:
-        async with httpx.AsyncClient(base_url=backend.base_url, cookies=self.cookies) as client:
+        async with local_http.async_client(
+            base_url=backend.base_url, cookies=self.cookies
+        ) as client:
             if not self.csrf_token:
                 self.csrf_token = (await client.get("/api/csrf")).json()["csrf_token"]
             headers = {"X-CSRFToken": self.csrf_token}

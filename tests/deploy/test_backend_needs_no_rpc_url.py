@@ -12,13 +12,13 @@ import os
 import sys
 from collections.abc import Iterator
 
-import httpx
 import psutil
 import pytest
 from django.conf import settings
 
 from chatproject.lib.networks import TABLE
 from tests.deploy.helpers import DEADLINE, Visitor, events_until
+from testsupport import local_http
 from testsupport.processes import (
     PROCESS_START_TIMEOUT,
     Daphne,
@@ -78,7 +78,7 @@ def backend(
 
 
 def page_networks(backend: Daphne) -> dict[str, dict[str, object]]:
-    html = httpx.get(f"{backend.base_url}/", timeout=DEADLINE).text
+    html = local_http.get(f"{backend.base_url}/", timeout=DEADLINE).text
     assert "RPC_URL" not in html  # no variable names for people
     start = html.index('<script id="networks-data" type="application/json">')
     body = html[start:].split(">", 1)[1].split("</script>", 1)[0]
@@ -143,10 +143,10 @@ async def test_the_agent_says_which_network_it_cannot_use_and_why(backend):
 
 def test_health_tells_the_operator_what_is_behind_it_and_others_the_state_only(backend):
     page_networks(backend)
-    anonymous = httpx.get(f"{backend.base_url}/health", timeout=DEADLINE).json()["networks"]
+    anonymous = local_http.get(f"{backend.base_url}/health", timeout=DEADLINE).json()["networks"]
     assert anonymous["polygon"] == {"state": "degraded"}
     assert anonymous["mainnet"] == {"state": "unavailable"}
-    operator = httpx.get(f"{backend.base_url}/health", headers=OPERATOR, timeout=DEADLINE)
+    operator = local_http.get(f"{backend.base_url}/health", headers=OPERATOR, timeout=DEADLINE)
     detail = operator.json()["networks"]
     assert detail["testnet"]["state"] == "up"
     assert "its RPC is not answering" in detail["polygon"]["last_error"]

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
-
 from chatproject.stack import backend_argv
+from testsupport import local_http
 
 
 def test_backend_command_is_daphne_on_uvloop():
@@ -20,5 +19,5 @@ def test_every_backend_process_runs_on_uvloop_and_answers(backends):
     for backend in backends:
         maps = Path(f"/proc/{backend.popen.pid}/maps").read_text()
         assert "uvloop/loop.cpython" in maps  # the loop's extension module is loaded
-        health = httpx.get(f"http://127.0.0.1:{backend.port}/health", timeout=10)
+        health = local_http.get(f"http://127.0.0.1:{backend.port}/health", timeout=10)
         assert health.status_code == 200 and health.json()["status"] == "ok"

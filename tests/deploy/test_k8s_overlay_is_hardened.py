@@ -13,7 +13,6 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 from django.test import RequestFactory
 
@@ -30,6 +29,7 @@ from tests.deploy.k8s import (
     workloads,
 )
 from tests.deploy.test_k8s_probes_pass_against_the_real_processes import _local, _offline
+from testsupport import local_http
 from testsupport.processes import Process, free_port, wait_until
 
 DEADLINE = 60.0
@@ -87,7 +87,7 @@ def backend_pod(database_url, redis_url, anvil_testnet, tmp_path) -> Iterator[tu
     process.start()
     base = f"http://127.0.0.1:{port}"
     try:
-        ready = lambda: httpx.get(f"{base}/health", headers={"Host": "localhost"}).is_success  # noqa: E731
+        ready = lambda: local_http.get(f"{base}/health", headers={"Host": "localhost"}).is_success  # noqa: E731
         wait_until(ready, DEADLINE, "backend")
         yield base, env
     finally:
@@ -101,7 +101,7 @@ def _as_ingress(proto: str) -> dict[str, str]:
 
 def test_behind_tls_cookies_are_secure_and_hsts_is_on(backend_pod):
     base, _ = backend_pod
-    answer = httpx.get(f"{base}/api/csrf", headers=_as_ingress("https"))
+    answer = local_http.get(f"{base}/api/csrf", headers=_as_ingress("https"))
     assert answer.status_code == 200
     assert int(answer.headers["Strict-Transport-Security"].split("max-age=")[1].split(";")[0]) >= (
         365 * 24 * 3600
@@ -113,11 +113,11 @@ def test_behind_tls_cookies_are_secure_and_hsts_is_on(backend_pod):
 def test_metrics_answer_the_token_only(backend_pod):
     base, env = backend_pod
     # Prometheus scrapes the pod directly, from a cluster address (loopback here).
-    anonymous = httpx.get(f"{base}/metrics", headers={"Host": "localhost"})
-    wrong = httpx.get(
+    anonymous = local_http.get(f"{base}/metrics", headers={"Host": "localhost"})
+    wrong = local_http.get(
         f"{base}/metrics", headers={"Host": "localhost", "Authorization": "Bearer mallory"}
     )
-    scraper = httpx.get(
+    scraper = local_http.get(
         f"{base}/metrics",
         headers={"Host": "localhost", "Authorization": f"Bearer {env['METRICS_TOKEN']}"},
     )

@@ -22,6 +22,7 @@ from django.conf import settings
 
 from chatproject.lib.networks import TABLE
 from tests.deploy.k8s import ROOT, container, container_env, find, pod_spec, with_operator_secrets
+from testsupport import local_http
 from testsupport.processes import Process, free_port, postgres_url, wait_until
 
 DEADLINE = 60.0
@@ -107,10 +108,12 @@ def test_the_mcp_server_answers_the_backend_at_its_service_name_only(mcp_pod):
     # The backend's MCP_TESTNET_URL names the Service: http://mcp-testnet:<port>/mcp.
     backend_url = find("ConfigMap", "mcp-urls")["data"]["MCP_TESTNET_URL"]
     service_host = httpx.URL(backend_url).netloc.decode()
-    answer = httpx.post(url, json=INITIALIZE, headers={**headers, "Host": service_host})
+    answer = local_http.post(url, json=INITIALIZE, headers={**headers, "Host": service_host})
     assert answer.status_code == 200, answer.text
     assert answer.json()["result"]["serverInfo"]
-    elsewhere = httpx.post(url, json=INITIALIZE, headers={**headers, "Host": "evil.example:80"})
+    elsewhere = local_http.post(
+        url, json=INITIALIZE, headers={**headers, "Host": "evil.example:80"}
+    )
     assert elsewhere.status_code in (400, 421)
 
 
@@ -150,9 +153,9 @@ def test_the_backends_probe_passes_through_allowed_hosts(database_url, redis_url
     health = f"http://127.0.0.1:{port}{probe['path']}"
     try:
         wait_until(
-            lambda: httpx.get(health, headers=headers).status_code == 200, DEADLINE, "backend"
+            lambda: local_http.get(health, headers=headers).status_code == 200, DEADLINE, "backend"
         )
         # Without the probe's Host header the kubelet would ask as the pod's IP: refused.
-        assert httpx.get(health, headers={"Host": "10.1.2.3:8080"}).status_code == 400
+        assert local_http.get(health, headers={"Host": "10.1.2.3:8080"}).status_code == 400
     finally:
         process.stop()

@@ -9,12 +9,12 @@ import logging
 import re
 import subprocess
 
-import httpx
 from django.conf import settings
 
 from chatproject.lib.logcontext import ChatContextFilter, bind, bound
 from chatproject.stack import backend_argv
 from tests.deploy.helpers import DEADLINE, Visitor
+from testsupport import local_http
 from testsupport.processes import BASE_DIR, free_port, wait_until
 
 TIMESTAMPED = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
@@ -80,7 +80,7 @@ def test_the_backend_process_writes_every_line_through_the_configured_format(tmp
         )
     try:
         url = f"http://127.0.0.1:{port}/no-such-page"
-        wait_until(lambda: httpx.get(url, timeout=2).status_code == 404, 60, "daphne")
+        wait_until(lambda: local_http.get(url, timeout=2).status_code == 404, 60, "daphne")
     finally:
         daphne.terminate()
         daphne.wait(timeout=20)

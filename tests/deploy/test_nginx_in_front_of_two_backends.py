@@ -12,10 +12,10 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import httpx
 import pytest
 
 from tests.deploy.helpers import DEADLINE, Visitor, events_until, nginx_test_config
+from testsupport import local_http
 from testsupport.processes import BASE_DIR, Process, free_port, wait_until
 
 NGINX_BIN = (
@@ -54,7 +54,7 @@ def balancer(backends, tmp_path) -> Iterator[Nginx]:
     nginx.start()
     url = f"{nginx.base_url}/static/from-disk.txt"
     try:
-        wait_until(lambda: httpx.get(url, timeout=2).status_code == 200, DEADLINE, "nginx")
+        wait_until(lambda: local_http.get(url, timeout=2).status_code == 200, DEADLINE, "nginx")
         yield nginx
     except TimeoutError:
         for name in ("nginx.out", "error.log"):
@@ -78,14 +78,14 @@ async def test_chat_through_nginx_survives_the_death_of_a_backend(backends, bala
     chat_id = await alice.new_chat(balancer)
     assert (await _chat_once(alice, balancer, chat_id))[-1]["type"] == "turn.complete"
     backends[0].kill()
-    async with httpx.AsyncClient(base_url=balancer.base_url) as client:
+    async with local_http.async_client(base_url=balancer.base_url) as client:
         for _ in range(4):  # round robin meets the dead process; nginx retries the GET
             assert (await client.get("/api/csrf")).status_code == 200
     assert (await _chat_once(alice, balancer, chat_id))[-1]["type"] == "turn.complete"
 
 
 def test_static_files_come_from_disk_then_from_the_backend_and_metrics_are_hidden(balancer):
-    assert httpx.get(f"{balancer.base_url}/static/from-disk.txt").text == "served by nginx"
+    assert local_http.get(f"{balancer.base_url}/static/from-disk.txt").text == "served by nginx"
     # Not on disk: the backend (whitenoise) serves it.
-    assert httpx.get(f"{balancer.base_url}/static/admin/css/base.css").status_code == 200
-    assert httpx.get(f"{balancer.base_url}/metrics").status_code == 403
+    assert local_http.get(f"{balancer.base_url}/static/admin/css/base.css").status_code == 200
+    assert local_http.get(f"{balancer.base_url}/metrics").status_code == 403

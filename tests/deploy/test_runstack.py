@@ -9,19 +9,19 @@ import signal
 import subprocess
 import sys
 
-import httpx
 import psutil
 import pytest
 
 from chatproject.stack import RPC_VARIABLES
 from tests.deploy.helpers import network_health_state, stack_env_serving_only_testnet
+from testsupport import local_http
 from testsupport.processes import BASE_DIR, free_port, still_running, wait_until
 
 
 def _testnet_is_up(stack: subprocess.Popen, backend_port: int) -> bool:
     if stack.poll() is not None:
         raise RuntimeError(f"runstack exited with status {stack.returncode}")
-    response = httpx.get(f"http://127.0.0.1:{backend_port}/health", timeout=2)
+    response = local_http.get(f"http://127.0.0.1:{backend_port}/health", timeout=2)
     if response.headers.get("content-type", "") != "application/json":
         return False  # not up yet, or no route yet
     return network_health_state(response.json(), "testnet") == "up"
@@ -71,7 +71,7 @@ def test_runstack_serves_testnet_and_a_stop_signal_ends_every_child(
     try:
         # The URL is printed only once the backend answers: /health works the moment it shows.
         wait_until(lambda: "Chat at" in log_path.read_text(), 90, "the Chat at line")
-        health = httpx.get(f"http://127.0.0.1:{backend_port}/health", timeout=5)
+        health = local_http.get(f"http://127.0.0.1:{backend_port}/health", timeout=5)
         assert health.status_code == 200
         wait_until(lambda: _testnet_is_up(stack, backend_port), 90, "/health with testnet up")
         children = psutil.Process(stack.pid).children(recursive=True)

@@ -12,13 +12,13 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 from channels.db import database_sync_to_async
 from prometheus_client.parser import text_string_to_metric_families
 from websockets.asyncio.client import ClientConnection
 
 from sessions_app.models import ChatSession, Message
 from tests.deploy.helpers import DEADLINE, Visitor, events_until
+from testsupport import local_http
 from testsupport.processes import Daphne
 
 
@@ -55,7 +55,7 @@ def replies_by_user_message(chat_id: str) -> dict[int, int]:
 
 
 def _scrape(backend: Daphne) -> dict[tuple[str, tuple], float]:
-    text = httpx.get(f"{backend.base_url}/metrics", timeout=DEADLINE).text
+    text = local_http.get(f"{backend.base_url}/metrics", timeout=DEADLINE).text
     return {
         (sample.name, tuple(sorted(sample.labels.items()))): sample.value
         for family in text_string_to_metric_families(text)

@@ -19,13 +19,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import psutil
 import psycopg
 import pytest
 
 from chatproject.lib.embedded import postgres_url, read_password
 from tests.deploy.helpers import DEADLINE, Visitor, events_until, stack_env_serving_only_testnet
+from testsupport import local_http
 from testsupport.processes import (
     BASE_DIR,
     PROCESS_START_TIMEOUT,
@@ -218,7 +218,9 @@ async def one_browser(embedded: Stack, index: int) -> list[int]:
             response = await visitor.say(embedded, chat_id, text)
             statuses.append(response.status_code)
             await events_until(tab, "turn.complete")
-    async with httpx.AsyncClient(base_url=embedded.base_url, cookies=visitor.cookies) as client:
+    async with local_http.async_client(
+        base_url=embedded.base_url, cookies=visitor.cookies
+    ) as client:
         for path in ("/api/sessions", f"/api/sessions/{chat_id}", "/", "/sessions/"):
             statuses.append((await client.get(path, timeout=DEADLINE)).status_code)
     return statuses
@@ -237,7 +239,7 @@ async def test_chats_are_stored_in_the_folders_postgresql(embedded):
     query = "SELECT status FROM chat_chatsession WHERE public_id = %s"
     with psycopg.connect(url) as db:
         assert db.execute(query, [chat_id]).fetchall() == [("active",)]
-    health = httpx.get(f"{embedded.base_url}/health", timeout=DEADLINE)
+    health = local_http.get(f"{embedded.base_url}/health", timeout=DEADLINE)
     assert health.status_code == 200, health.text
     assert health.json()["database"]["ok"] and health.json()["channel_layer"]["ok"]
 
@@ -258,7 +260,7 @@ async def test_a_chat_outlives_a_restart_and_ctrl_c_leaves_no_process(embedded):
 
     await asyncio.to_thread(embedded.start)
     assert "No migrations to apply." in embedded.log()
-    async with httpx.AsyncClient(base_url=embedded.base_url, cookies=alice.cookies) as client:
+    async with local_http.async_client(base_url=embedded.base_url, cookies=alice.cookies) as client:
         response = await client.get(f"/api/sessions/{chat_id}", timeout=DEADLINE)
     assert response.status_code == 200, response.text
     texts = [message["content"] for message in response.json()["messages"]]
