@@ -197,8 +197,12 @@ def answered(request: WalletRequest) -> WalletRequest:
 
 
 def outcome_metadata(request: WalletRequest) -> dict[str, Any]:
-    message = Message.objects.get(chat_session=request.chat_session, metadata__kind="wallet_result")
-    return dict(message.metadata)
+    """The verdict's message, which the server writes after the request's new status."""
+    results = Message.objects.filter(
+        chat_session=request.chat_session, metadata__kind="wallet_result"
+    )
+    wait_until(results.exists, SERVER_DECIDES_WITHIN, "the verdict's message")
+    return dict(results.get().metadata)
 
 
 def page_calls(page: Page, method: str) -> list[dict[str, Any]]:
