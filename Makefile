@@ -57,9 +57,11 @@ lint: setup $(CHECKOV_STAMP)
 typecheck: setup
 	$(VENV)/bin/mypy chatproject sessions_app mcp_proxy mcp_servers
 
-# Two workers (pytest-xdist), one per core of the development machine; each module runs whole
-# on one worker (--dist loadfile), with its own test database, Redis database and ports.
-TEST_WORKERS ?= 2
+# Three workers (pytest-xdist) on the development machine's two cores: in two, a sixth of the
+# cores' time went idle (tests waiting on servers, timeouts and real-time expiries), which a
+# third fills (docs/testing.md). Each module runs whole on one worker (--dist loadfile), with
+# its own test database, Redis database and ports.
+TEST_WORKERS ?= 3
 
 # makemigrations also checks the database's migration history when it can reach one; before
 # the tests start their own PostgreSQL there is none to reach, and its warning is no news.

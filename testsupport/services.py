@@ -95,7 +95,7 @@ def redis_database_of_worker(url: str, worker: int) -> str:
     limit counters, socket slots and channel-layer prefix (which carries the database number)
     are its own, so one worker clearing its counters never resets the other's in mid-test.
     The controller starts the servers before it starts the workers, which inherit the URLs:
-    both workers share one PostgreSQL (pytest-django gives each its own test database)."""
+    the workers share one PostgreSQL (pytest-django gives each its own test database)."""
     parsed = urlparse(url)
     base = int(parsed.path.strip("/") or 0)
     database = (base + 1 + worker) % 16
