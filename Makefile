@@ -60,14 +60,17 @@ typecheck: setup
 # Three workers (pytest-xdist) on the development machine's two cores: in two, a sixth of the
 # cores' time went idle (tests waiting on servers, timeouts and real-time expiries), which a
 # third fills (docs/testing.md). Each module runs whole on one worker (--dist loadfile), with
-# its own test database, Redis database and ports.
+# its own test database, Redis database and ports; the modules go out in the order collected
+# (the browser modules first, on one Chromium a worker: conftest.py), not by their test counts.
 TEST_WORKERS ?= 3
 
 # makemigrations also checks the database's migration history when it can reach one; before
 # the tests start their own PostgreSQL there is none to reach, and its warning is no news.
+# Without the connection pool: the pool retries an unreachable server for seconds, logging.
 pytest: setup test-tools
-	$(PY) -W "ignore:Got an error checking a consistent migration history" \
+	DATABASE_POOL=false $(PY) -W "ignore:Got an error checking a consistent migration history" \
 		manage.py makemigrations --check --dry-run
-	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile --durations=25 $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=25 \
+		$(PYTEST_ARGS)
 
 test: lint typecheck pytest

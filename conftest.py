@@ -33,6 +33,31 @@ def pytest_configure(config: pytest.Config) -> None:
     flush.install()  # a test's teardown empties the tables with DELETE, again after a deadlock
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The browser modules first, in their order, then the rest in theirs: under `--dist
+    loadfile` each worker then takes browser modules one after another on one Chromium
+    (testsupport/chromium.py), and the longest modules start first rather than last."""
+    items.sort(key=lambda item: not item.nodeid.startswith("tests/browser/"))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _chromium_closed_at_the_end() -> Iterator[None]:
+    yield
+    from testsupport import chromium
+
+    chromium.close()
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _chromium_closed_outside_browser_tests(request: pytest.FixtureRequest) -> None:
+    """The browser modules share one Chromium (testsupport/chromium.py), whose event loop must
+    be gone before a module of another kind runs."""
+    if not request.module.__name__.startswith("tests.browser."):
+        from testsupport import chromium
+
+        chromium.close()
+
+
 @pytest.fixture(autouse=True, scope="module")
 def _close_chat_db_threads() -> Iterator[None]:
     """The chat's database threads keep connections open: close them after each module, so

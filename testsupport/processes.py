@@ -158,6 +158,23 @@ class Anvil(Process):
         except httpx.HTTPError:
             return False
 
+    def rpc(self, method: str, *params: Any) -> Any:
+        body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}
+        answer = local_http.post(self.url, json=body, timeout=10).json()
+        if "error" in answer:
+            raise RuntimeError(f"{method}: {answer['error']}")
+        return answer["result"]
+
+    def receipt(self, tx_hash: str, timeout: float = 10) -> dict[str, Any]:
+        """The transaction's receipt once mined: Anvil answers eth_sendTransaction when the
+        transaction is in its pool, and under load mines it a moment later."""
+        deadline = time.monotonic() + timeout
+        while (found := self.rpc("eth_getTransactionReceipt", tx_hash)) is None:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{tx_hash} was not mined within {timeout} s")
+            time.sleep(0.02)
+        return dict(found)
+
     def diagnosis(self, lines: int = 40) -> str:
         """What a person needs when the chain stopped answering: is the process alive, what
         its threads wait on, and the last requests it logged."""

@@ -12,7 +12,6 @@ reverted, a batch with the steps swapped, an older batch of the same calls, a ha
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -49,16 +48,6 @@ def rpc(anvil, method: str, *params: Any) -> Any:
     answer = local_http.post(anvil.url, json=body, timeout=10).json()
     assert "error" not in answer, answer
     return answer["result"]
-
-
-def receipt(anvil, tx_hash: str) -> dict[str, Any]:
-    """The transaction's receipt once mined: Anvil answers eth_sendTransaction when the
-    transaction is in its pool, and under load mines it a moment later."""
-    deadline = time.monotonic() + 10
-    while (found := rpc(anvil, "eth_getTransactionReceipt", tx_hash)) is None:
-        assert time.monotonic() < deadline, f"{tx_hash} was not mined"
-        time.sleep(0.02)
-    return dict(found)
 
 
 @pytest.fixture
@@ -193,7 +182,7 @@ async def test_a_batch_that_reverted_is_refused(alice_chat, accounts, anvil_poly
     deployed = send_deployment(anvil_polygon, alice, ALWAYS_REVERTS)
     calls = swap_calls(anvil_polygon, alice)
     batch = send_batch(anvil_polygon, alice, calls, to=deployed)
-    assert receipt(anvil_polygon, batch)["status"] == "0x0"  # mined, and nothing of it happened
+    assert anvil_polygon.receipt(batch)["status"] == "0x0"  # mined, and nothing of it happened
     assert (await verdict_on(alice_chat, calls, [batch])).status == "mismatched"
 
 
@@ -206,7 +195,7 @@ async def test_an_older_batch_of_the_same_calls_is_refused(alice_chat, accounts,
 
 def send_deployment(anvil, sender: str, creation_code: str) -> str:
     tx_hash = rpc(anvil, "eth_sendTransaction", {"from": sender, "data": creation_code})
-    return receipt(anvil, tx_hash)["contractAddress"]
+    return anvil.receipt(tx_hash)["contractAddress"]
 
 
 async def test_the_pages_answer_with_both_hashes_is_recorded_and_told_to_the_agent(

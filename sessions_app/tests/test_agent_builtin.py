@@ -52,8 +52,7 @@ def deployed_contract(anvil_testnet):
     init = "69" + runtime + "600052600a6016f3"
     tx = {"from": ALICE, "data": "0x" + init}
     tx_hash = rpc(anvil_testnet, "eth_sendTransaction", [tx])
-    receipt = rpc(anvil_testnet, "eth_getTransactionReceipt", [tx_hash])
-    return receipt["contractAddress"], tx_hash
+    return anvil_testnet.receipt(tx_hash)["contractAddress"], tx_hash
 
 
 @pytest.mark.parametrize(

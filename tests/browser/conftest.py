@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from tests.browser.helpers import ARTIFACTS, TIMEOUT_MS, Person, backend_env, start_backend
+from testsupport.chromium import shared as shared_chromium
 from testsupport.processes import Daphne, McpServer
 from testsupport.stand_in_mcp import StandInMcp, stand_in_mcp_server
 
@@ -41,15 +42,13 @@ def sync_orm_beside_playwright() -> Iterator[None]:
         yield
 
 
-# Module scope: the sync API's event loop must be gone before other modules' async tests run.
+# Kept open for the worker's next browser module; closed before a module of another kind
+# (testsupport/chromium.py).
 @pytest.fixture(scope="module")
-def chromium(sync_orm_beside_playwright: None) -> Iterator[Browser]:
+def chromium(sync_orm_beside_playwright: None) -> Browser:
     if not Path(CHROMIUM).exists():
         pytest.fail("Chromium is missing: run `make test-tools` (apt-get install -y chromium).")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    return shared_chromium(CHROMIUM, CHROMIUM_ARGS)
 
 
 @pytest.fixture(scope="session")
