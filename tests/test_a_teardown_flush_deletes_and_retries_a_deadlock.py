@@ -67,8 +67,9 @@ def test_the_flush_deletes_every_row_but_the_content_types_and_permissions():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_flush_that_resets_sequences_is_djangos_own():
+@pytest.mark.parametrize("options", [{"reset_sequences": True}, {}], ids=["asked", "by default"])
+def test_a_flush_that_resets_sequences_is_djangos_own(options):
     with CaptureQueriesContext(connection) as captured:
-        call_command("flush", verbosity=0, interactive=False, reset_sequences=True)
+        call_command("flush", verbosity=0, interactive=False, **options)
     assert any(q["sql"].startswith("TRUNCATE") for q in captured)
     assert Permission.objects.filter(codename="view_chatsession").exists()  # post_migrate ran

@@ -65,7 +65,7 @@ def install() -> None:
     assert "inhibit_post_migrate" in flush_command.Command.stealth_options, "Django changed flush"
 
     def handle_keeping_content_types(self: flush_command.Command, **options: Any) -> None:
-        if not options.get("reset_sequences"):
+        if not options.get("reset_sequences", True):  # the DELETEs: as Django reads it
             options["inhibit_post_migrate"] = True  # what it would re-create was kept
         handle(self, **options)
 
