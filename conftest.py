@@ -40,14 +40,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: not item.nodeid.startswith("tests/browser/"))
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _chromium_closed_at_the_end() -> Iterator[None]:
-    yield
-    from testsupport import chromium
-
-    chromium.close()
-
-
 @pytest.fixture(autouse=True, scope="module")
 def _chromium_closed_outside_browser_tests(request: pytest.FixtureRequest) -> None:
     """The browser modules share one Chromium (testsupport/chromium.py), whose event loop must

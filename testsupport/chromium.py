@@ -3,9 +3,10 @@
 Playwright's sync API keeps an event loop running on the main thread while it is open, which
 Django's async-safety check and pytest-asyncio take for an async context. So the browser stays
 open from one browser module to the next, and closes before the first module of another kind
-(the root conftest.py) and at the end. The browser modules are collected first, so under
-`--dist loadfile` each worker takes them one after another: a launch a worker instead of one a
-module (each 0.5 s of CPU for Playwright's driver and Chromium).
+(the root conftest.py) and before the test databases are dropped (tests/browser/conftest.py).
+The browser modules are collected first, so under `--dist loadfile` each worker takes them one
+after another: a launch a worker instead of one a module (each 0.5 s of CPU for Playwright's
+driver and Chromium).
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from tests.browser.helpers import ARTIFACTS, TIMEOUT_MS, Person, backend_env, start_backend
+from testsupport.chromium import close as close_shared_chromium
 from testsupport.chromium import shared as shared_chromium
 from testsupport.processes import Daphne, McpServer
 from testsupport.stand_in_mcp import StandInMcp, stand_in_mcp_server
@@ -42,10 +43,18 @@ def sync_orm_beside_playwright() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(scope="session")
+def chromium_closed_at_the_end(django_db_setup: None) -> Iterator[None]:
+    """Closes the shared Chromium before the test databases are dropped: with Playwright's event
+    loop still running, Django would refuse to drop them (SynchronousOnlyOperation)."""
+    yield
+    close_shared_chromium()
+
+
 # Kept open for the worker's next browser module; closed before a module of another kind
-# (testsupport/chromium.py).
+# (testsupport/chromium.py, the root conftest.py) or at the end.
 @pytest.fixture(scope="module")
-def chromium(sync_orm_beside_playwright: None) -> Browser:
+def chromium(sync_orm_beside_playwright: None, chromium_closed_at_the_end: None) -> Browser:
     if not Path(CHROMIUM).exists():
         pytest.fail("Chromium is missing: run `make test-tools` (apt-get install -y chromium).")
     return shared_chromium(CHROMIUM, CHROMIUM_ARGS)
