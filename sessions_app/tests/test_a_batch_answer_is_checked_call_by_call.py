@@ -27,7 +27,6 @@ from sessions_app.tests.agent_support import (
     point_network,
     receive_until,
 )
-from testsupport import local_http
 from testsupport.browsers import Browser
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -43,16 +42,9 @@ EXECUTE = "0x3f707e6b"
 ALWAYS_REVERTS = "0x6460006000fd6000526005601bf3"
 
 
-def rpc(anvil, method: str, *params: Any) -> Any:
-    body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}
-    answer = local_http.post(anvil.url, json=body, timeout=10).json()
-    assert "error" not in answer, answer
-    return answer["result"]
-
-
 @pytest.fixture
 def accounts(anvil_polygon) -> list[str]:
-    return rpc(anvil_polygon, "eth_accounts")
+    return anvil_polygon.rpc("eth_accounts")
 
 
 @pytest.fixture
@@ -69,7 +61,7 @@ def alice_chat(alice: Browser) -> ChatSession:
 def swap_calls(anvil, sender: str, first_nonce: int | None = None) -> list[dict[str, Any]]:
     """The approval then the swap, as prepare_swap hands them to the wallet."""
     if first_nonce is None:
-        first_nonce = int(rpc(anvil, "eth_getTransactionCount", sender, "pending"), 16)
+        first_nonce = int(anvil.rpc("eth_getTransactionCount", sender, "pending"), 16)
     steps = [(USDC, APPROVE), (ROUTER, SWAP)]
     return [
         {
@@ -89,7 +81,7 @@ def swap_calls(anvil, sender: str, first_nonce: int | None = None) -> list[dict[
 def send(anvil, call: dict[str, Any], **changes: Any) -> str:
     """What the wallet sends for one step: its fields, ``changes`` applied."""
     fields = {k: call[k] for k in ("from", "to", "value", "data", "nonce", "gas")} | changes
-    return rpc(anvil, "eth_sendTransaction", fields)
+    return anvil.rpc("eth_sendTransaction", fields)
 
 
 def send_batch(anvil, sender: str, calls: list[dict[str, Any]], to: str = "", **extra) -> str:
@@ -99,7 +91,7 @@ def send_batch(anvil, sender: str, calls: list[dict[str, Any]], to: str = "", **
     ]
     data = EXECUTE + encode(["(address,uint256,bytes)[]"], [tuples]).hex()
     fields = {"from": sender, "to": to or sender, "data": data, "gas": hex(300_000)} | extra
-    return rpc(anvil, "eth_sendTransaction", fields)
+    return anvil.rpc("eth_sendTransaction", fields)
 
 
 async def verdict_on(chat: ChatSession, calls: list[dict[str, Any]], hashes: list[str]):
@@ -194,7 +186,7 @@ async def test_an_older_batch_of_the_same_calls_is_refused(alice_chat, accounts,
 
 
 def send_deployment(anvil, sender: str, creation_code: str) -> str:
-    tx_hash = rpc(anvil, "eth_sendTransaction", {"from": sender, "data": creation_code})
+    tx_hash = anvil.rpc("eth_sendTransaction", {"from": sender, "data": creation_code})
     return anvil.receipt(tx_hash)["contractAddress"]
 
 

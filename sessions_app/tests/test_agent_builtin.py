@@ -16,7 +16,6 @@ from sessions_app.tests.agent_support import (
     shown_status,
     stored_message,
 )
-from testsupport import local_http
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -24,11 +23,6 @@ ALICE = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
 BOB = (
     "0x70997970c51812dc3a0b8cc0ac3e0a7bb29b9d1a"  # any address works; lower case skips the checksum
 )
-
-
-def rpc(anvil, method, params):
-    body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
-    return local_http.post(anvil.url, json=body, timeout=10).json()["result"]
 
 
 @pytest.fixture
@@ -51,7 +45,7 @@ def deployed_contract(anvil_testnet):
     runtime = "602a60005260206000f3"  # PUSH1 42, PUSH1 0, MSTORE, PUSH1 32, PUSH1 0, RETURN
     init = "69" + runtime + "600052600a6016f3"
     tx = {"from": ALICE, "data": "0x" + init}
-    tx_hash = rpc(anvil_testnet, "eth_sendTransaction", [tx])
+    tx_hash = anvil_testnet.rpc("eth_sendTransaction", tx)
     return anvil_testnet.receipt(tx_hash)["contractAddress"], tx_hash
 
 
@@ -83,19 +77,19 @@ async def test_read_phrase_calls_its_tool_and_answers_from_it(socket, phrase, to
 
 async def test_send_eth_moves_it_on_chain(socket, anvil_testnet):
     dave = "0x90F79bf6EB2c4f870365E785982E1f101E93b906"
-    before = int(rpc(anvil_testnet, "eth_getBalance", [dave, "latest"]), 16)
+    before = int(anvil_testnet.rpc("eth_getBalance", dave, "latest"), 16)
     seen = await ask(socket, "send 1.5 ETH from alice to dave")
     assert [c["tool"] for c in of_type(seen, "tool.call")] == ["send_transaction"]
     assert of_type(seen, "tool.result")[0]["ok"] is True
-    after = int(rpc(anvil_testnet, "eth_getBalance", [dave, "latest"]), 16)
+    after = int(anvil_testnet.rpc("eth_getBalance", dave, "latest"), 16)
     assert after - before == 15 * 10**17
 
 
 async def test_send_wei_to_an_address(socket, anvil_testnet):
     target = "0x000000000000000000000000000000000000dEaD"
-    before = int(rpc(anvil_testnet, "eth_getBalance", [target, "latest"]), 16)
+    before = int(anvil_testnet.rpc("eth_getBalance", target, "latest"), 16)
     await ask(socket, f"transfer 1234 wei from bob to {target}")
-    assert int(rpc(anvil_testnet, "eth_getBalance", [target, "latest"]), 16) - before == 1234
+    assert int(anvil_testnet.rpc("eth_getBalance", target, "latest"), 16) - before == 1234
 
 
 async def test_transaction_and_receipt_by_hash(socket, deployed_contract):

@@ -15,7 +15,6 @@ from sessions_app.tests.agent_support import (
     open_socket,
     point_network,
 )
-from testsupport import local_http
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,11 +36,6 @@ async def socket(
     await socket.disconnect()
 
 
-def rpc(anvil, method, params):
-    body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
-    return local_http.post(anvil.url, json=body, timeout=10).json()["result"]
-
-
 async def test_named_network_wins_over_the_selector(socket):
     seen = await ask(socket, f"what is the balance of {DEAD} on polygon?", network="testnet")
     call = of_type(seen, "tool.call")[0]
@@ -58,14 +52,14 @@ async def test_named_network_holds_for_every_request_of_the_message(socket):
 
 async def test_unavailable_network_is_said_and_nothing_is_sent(socket, anvil_testnet):
     before = (
-        rpc(anvil_testnet, "eth_blockNumber", []),
-        rpc(anvil_testnet, "eth_getBalance", [ALICE, "latest"]),
+        anvil_testnet.rpc("eth_blockNumber"),
+        anvil_testnet.rpc("eth_getBalance", ALICE, "latest"),
     )
     seen = await ask(socket, "send 1 eth from alice to bob on mainnet", network="testnet")
     assert not of_type(seen, "tool.call")
     assert "mainnet is not available" in answer_text(seen)
     after = (
-        rpc(anvil_testnet, "eth_blockNumber", []),
-        rpc(anvil_testnet, "eth_getBalance", [ALICE, "latest"]),
+        anvil_testnet.rpc("eth_blockNumber"),
+        anvil_testnet.rpc("eth_getBalance", ALICE, "latest"),
     )
     assert after == before

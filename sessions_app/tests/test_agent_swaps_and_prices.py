@@ -21,14 +21,8 @@ from sessions_app.tests.agent_support import (
     open_socket,
     point_network,
 )
-from testsupport import local_http
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def rpc(anvil, method: str, params: list) -> object:
-    body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
-    return local_http.post(anvil.url, json=body, timeout=10).json()["result"]
 
 
 @pytest.fixture
@@ -78,7 +72,7 @@ async def test_alice_swaps_eth_for_usdc_and_it_is_the_chats_last_transaction(soc
         "slippage_percent": 1.0,
     }
     swap_hash = result["tx_hashes"][-1]
-    receipt = rpc(anvil_testnet, "eth_getTransactionReceipt", [swap_hash])
+    receipt = anvil_testnet.rpc("eth_getTransactionReceipt", swap_hash)
     assert receipt["status"] == "0x1"  # type: ignore[index]
     assert Decimal(result["amount_received"]) > 290  # 0.1 ETH at $3,000, less 1% at most
     assert "USDC" in answer
@@ -112,11 +106,11 @@ async def test_alices_portfolio_worth_leads_with_its_total(socket):
     ],
 )
 async def test_bad_input_calls_nothing_and_mines_nothing(socket, anvil_testnet, text, says):
-    height = rpc(anvil_testnet, "eth_blockNumber", [])
+    height = anvil_testnet.rpc("eth_blockNumber")
     seen = await ask(socket, text)
     assert of_type(seen, "tool.call") == []
     assert says in answer_text(seen)
-    assert rpc(anvil_testnet, "eth_blockNumber", []) == height
+    assert anvil_testnet.rpc("eth_blockNumber") == height
 
 
 async def test_a_swap_without_a_sender_on_the_testnet_asks_who_swaps(socket):

@@ -18,21 +18,15 @@ from sessions_app.tests.agent_support import (
     point_network,
     receive_until,
 )
-from testsupport import local_http
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 TARGET = "0x000000000000000000000000000000000000bEEF"
 
 
-def rpc(anvil, method, params):
-    body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
-    return local_http.post(anvil.url, json=body, timeout=10).json()["result"]
-
-
 @pytest.fixture
 def wallet(anvil_polygon):
-    return rpc(anvil_polygon, "eth_accounts", [])[0]
+    return anvil_polygon.rpc("eth_accounts")[0]
 
 
 @pytest.fixture
@@ -63,8 +57,8 @@ async def test_sent_transaction_is_checked_on_chain(alice, wallet, anvil_polygon
     )
     assert stored.tool_call.tool == "prepare_transaction" and stored.transaction == request["tx"]
 
-    before = int(rpc(anvil_polygon, "eth_getBalance", [TARGET, "latest"]), 16)
-    tx_hash = rpc(anvil_polygon, "eth_sendTransaction", [request["tx"]])
+    before = int(anvil_polygon.rpc("eth_getBalance", TARGET, "latest"), 16)
+    tx_hash = anvil_polygon.rpc("eth_sendTransaction", request["tx"])
     await socket.send_json_to(
         {
             "type": "wallet.result",
@@ -77,7 +71,7 @@ async def test_sent_transaction_is_checked_on_chain(alice, wallet, anvil_polygon
     assert of_type(after_turn, "tool.call")[0]["tool"] == "get_transaction_receipt"
     assert of_type(after_turn, "tool.result")[0]["ok"] is True
     assert answer_text(after_turn)
-    assert int(rpc(anvil_polygon, "eth_getBalance", [TARGET, "latest"]), 16) - before == 25 * 10**16
+    assert int(anvil_polygon.rpc("eth_getBalance", TARGET, "latest"), 16) - before == 25 * 10**16
     answered = await database_sync_to_async(WalletRequest.objects.get)(chat_session=chat)
     assert (answered.status, answered.tx_hash) == ("sent", tx_hash)
     assert answered.answered_at is not None

@@ -14,7 +14,6 @@ from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.helpers import open_chat, send_message, wait_for_answers, wait_until_ready
 from tests.browser.screens import fits_the_screen, screen, someone
-from testsupport import local_http
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 __all__ = ["screen", "someone"]
@@ -24,11 +23,6 @@ BOB = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"  # Anvil account 1
 CAROL = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"  # Anvil account 2
 PROVIDER_JS = (Path(__file__).parent / "wallet_provider.js").read_text()
 WEI = Decimal(10) ** 18
-
-
-def rpc(url: str, method: str, *params: object) -> dict[str, str]:
-    body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}
-    return local_http.post(url, json=body, timeout=10).json()["result"]  # type: ignore[no-any-return]
 
 
 def row(refs: Locator, label: str) -> Locator:
@@ -68,7 +62,7 @@ def test_a_send_card_says_from_and_to_with_the_fee_and_the_latest_block_says_blo
     expect(row(sent, "From")).to_have_text(re.compile(ALICE, re.IGNORECASE))
     expect(row(sent, "To")).to_have_text(re.compile(BOB, re.IGNORECASE))
     tx_hash = row(sent, "Transaction").inner_text()
-    receipt = rpc(anvil_testnet.url, "eth_getTransactionReceipt", tx_hash)
+    receipt = anvil_testnet.rpc("eth_getTransactionReceipt", tx_hash)
     paid = Decimal(int(receipt["gasUsed"], 16) * int(receipt["effectiveGasPrice"], 16)) / WEI
     expect(row(sent, "Fee")).to_have_text(f"{paid.normalize():f} ETH")
     assert "Address" not in labels(sent)[:3]  # the sender and the recipient are not "Address"
@@ -78,7 +72,7 @@ def test_a_send_card_says_from_and_to_with_the_fee_and_the_latest_block_says_blo
     send_message(tab, "latest block", network="testnet")
     wait_for_answers(tab, 2)
     block_refs = tab.locator(".tool-refs").last
-    block = rpc(anvil_testnet.url, "eth_getBlockByNumber", receipt["blockNumber"], False)
+    block = anvil_testnet.rpc("eth_getBlockByNumber", receipt["blockNumber"], False)
     expect(row(block_refs, "Block")).to_have_text(block["hash"])
     expect(row(block_refs, "Parent")).to_have_text(block["parentHash"])
     expect(row(block_refs, "Transaction")).to_have_text(tx_hash)  # the one it holds

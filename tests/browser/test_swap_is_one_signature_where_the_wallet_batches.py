@@ -22,8 +22,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from sessions_app.models import Message, WalletRequest
 from tests.browser.helpers import open_chat, pending_wallet_request, wait_until_ready
-from testsupport import local_http
-from testsupport.processes import wait_until
+from testsupport.processes import Anvil, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
@@ -98,14 +97,9 @@ ONE_BY_ONE_WALLET = """
 """
 
 
-def rpc(url: str, method: str, *params: object) -> Any:
-    body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}
-    return local_http.post(url, json=body, timeout=10).json()["result"]
-
-
-def swap_calls(anvil_url: str) -> list[dict[str, str]]:
+def swap_calls(anvil: Anvil) -> list[dict[str, str]]:
     """The exact approval, then the swap, as prepare_swap hands them to the wallet."""
-    nonce = int(rpc(anvil_url, "eth_getTransactionCount", ALICE, "pending"), 16)
+    nonce = int(anvil.rpc("eth_getTransactionCount", ALICE, "pending"), 16)
     steps = [(USDC, APPROVE), (ROUTER, SWAP)]
     return [
         {
@@ -216,7 +210,7 @@ def test_a_wallet_that_batches_gets_one_atomic_call_and_the_server_its_hash(
     alice.context.add_init_script(PROVIDER_JS.replace("__RPC_URL__", anvil_polygon.url))
     alice.context.add_init_script(ATOMIC_WALLET)
     tab = alice.new_tab()
-    calls = swap_calls(anvil_polygon.url)
+    calls = swap_calls(anvil_polygon)
     card, request = swap_card(tab, calls)
     expect_the_two_steps(card)
     screenshot(tab, "card")
@@ -234,7 +228,7 @@ def test_a_wallet_that_batches_gets_one_atomic_call_and_the_server_its_hash(
     stored = answered(request)
     [batch_hash] = stored.tx_hashes
     assert (stored.status, stored.tx_hash) == ("sent", batch_hash)
-    assert rpc(anvil_polygon.url, "eth_getTransactionReceipt", batch_hash)["status"] == "0x1"
+    assert anvil_polygon.rpc("eth_getTransactionReceipt", batch_hash)["status"] == "0x1"
     metadata = outcome_metadata(stored)
     assert metadata["wallet_status"] == "sent" and metadata["tx_hashes"] == [batch_hash]
     assert metadata["batch_id"].startswith(batch_hash)
@@ -249,7 +243,7 @@ def test_a_wallet_without_batches_signs_each_step_in_order_and_the_card_follows(
     alice.context.add_init_script(PROVIDER_JS.replace("__RPC_URL__", anvil_polygon.url))
     alice.context.add_init_script(ONE_BY_ONE_WALLET)
     tab = alice.new_tab()
-    calls = swap_calls(anvil_polygon.url)
+    calls = swap_calls(anvil_polygon)
     card, request = swap_card(tab, calls)
     expect_the_two_steps(card)
     card.get_by_role("button", name="Approve").click()
@@ -266,7 +260,7 @@ def test_a_wallet_without_batches_signs_each_step_in_order_and_the_card_follows(
     assert stored.status == "sent" and len(stored.tx_hashes) == 2
     assert stored.tx_hash == stored.tx_hashes[-1]
     for call, tx_hash in zip(calls, stored.tx_hashes, strict=True):
-        mined = rpc(anvil_polygon.url, "eth_getTransactionByHash", tx_hash)
+        mined = anvil_polygon.rpc("eth_getTransactionByHash", tx_hash)
         assert (mined["to"].lower(), mined["nonce"]) == (call["to"].lower(), call["nonce"])
     metadata = outcome_metadata(stored)
     assert metadata["wallet_status"] == "sent" and metadata["tx_hashes"] == stored.tx_hashes

@@ -10,18 +10,12 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.helpers import open_chat, send_message, wait_for_answers, wait_until_ready
-from testsupport import local_http
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
 ALICE = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"  # Anvil account 0: the wallet's account
 RECIPIENT = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"  # Anvil account 2
 PROVIDER_JS = (Path(__file__).parent / "wallet_provider.js").read_text()
-
-
-def rpc(url: str, method: str, *params: object) -> object:
-    body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}
-    return local_http.post(url, json=body, timeout=10).json()["result"]
 
 
 def test_approving_a_wallet_request_sends_a_real_transaction_that_the_agent_reports(
@@ -37,7 +31,7 @@ def test_approving_a_wallet_request_sends_a_real_transaction_that_the_agent_repo
     tab.get_by_role("button", name="Connect wallet").click()
     wallet_status = re.compile(r"0xf39f…2266 on polygon \(chain 137\)", re.IGNORECASE)
     expect(tab.locator("#wallet-status")).to_have_text(wallet_status)
-    balance_before = int(rpc(anvil_polygon.url, "eth_getBalance", RECIPIENT, "latest"), 16)
+    balance_before = int(anvil_polygon.rpc("eth_getBalance", RECIPIENT, "latest"), 16)
     send_message(tab, f"send 0.25 POL to {RECIPIENT}", network="polygon")
     card = tab.locator(".approval-card")
     expect(card.locator(".field-to")).to_have_text(RECIPIENT)
@@ -51,9 +45,9 @@ def test_approving_a_wallet_request_sends_a_real_transaction_that_the_agent_repo
     report = wait_for_answers(tab, 2)
     expect(report).to_contain_text("succeeded")
     expect(report).to_contain_text(tx_hash[:10])
-    receipt = rpc(anvil_polygon.url, "eth_getTransactionReceipt", tx_hash)
+    receipt = anvil_polygon.rpc("eth_getTransactionReceipt", tx_hash)
     assert receipt["status"] == "0x1"
-    balance_after = int(rpc(anvil_polygon.url, "eth_getBalance", RECIPIENT, "latest"), 16)
+    balance_after = int(anvil_polygon.rpc("eth_getBalance", RECIPIENT, "latest"), 16)
     assert balance_after - balance_before == 25 * 10**16
     methods = [call["method"] for call in tab.evaluate("window.__walletCalls")]
     assert methods.index("wallet_switchEthereumChain") < methods.index("eth_sendTransaction")
