@@ -11,6 +11,8 @@ import pytest
 
 from testsupport.processes import Anvil, McpServer, start_anvil, start_runmcp
 
+pytest_plugins = ["testsupport.screenshots"]
+
 
 def pytest_configure(config: pytest.Config) -> None:
     """The test process's settings and Django patches, before any test runs.

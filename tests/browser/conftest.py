@@ -16,21 +16,12 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from tests.browser.helpers import ARTIFACTS, TIMEOUT_MS, Person, backend_env, start_backend
+from testsupport.chromium import CHROMIUM, take_context
 from testsupport.chromium import close as close_shared_chromium
 from testsupport.chromium import shared as shared_chromium
 from testsupport.processes import Daphne, McpServer
+from testsupport.screenshots import FAILED
 from testsupport.stand_in_mcp import StandInMcp, stand_in_mcp_server
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -57,7 +48,7 @@ def chromium_closed_at_the_end(django_db_setup: None) -> Iterator[None]:
 def chromium(sync_orm_beside_playwright: None, chromium_closed_at_the_end: None) -> Browser:
     if not Path(CHROMIUM).exists():
         pytest.fail("Chromium is missing: run `make test-tools` (apt-get install -y chromium).")
-    return shared_chromium(CHROMIUM, CHROMIUM_ARGS)
+    return shared_chromium()
 
 
 @pytest.fixture(scope="session")
@@ -99,33 +90,48 @@ def app_url(backend: Daphne) -> str:
 
 
 @pytest.fixture
-def person(chromium: Browser, app_url: str) -> Iterator[Callable[..., Person]]:
-    """A factory of people (browser contexts) against the backend; all closed afterwards."""
+def person(
+    chromium: Browser, app_url: str, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., Person]]:
+    """A factory of people (browser contexts) against the backend. Afterwards each context
+    goes back for the next test (testsupport/chromium.py), or is closed if the test changed it;
+    if the test failed, each open tab is saved first (test-artifacts/browser)."""
     people: list[Person] = []
 
     def make(**options: Any) -> Person:
-        options.setdefault("viewport", {"width": 1100, "height": 800})
-        context = chromium.new_context(base_url=app_url, **options)
+        options = {"viewport": {"width": 1100, "height": 800}, **options, "base_url": app_url}
+        context = take_context(chromium, options)
         context.set_default_timeout(TIMEOUT_MS)
-        people.append(Person(context))
+        people.append(Person(context, options))
         return people[-1]
 
     yield make
+    if request.node.stash.get(FAILED, False):
+        tabs = [tab for someone in people for tab in someone.tabs]
+        for number, tab in enumerate(tabs, start=1):
+            save_screenshot(tab, request.node.name, f"failed-{number}")
     for someone in people:
-        someone.context.close()
+        someone.leave()
     for someone in people:
         assert not someone.errors, f"JavaScript errors in the page: {someone.errors}"
 
 
 @pytest.fixture
-def screenshot(request: pytest.FixtureRequest) -> Callable[[Page, str], Path]:
-    """Saves a full-page screenshot under test-artifacts/browser/<test>[-suffix].png."""
+def screenshot(request: pytest.FixtureRequest) -> Callable[[Page, str], Path | None]:
+    """Saves a full-page screenshot under test-artifacts/browser/<test>[-suffix].png when pytest
+    runs with --screenshots (each costs Chromium about a tenth of a test's CPU)."""
 
-    def save(page: Page, suffix: str = "") -> Path:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        name = re.sub(r"[^\w.-]+", "_", request.node.name)
-        path = ARTIFACTS / f"{name}{'-' + suffix if suffix else ''}.png"
-        page.screenshot(path=str(path), full_page=True)
-        return path
+    def save(page: Page, suffix: str = "") -> Path | None:
+        if not request.config.getoption("screenshots"):
+            return None
+        return save_screenshot(page, request.node.name, suffix)
 
     return save
+
+
+def save_screenshot(page: Page, test_name: str, suffix: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"[^\w.-]+", "_", test_name)
+    path = ARTIFACTS / f"{name}{'-' + suffix if suffix else ''}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -21,6 +21,7 @@ from playwright.sync_api import (
 )
 
 from sessions_app.models import ChatSession, Message, WalletRequest
+from testsupport.chromium import give_back
 from testsupport.processes import (
     PROCESS_START_TIMEOUT,
     Daphne,
@@ -100,19 +101,47 @@ def start_backend(env: dict[str, str], port: int | None = None, log_name: str = 
 
 @dataclass
 class Person:
-    """One person: one browser context (its own cookies, so its own Django session)."""
+    """One person: one browser context (its own cookies, so its own Django session).
 
-    context: BrowserContext
+    The context may have served an earlier test (testsupport/chromium.py): one that a test
+    changed (through ``context``, or a tab with a fake clock) is closed afterwards instead."""
+
+    _context: BrowserContext
+    _options: dict[str, Any]
     dialogs: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    changed_context: bool = False
 
-    def new_tab(self) -> Page:
-        page = self.context.new_page()
+    @property
+    def context(self) -> BrowserContext:
+        """The person's browser context, for a test that changes it (an init script, a route):
+        it then serves no other test."""
+        self.changed_context = True
+        return self._context
+
+    @property
+    def tabs(self) -> list[Page]:
+        return self._context.pages
+
+    def new_tab(self, fake_clock: bool = False) -> Page:
+        """A new tab; with ``fake_clock``, its timers wait for the test (``page.clock``), as do
+        those of every later tab of this person (Playwright installs the clock on the context)."""
+        if fake_clock:
+            self.context.clock.install()
+        page = self._context.new_page()
         page.set_default_timeout(TIMEOUT_MS)
         page.on("dialog", self._dialog)
         page.on("pageerror", lambda error: self.errors.append(str(error)))
         page.on("console", self._console)
         return page
+
+    def leave(self) -> None:
+        """After the test: the context goes back for the next test that asks for the same
+        options, or is closed if this test changed it."""
+        if self.changed_context:
+            self._context.close()
+        else:
+            give_back(self._context, self._options)
 
     def _console(self, message: ConsoleMessage) -> None:
         # Failed loads (a 404 session, a refused websocket) are expected; CSP violations are not.

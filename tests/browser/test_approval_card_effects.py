@@ -292,9 +292,12 @@ def overflowing(card: Locator) -> list[str]:
     )
 
 
-def card_picture(card: Locator, name: str) -> None:
-    """The whole page (for docs/screenshots) without this backend's "network down" banner:
-    its MCP servers are left out on purpose, and the banner would cover the card."""
+def card_picture(card: Locator, name: str, config: pytest.Config) -> None:
+    """The whole page (for docs/screenshots, with --screenshots) without this backend's
+    "network down" banner: its MCP servers are left out on purpose, and the banner would cover
+    the card."""
+    if not config.getoption("screenshots"):
+        return
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     banners = card.page.locator(".banners")
     banners.evaluate("(node) => { node.hidden = true; }")  # the page's CSP forbids inline styles
@@ -308,7 +311,7 @@ def fits(page: Page, card: Locator) -> None:
 
 
 def test_send_receive_and_allow_are_shown_with_warnings_first_and_calldata_behind_details(
-    someone, screen, screenshot
+    someone, screen, pytestconfig
 ):
     tab = someone().new_tab()
     card = card_for(tab, SWAP, transaction=transaction())
@@ -338,8 +341,7 @@ def test_send_receive_and_allow_are_shown_with_warnings_first_and_calldata_behin
     expect(card.locator(".field-data")).to_be_hidden()
     assert CALLDATA[:10] not in card.inner_text()  # what is rendered, not what is in the DOM
     fits(tab, card)
-    screenshot(tab, "card")
-    card_picture(card, f"approval-effects-{screen}")
+    card_picture(card, f"approval-effects-{screen}", pytestconfig)
 
     card.locator(".approval-details > summary").click()
     other.locator("summary").click()
@@ -369,7 +371,7 @@ def test_what_could_not_be_checked_never_reads_allowed(someone, server_verdict):
     fits(tab, card)
 
 
-def test_an_unknown_typed_data_signature_shows_its_fields(someone, screen, screenshot):
+def test_an_unknown_typed_data_signature_shows_its_fields(someone, screen, pytestconfig):
     tab = someone().new_tab()
     payload = json.dumps(ORDER_TYPED_DATA, separators=(",", ":"))
     sign = {"method": "eth_signTypedData_v4", "params": [ALICE, payload]}
@@ -384,8 +386,7 @@ def test_an_unknown_typed_data_signature_shows_its_fields(someone, screen, scree
     expect(card.locator(".field-request")).to_be_hidden()
     assert comes_before(card.get_by_role("alert"), fields)
     fits(tab, card)
-    screenshot(tab, "card")
-    card_picture(card, f"approval-unknown-signature-{screen}")
+    card_picture(card, f"approval-unknown-signature-{screen}", pytestconfig)
     card.locator(".approval-details > summary").click()
     expect(card.locator(".field-request")).to_contain_text("eth_signTypedData_v4")
     expect(card.locator(".field-request")).to_contain_text("Mystery Market")

@@ -67,8 +67,7 @@ def next_poll_shows(tab: Page, banner: Locator) -> bool:
 def test_a_network_whose_server_goes_down_shows_a_banner_while_selected(
     person, screenshot, base_server
 ):
-    tab = person().new_tab()
-    tab.clock.install()  # the page's health poll, so the test need not wait for the next one
+    tab = person().new_tab(fake_clock=True)  # so the test need not wait for the next poll
     open_chat(tab)
     tab.get_by_label("Network").select_option("base")
     base_server.healthy = False  # its server goes away while the page shows it

@@ -71,8 +71,7 @@ def test_a_chat_deleted_in_another_tab_says_so_in_place(someone, screenshot):
 
 
 def test_a_message_never_confirmed_turns_into_not_sent_with_retry(someone, screenshot):
-    tab = someone().new_tab()
-    tab.clock.install()  # the page's timers, so the test need not wait out its send timeout
+    tab = someone().new_tab(fake_clock=True)  # so the test need not wait out the send timeout
     swallowing = ["on"]
     tab.route_web_socket("**/ws/sessions/**", lambda route: drop_chat_messages(route, swallowing))
     open_chat(tab)
