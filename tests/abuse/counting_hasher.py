@@ -30,7 +30,12 @@ def _record(change: int) -> None:
         if change > 0:
             _counts["hashes"] += 1
             _counts["most_at_once"] = max(_counts["most_at_once"], _running)
-        Path(os.environ[COUNT_FILE_ENV]).write_text(json.dumps(_counts))
+        # Written beside, then renamed over: the test reads it while hashes run, and a file
+        # being rewritten in place reads empty for an instant.
+        path = Path(os.environ[COUNT_FILE_ENV])
+        partial = path.with_suffix(".partial")
+        partial.write_text(json.dumps(_counts))
+        partial.replace(path)
 
 
 class CountingPBKDF2Hasher(PBKDF2PasswordHasher):
