@@ -70,10 +70,32 @@ export class ChatList {
     const ticket = ++this.loading; // a slower earlier answer must not overwrite a newer one
     const { status, body } = await getJson(`/api/chats${query ? `?q=${encodeURIComponent(query)}` : ""}`);
     if (ticket !== this.loading || status !== 200) return;
-    this.list.replaceChildren(...body.chats.map((chat) => this.item(chat)));
+    this.draw(body.chats);
     this.empty.textContent = query ? `No chat mentions “${query}”.` : "No chats yet: your conversations will show here.";
     this.empty.hidden = body.chats.length > 0;
     this.root.dataset.loaded = "true";
+  }
+
+  // A chat whose title is unchanged keeps its row (its time brought up to date), and the list
+  // is rebuilt only when its rows change: a refresh that redrew a row between the press on one
+  // of its buttons and the release would eat the click.
+  draw(chats) {
+    const rows = new Map([...this.list.children].map((row) => [row.dataset.sessionId, row]));
+    const items = chats.map((chat) => {
+      const row = rows.get(chat.id);
+      const time = row?.dataset.title === (chat.title || "") ? row.querySelector(".chat-time") : null;
+      if (!time) return this.item(chat); // new, renamed, or holding a rename box or a question
+      time.dateTime = chat.last_activity_at;
+      time.textContent = shortTime(chat.last_activity_at);
+      const link = row.querySelector(".chat-link");
+      if (chat.id === this.currentId) link.setAttribute("aria-current", "page");
+      else link.removeAttribute("aria-current");
+      return row;
+    });
+    const children = [...this.list.children];
+    if (items.length !== children.length || items.some((item, i) => item !== children[i])) {
+      this.list.replaceChildren(...items);
+    }
   }
 
   item(chat) {
@@ -85,7 +107,7 @@ export class ChatList {
     const rename = el("button", { type: "button", class: "btn-icon chat-rename", text: "Rename", "aria-label": `Rename “${title}”` });
     const remove = el("button", { type: "button", class: "btn-icon chat-delete", text: "Delete", "aria-label": `Delete “${title}”` });
     const share = el("button", { type: "button", class: "btn-icon chat-share", text: "Share", "aria-label": `Share “${title}”` });
-    const item = el("li", { class: "chat-item", "data-session-id": chat.id },
+    const item = el("li", { class: "chat-item", "data-session-id": chat.id, "data-title": chat.title || "" },
       link, el("div", { class: "chat-item-meta" }, when, el("span", { class: "chat-item-actions" }, share, rename, remove)));
     share.addEventListener("click", () => openShareDialog(chat));
     rename.addEventListener("click", () => this.startRename(item, chat));

@@ -3,7 +3,12 @@ while a rename box or a delete question is open must leave it open, with what wa
 
 It did not: the list was redrawn under the user, and a title half typed vanished (seen as a
 flaky test_rename_and_delete_after_a_confirmation, whose Rename click raced the refresh that
-follows an answer). Here the refresh is held at the network until the box is open."""
+follows an answer). Here the refresh is held at the network until the box is open.
+
+Nor may a refresh eat a click: one that landed between the press on Rename and its release
+redrew the list, the press and the release fell on different buttons, and no click happened
+(test_rename_and_delete_after_a_confirmation, again). A chat whose title is unchanged keeps
+its row; only its time is brought up to date."""
 
 from __future__ import annotations
 
@@ -89,3 +94,18 @@ def test_a_refresh_keeps_the_delete_question(someone):
     expect(question).to_be_visible()
     question.get_by_role("button", name="Cancel").click()
     expect(chat_titles(tab)).to_have_text(["gas price"])
+
+
+def test_a_refresh_between_press_and_release_does_not_eat_the_click(someone):
+    tab = someone().new_tab()
+    open_chat(tab)
+    chat_about_gas(tab)
+    sidebar = chat_list(tab)
+    rename = sidebar.get_by_role("button", name="Rename “gas price”")
+    rename.hover()
+    held = hold_a_refresh(tab)
+    tab.mouse.down()
+    release(tab, held)  # the list's answer is drawn while the button is held down
+    tab.mouse.up()
+    expect(sidebar.get_by_label("Chat title")).to_be_visible()
+    expect(sidebar.get_by_label("Chat title")).to_have_value("gas price")
