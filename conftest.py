@@ -43,12 +43,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(autouse=True, scope="module")
-def _chromium_closed_outside_browser_tests(request: pytest.FixtureRequest) -> None:
+def _chromium_closed_outside_browser_tests(request: pytest.FixtureRequest) -> Iterator[None]:
     """The browser modules share one Chromium (testsupport/chromium.py), whose event loop must
-    be gone before a module of another kind runs."""
-    if not request.module.__name__.startswith("tests.browser."):
-        from testsupport import chromium
+    be gone before a module of another kind runs, and after one that opened it to test it."""
+    from testsupport import chromium
 
+    browser_module = request.module.__name__.startswith("tests.browser.")
+    if not browser_module:
+        chromium.close()
+    yield
+    if not browser_module:
         chromium.close()
 
 

@@ -13,24 +13,23 @@ from pathlib import Path
 import pytest
 
 from tests.browser.helpers import ARTIFACTS
-from testsupport import chromium
 
 pytest_plugins = ["pytester"]
 
+# The browser tests' `person` and `screenshot`, on the shared Chromium without a backend.
 A_BROWSER_TEST = """
 import pytest
-from testsupport import chromium
+from testsupport.chromium import shared
 
 
 @pytest.fixture
-def chromium_browser():
-    return chromium.shared()
+def chromium():
+    return shared()
 
 
 @pytest.fixture
-def person(chromium_browser, request):
-    from tests.browser import conftest
-    yield from conftest.person.__wrapped__(chromium_browser, "http://127.0.0.1:9/", request)
+def app_url():
+    return "http://127.0.0.1:9/"
 
 
 def test_two_tabs(person, screenshot):
@@ -40,12 +39,6 @@ def test_two_tabs(person, screenshot):
     screenshot(alice.tabs[0], "asked")
     assert OUTCOME
 """
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _chromium_closed_at_the_end() -> Iterator[None]:
-    yield
-    chromium.close()
 
 
 @pytest.fixture(autouse=True)

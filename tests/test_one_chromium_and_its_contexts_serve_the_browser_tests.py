@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +18,6 @@ from playwright.sync_api import Browser, Error
 
 from tests.browser.helpers import Person
 from testsupport import chromium
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _closed_at_the_end() -> Iterator[None]:
-    yield
-    chromium.close()
 
 
 @pytest.fixture

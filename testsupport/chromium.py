@@ -9,8 +9,8 @@ The browser modules are collected first, so under `--dist loadfile` each worker 
 after another: a launch a worker instead of one a module (each 0.5 s of CPU for Playwright's
 driver and Chromium).
 
-A new browser context costs Chromium's browser process more than the page in it (about 0.4 s
-of CPU against 0.2 s here: `bench/bench_browser_contexts.py`), so a context a test leaves as
+A new browser context costs Chromium about 0.2 s of CPU more than a tab in a kept one
+(`bench/bench_browser_contexts.py`, docs/benchmarks.md), so a context a test leaves as
 it found it (no init script, clock or route of its own) goes back, its pages closed and its
 cookies cleared, to the next test that asks for the same options: a new person to the
 server, whose session is its cookie. The chat page keeps nothing in the browser's storage but

@@ -87,15 +87,13 @@ export class ChatList {
       if (!time) return this.item(chat); // new, renamed, or holding a rename box or a question
       time.dateTime = chat.last_activity_at;
       time.textContent = shortTime(chat.last_activity_at);
-      const link = row.querySelector(".chat-link");
-      if (chat.id === this.currentId) link.setAttribute("aria-current", "page");
-      else link.removeAttribute("aria-current");
       return row;
     });
     const children = [...this.list.children];
     if (items.length !== children.length || items.some((item, i) => item !== children[i])) {
       this.list.replaceChildren(...items);
     }
+    this.setCurrent(this.currentId); // a kept row may have been the current chat, or become it
   }
 
   item(chat) {
