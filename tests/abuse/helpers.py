@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import Resolver404, resolve
 
 from sessions_app.models import ChatSession, Message, ToolCall
-from testsupport import local_http
+from testsupport.processes import Anvil
 
 
 def row_counts() -> tuple[int, int, int]:
@@ -82,9 +82,7 @@ def string_returning_code(text: str) -> str:
     return "0x" + prefix + blob.hex()
 
 
-def install_string_contract(anvil_url: str, address: str, text: str) -> str:
+def install_string_contract(anvil: Anvil, address: str, text: str) -> str:
     """Put code at ``address`` on the Anvil that answers every call with ``text``."""
-    body = {"jsonrpc": "2.0", "id": 1, "method": "anvil_setCode"}
-    body["params"] = [address, string_returning_code(text)]
-    assert "error" not in local_http.post(anvil_url, json=body, timeout=10).json()
+    anvil.rpc("anvil_setCode", address, string_returning_code(text))  # raises on an error
     return address

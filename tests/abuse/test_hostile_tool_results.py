@@ -20,7 +20,7 @@ HOSTILE = "a\x00b\x01\x1b[31m\u202e\ufeff"
 
 @pytest.fixture
 def hostile_contract(anvil_testnet) -> str:
-    return install_string_contract(anvil_testnet.url, "0x" + "0d" * 20, HOSTILE)
+    return install_string_contract(anvil_testnet, "0x" + "0d" * 20, HOSTILE)
 
 
 async def test_nul_in_a_tool_result_does_not_kill_the_turn(alice, hostile_contract):

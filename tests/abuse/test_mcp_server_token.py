@@ -40,9 +40,7 @@ def guarded(anvil_testnet: Anvil) -> Iterator[McpServer]:
 
 
 def nonce(anvil: Anvil) -> int:
-    body = {"jsonrpc": "2.0", "id": 1, "method": "eth_getTransactionCount"}
-    body["params"] = [ALICE, "latest"]
-    return int(local_http.post(anvil.url, json=body, timeout=10).json()["result"], 16)
+    return int(anvil.rpc("eth_getTransactionCount", ALICE, "latest"), 16)
 
 
 def wrong_authorizations() -> st.SearchStrategy[str]:

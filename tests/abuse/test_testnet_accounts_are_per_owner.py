@@ -17,7 +17,6 @@ import pytest
 from channels.db import database_sync_to_async
 
 from sessions_app.tests.agent_support import ask, make_browser, of_type, open_socket, point_network
-from testsupport import local_http
 from testsupport.browsers import Browser
 from testsupport.processes import Anvil, McpServer, start_runmcp
 
@@ -44,8 +43,7 @@ def visitors(
 
 
 def balance(anvil: Anvil, address: str) -> int:
-    body = {"jsonrpc": "2.0", "id": 1, "method": "eth_getBalance", "params": [address, "latest"]}
-    return int(local_http.post(anvil.url, json=body, timeout=10).json()["result"], 16)
+    return int(anvil.rpc("eth_getBalance", address, "latest"), 16)
 
 
 async def turn(browser: Browser, text: str) -> dict[str, Any]:

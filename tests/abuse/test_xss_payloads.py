@@ -88,7 +88,7 @@ EVIL_NAME = '<img src=x onerror=alert("pwned")><script>alert(2)</script>'
 
 @pytest.fixture
 def evil_contract(anvil_testnet) -> str:
-    return install_string_contract(anvil_testnet.url, "0x" + "e7" * 20, EVIL_NAME)
+    return install_string_contract(anvil_testnet, "0x" + "e7" * 20, EVIL_NAME)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -115,7 +115,7 @@ def test_markup_in_a_message_and_in_a_tool_result_shows_as_text(person, screensh
     payload = "<svg/onload=alert`1`>"
     # A contract whose every answer is the payload: tool errors never quote their input, so
     # the markup reaches the tool result from the chain.
-    contract = install_string_contract(anvil_testnet.url, "0x" + "5c" * 20, payload)
+    contract = install_string_contract(anvil_testnet, "0x" + "5c" * 20, payload)
     alice = person()
     tab = alice.new_tab()
     open_chat(tab)

@@ -9,7 +9,6 @@ import secrets
 
 from mcp import Client
 
-from testsupport import local_http
 from testsupport.processes import Anvil, McpServer
 
 ALICE = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
@@ -17,9 +16,7 @@ CONCURRENT = 16
 
 
 def nonce(anvil: Anvil) -> int:
-    body = {"jsonrpc": "2.0", "id": 1, "method": "eth_getTransactionCount"}
-    body["params"] = [ALICE, "latest"]
-    return int(local_http.post(anvil.url, json=body, timeout=10).json()["result"], 16)
+    return int(anvil.rpc("eth_getTransactionCount", ALICE, "latest"), 16)
 
 
 async def send_one(url: str) -> tuple[bool, str]:
